@@ -1,0 +1,35 @@
+// Time as Stampede sees it: an injectable source so pacers and deadlines can be tested with a
+// fake clock instead of sleeps, plus wall-clock helpers for cross-host start instants.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+
+namespace stampede {
+
+inline uint64_t unix_now_ns() {
+  return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                   std::chrono::system_clock::now().time_since_epoch())
+                                   .count());
+}
+
+inline std::chrono::system_clock::time_point from_unix_ns(uint64_t ns) {
+  return std::chrono::system_clock::time_point(
+      std::chrono::duration_cast<std::chrono::system_clock::duration>(
+          std::chrono::nanoseconds(ns)));
+}
+
+// Monotonic time source. Thread-safe implementations only.
+class Clock {
+ public:
+  using time_point = std::chrono::steady_clock::time_point;
+  virtual ~Clock() = default;
+  virtual time_point now() const = 0;
+};
+
+class SteadyClock final : public Clock {
+ public:
+  time_point now() const override { return std::chrono::steady_clock::now(); }
+};
+
+}  // namespace stampede

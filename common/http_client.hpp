@@ -1,0 +1,34 @@
+// A small blocking HTTP/1.1 client for control work (reset stock, read a product, fetch a
+// ledger), not for load: every call has a deadline and returns an error value, never throws.
+//
+//   auto r = stampede::http_call("GET", *HttpUrl::parse("http://127.0.0.1:8080/health"), {});
+//   if (r && r->status == 200) ...
+#pragma once
+
+#include <chrono>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "common/expected.hpp"
+#include "common/url.hpp"
+
+namespace stampede {
+
+struct HttpCallOptions {
+  std::string body;
+  std::string content_type = "application/json";
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::chrono::milliseconds timeout{10'000};
+  size_t body_limit = 1ull << 30;  // ledgers can be large
+};
+
+struct HttpReply {
+  unsigned status = 0;
+  std::string body;
+};
+
+Expected<HttpReply> http_call(const std::string& method, const HttpUrl& url,
+                              const HttpCallOptions& options);
+
+}  // namespace stampede

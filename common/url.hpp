@@ -1,0 +1,37 @@
+// Parses the plain-HTTP URLs Stampede talks to (targets, stock and ledger routes, admin).
+//
+//   auto u = stampede::HttpUrl::parse("http://127.0.0.1:8080/api/v1/products/1");
+//   u->host == "127.0.0.1"; u->port == 8080; u->target == "/api/v1/products/1";
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "common/expected.hpp"
+
+namespace stampede {
+
+struct HttpUrl {
+  std::string host;  // without brackets for IPv6
+  uint16_t port = 80;
+  std::string target;  // path and query, "/" when empty
+
+  static Expected<HttpUrl> parse(std::string_view url);
+  // "host:port" as a Host header wants it (brackets around IPv6).
+  std::string host_header() const;
+  // scheme://host:port, no path.
+  std::string origin() const;
+};
+
+// Parses "IP:PORT" / "[IPv6]:PORT" as given to --listen style flags.
+struct HostPort {
+  std::string host;
+  uint16_t port = 0;
+  static Expected<HostPort> parse(std::string_view s);
+};
+
+// Replaces every "${name}" in text with value.
+std::string substitute(std::string_view text, std::string_view name, std::string_view value);
+
+}  // namespace stampede
