@@ -1,0 +1,65 @@
+// The three checkout endpoints behind a validated request: buggy (the lost update on purpose),
+// safe (atomic purchase + idempotency) and unstable (safe with injected faults).
+//
+//   CheckoutService service(store, idempotency, faults, metrics, std::chrono::milliseconds(2));
+//   service.checkout(std::move(request), strand, [](Reply r) { ...write r... });
+//
+// Thread-safe. The references are the server's long-lived services: they must outlive the
+// service and every request still in progress. Nothing here blocks a thread: the buggy race
+// window and the delay fault are timers on the connection's executor.
+#pragma once
+
+#include <chrono>
+#include <memory>
+
+#include "target/api/checkout_request.hpp"
+#include "target/server/reply.hpp"
+
+namespace stampede::target {
+
+class FaultInjector;
+class IdempotencyTable;
+class Store;
+class TargetMetrics;
+enum class CheckoutResult : uint8_t;
+struct PurchaseOutcome;
+struct StockReading;
+
+class CheckoutService {
+ public:
+  CheckoutService(Store& store, IdempotencyTable& idempotency, FaultInjector& faults,
+                  TargetMetrics& metrics, std::chrono::milliseconds race_window);
+
+  // done runs exactly once, inline or later on any thread.
+  void checkout(CheckoutRequest&& request, const Executor& executor, ReplyFn done);
+
+  // Answers a request that failed validation and counts it.
+  void reject(Endpoint endpoint, Reply reply, const ReplyFn& done);
+
+ private:
+  struct Operation;
+  using OperationPtr = std::shared_ptr<Operation>;
+
+  void start_buggy(const OperationPtr& op);
+  void on_buggy_read(const OperationPtr& op, const StockReading& reading);
+  void buggy_write(const OperationPtr& op);
+
+  void start_idempotent(const OperationPtr& op);
+  void commit(const OperationPtr& op);
+  void on_committed(const OperationPtr& op, PurchaseOutcome&& outcome);
+  void wait_then(const OperationPtr& op, std::chrono::milliseconds wait,
+                 void (CheckoutService::*then)(const OperationPtr&));
+
+  void finish(const OperationPtr& op, CheckoutResult result, Reply reply);
+
+  Store& store_;
+  IdempotencyTable& idempotency_;
+  FaultInjector& faults_;
+  TargetMetrics& metrics_;
+  const std::chrono::milliseconds race_window_;
+};
+
+// {"order_id":"o-7","product_id":1,"remaining":41}
+std::string order_body(std::string_view order_id, uint64_t product_id, int64_t remaining);
+
+}  // namespace stampede::target

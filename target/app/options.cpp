@@ -1,0 +1,140 @@
+// Flag parsing and validation for stampede-target; every mistake is one line and exit code 2.
+#include "target/app/options.hpp"
+
+#include <CLI/CLI.hpp>
+#include <boost/asio/ip/address.hpp>
+#include <cctype>
+#include <cstdlib>
+#include <fstream>
+#include <ostream>
+#include <sstream>
+#include <thread>
+
+#include "common/cli_env.hpp"
+#include "target/admin/admin_router.hpp"
+
+namespace stampede::target {
+namespace {
+
+struct RawFlags {
+  std::string listen = "127.0.0.1:8080";
+  std::string admin_listen = "127.0.0.1:8081";
+  std::string admin_token_file;
+  std::string store = "memory";
+  std::string ledger_store;
+  std::string strategy = "memory-atomic";
+  int64_t stock = 100;
+  int64_t race_window_ms = 2;
+  double fault_rate = 0.05;
+  int64_t threads = 0;
+};
+
+Expected<HostPort> parse_listen(const std::string& flag, const std::string& value) {
+  auto hp = HostPort::parse(value);
+  if (!hp) return unexpected(flag + ": " + hp.error());
+  boost::system::error_code ec;
+  boost::asio::ip::make_address(hp->host, ec);
+  if (ec) return unexpected(flag + ": '" + hp->host + "' is not an IP address");
+  return *hp;
+}
+
+Expected<std::string> read_token_file(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return unexpected("--admin-token-file: cannot read '" + path + "'");
+  std::stringstream text;
+  text << in.rdbuf();
+  std::string token = text.str();
+  while (!token.empty() && std::isspace(static_cast<unsigned char>(token.back()))) token.pop_back();
+  if (token.empty()) return unexpected("--admin-token-file: '" + path + "' is empty");
+  return token;
+}
+
+Expected<TargetOptions> validate(const RawFlags& raw) {
+  TargetOptions o;
+  if (raw.store.starts_with("redis://") || raw.store.starts_with("postgresql://") ||
+      raw.store.starts_with("postgres://")) {
+    return unexpected("--store " + raw.store + ": not supported yet (only 'memory' for now)");
+  }
+  if (raw.store != "memory")
+    return unexpected("--store: want memory, redis://... or postgresql://...");
+  if (!raw.ledger_store.empty()) return unexpected("--ledger-store: not supported yet");
+  const auto strategy = parse_memory_strategy(raw.strategy);
+  if (!strategy) {
+    return unexpected("--strategy " + raw.strategy +
+                      ": --store memory takes memory-atomic or memory-mutex");
+  }
+  o.strategy = *strategy;
+  auto listen = parse_listen("--listen", raw.listen);
+  if (!listen) return unexpected(listen.error());
+  o.listen = *listen;
+  auto admin = parse_listen("--admin-listen", raw.admin_listen);
+  if (!admin) return unexpected(admin.error());
+  o.admin_listen = *admin;
+  if (raw.stock < 0 || raw.stock > kMaxStock) return unexpected("--stock: want 0 to 10^12");
+  o.stock = raw.stock;
+  if (raw.race_window_ms < 0 || raw.race_window_ms > 60'000) {
+    return unexpected("--race-window-ms: want 0 to 60000");
+  }
+  o.race_window = std::chrono::milliseconds(raw.race_window_ms);
+  if (!(raw.fault_rate >= 0.0 && raw.fault_rate <= 1.0)) {
+    return unexpected("--fault-rate: want a probability from 0 to 1");
+  }
+  o.fault_rate = raw.fault_rate;
+  if (raw.threads < 0 || raw.threads > 1024) return unexpected("--threads: want 1 to 1024");
+  o.threads = raw.threads > 0 ? static_cast<unsigned>(raw.threads)
+                              : std::max(1u, std::thread::hardware_concurrency());
+  if (!raw.admin_token_file.empty()) {
+    auto token = read_token_file(raw.admin_token_file);
+    if (!token) return unexpected(token.error());
+    o.admin_token = *token;
+  } else if (const char* env = std::getenv("STAMPEDE_ADMIN_TOKEN"); env != nullptr) {
+    o.admin_token = env;
+  }
+  return o;
+}
+
+}  // namespace
+
+ParsedOptions parse_target_options(int argc, const char* const* argv, std::ostream& out,
+                                   std::ostream& err) {
+  RawFlags raw;
+  CLI::App app{"stampede-target: the flash-sale lab (buggy, unstable and safe checkouts)"};
+  app.add_option("--listen", raw.listen, "public API address IP:PORT (port 0: any free port)")
+      ->capture_default_str();
+  app.add_option("--admin-listen", raw.admin_listen, "admin API address IP:PORT")
+      ->capture_default_str();
+  app.add_option("--admin-token-file", raw.admin_token_file,
+                 "file holding the admin bearer token (or set STAMPEDE_ADMIN_TOKEN)");
+  app.add_option("--store", raw.store, "memory (redis:// and postgresql:// not supported yet)")
+      ->capture_default_str();
+  app.add_option("--ledger-store", raw.ledger_store, "separate ledger store (not supported yet)");
+  app.add_option("--strategy", raw.strategy, "safe path strategy: memory-atomic|memory-mutex")
+      ->capture_default_str();
+  app.add_option("--stock", raw.stock, "initial stock of product 1")->capture_default_str();
+  app.add_option("--race-window-ms", raw.race_window_ms,
+                 "buggy endpoint's wait between reading and writing the stock")
+      ->capture_default_str();
+  app.add_option("--fault-rate", raw.fault_rate, "unstable endpoint's fault probability")
+      ->capture_default_str();
+  app.add_option("--threads", raw.threads, "I/O threads (default: hardware cores)");
+  bind_env_names(app);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    if (e.get_exit_code() == 0) {
+      out << app.help();
+      return ParsedOptions{std::nullopt, 0};
+    }
+    err << "stampede-target: " << e.what() << " (see --help)\n";
+    return ParsedOptions{std::nullopt, 2};
+  }
+  auto options = validate(raw);
+  if (!options) {
+    err << "stampede-target: " << options.error() << "\n";
+    return ParsedOptions{std::nullopt, 2};
+  }
+  return ParsedOptions{std::move(*options), 0};
+}
+
+}  // namespace stampede::target

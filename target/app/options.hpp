@@ -1,0 +1,40 @@
+// stampede-target's flags (design.md), each also read from STAMPEDE_<FLAG>, turned into a
+// validated TargetOptions.
+//
+//   auto parsed = parse_target_options(argc, argv, std::cout, std::cerr);
+//   if (!parsed.options) return parsed.exit_code;  // 0 after --help, 2 on a bad flag
+#pragma once
+
+#include <chrono>
+#include <iosfwd>
+#include <optional>
+#include <string>
+
+#include "common/url.hpp"
+#include "target/server/http_session.hpp"
+#include "target/store/memory_store.hpp"
+
+namespace stampede::target {
+
+struct TargetOptions {
+  HostPort listen{"127.0.0.1", 8080};
+  HostPort admin_listen{"127.0.0.1", 8081};
+  std::string admin_token;  // empty: admin routes answer 403 admin_disabled
+  MemoryStrategy strategy = MemoryStrategy::atomic_cas;
+  int64_t stock = 100;  // initial stock of product 1
+  std::chrono::milliseconds race_window{2};
+  double fault_rate = 0.05;
+  unsigned threads = 1;
+  SessionLimits limits;
+};
+
+struct ParsedOptions {
+  std::optional<TargetOptions> options;  // set when the server should start
+  int exit_code = 0;                     // otherwise: 0 (help printed) or 2 (usage error)
+};
+
+// Prints help to out, a one-line error to err.
+ParsedOptions parse_target_options(int argc, const char* const* argv, std::ostream& out,
+                                   std::ostream& err);
+
+}  // namespace stampede::target

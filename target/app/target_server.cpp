@@ -1,0 +1,107 @@
+// TargetServer: wiring and the start/stop life cycle.
+#include "target/app/target_server.hpp"
+
+#include <boost/asio/ip/address.hpp>
+#include <boost/asio/post.hpp>
+
+#include "target/store/memory_store.hpp"
+
+namespace stampede::target {
+
+namespace asio = boost::asio;
+using tcp = asio::ip::tcp;
+
+std::string startup_line(const BoundAddresses& bound) {
+  return "stampede-target listening on " + format_endpoint(bound.api) + " admin " +
+         format_endpoint(bound.admin);
+}
+
+TargetServer::TargetServer(const TargetOptions& options)
+    : options_(options),
+      store_(std::make_unique<MemoryStore>(options.strategy)),
+      faults_([&] {
+        FaultSettings s;
+        s.rate = options.fault_rate;
+        return s;
+      }()),
+      checkout_(*store_, idempotency_, faults_, metrics_, options.race_window),
+      public_router_(checkout_, *store_, metrics_),
+      admin_router_(options.admin_token, *store_, idempotency_, faults_, metrics_),
+      public_handler_([this](Request&& r, const Executor& ex, ReplyFn done) {
+        public_router_.handle(std::move(r), ex, std::move(done));
+      }),
+      admin_handler_([this](Request&& r, const Executor& ex, ReplyFn done) {
+        admin_router_.handle(std::move(r), ex, std::move(done));
+      }),
+      io_(static_cast<int>(options.threads)),
+      grace_timer_(io_) {
+  store_->reset_product(1, options.stock, [](ProductSnapshot) {});
+}
+
+TargetServer::~TargetServer() {
+  shutdown();
+  wait();
+}
+
+Expected<BoundAddresses> TargetServer::open() {
+  auto endpoint = [](const HostPort& hp) {
+    return tcp::endpoint(asio::ip::make_address(hp.host), hp.port);
+  };
+  auto api =
+      Listener::open(io_, endpoint(options_.listen), public_handler_, registry_, options_.limits);
+  if (!api) return unexpected(api.error());
+  auto admin = Listener::open(io_, endpoint(options_.admin_listen), admin_handler_, registry_,
+                              options_.limits);
+  if (!admin) return unexpected(admin.error());
+  api_listener_ = *api;
+  admin_listener_ = *admin;
+  api_listener_->start();
+  admin_listener_->start();
+  return BoundAddresses{api_listener_->local_endpoint(), admin_listener_->local_endpoint()};
+}
+
+void TargetServer::start() {
+  std::lock_guard lock(threads_mutex_);
+  if (!threads_.empty()) return;
+  for (unsigned i = 0; i < options_.threads; ++i) threads_.emplace_back([this] { io_.run(); });
+}
+
+void TargetServer::handle_signals() {
+  // Installed before start(), so no handler is running yet and there is no signal gap once
+  // the start-up line is out.
+  signals_.emplace(io_, SIGINT, SIGTERM);
+  signals_->async_wait([this](const boost::system::error_code& ec, int) {
+    if (!ec) begin_shutdown();  // runs on an I/O thread, like every other shutdown step
+  });
+}
+
+void TargetServer::shutdown() {
+  asio::post(io_, [this] { begin_shutdown(); });
+}
+
+void TargetServer::begin_shutdown() {
+  if (signals_) {
+    boost::system::error_code ec;
+    signals_->clear(ec);  // back to default handling: a second Ctrl-C ends us at once
+    signals_->cancel(ec);
+    signals_.reset();
+  }
+  if (api_listener_) api_listener_->stop();
+  if (admin_listener_) admin_listener_->stop();
+  grace_timer_.expires_after(kShutdownGrace);
+  grace_timer_.async_wait([this](const boost::system::error_code& ec) {
+    if (!ec) io_.stop();  // someone is still busy after the grace period
+  });
+  registry_.drain([this] { asio::post(io_, [this] { grace_timer_.cancel(); }); });
+}
+
+void TargetServer::wait() {
+  std::vector<std::thread> threads;
+  {
+    std::lock_guard lock(threads_mutex_);
+    threads.swap(threads_);
+  }
+  for (auto& t : threads) t.join();
+}
+
+}  // namespace stampede::target

@@ -1,0 +1,93 @@
+// The whole stampede-target service in one object: store, idempotency table, fault injector,
+// metrics, the public and admin routers, and their two listeners on one thread pool. main()
+// and the end-to-end tests both start it this way.
+//
+//   TargetServer server(options);
+//   auto bound = server.open();            // binds both ports; port 0 picks free ones
+//   std::cout << startup_line(*bound);
+//   server.start(); server.handle_signals(); server.wait();
+//
+// shutdown() and wait() may be called from any thread; open(), handle_signals() and start()
+// from the owning thread, in that order. The accessors are for tests.
+#pragma once
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "common/expected.hpp"
+#include "target/admin/admin_router.hpp"
+#include "target/api/checkout_service.hpp"
+#include "target/api/public_router.hpp"
+#include "target/app/options.hpp"
+#include "target/faults/fault_injector.hpp"
+#include "target/idempotency/idempotency_table.hpp"
+#include "target/metrics/target_metrics.hpp"
+#include "target/server/listener.hpp"
+#include "target/server/session_registry.hpp"
+#include "target/store/store.hpp"
+
+namespace stampede::target {
+
+struct BoundAddresses {
+  boost::asio::ip::tcp::endpoint api;
+  boost::asio::ip::tcp::endpoint admin;
+};
+
+// "stampede-target listening on HOST:PORT admin HOST:PORT": scripts parse this line.
+std::string startup_line(const BoundAddresses& bound);
+
+class TargetServer {
+ public:
+  // How long in-flight requests get to finish after shutdown() before the loop is stopped.
+  static constexpr std::chrono::seconds kShutdownGrace{10};
+
+  explicit TargetServer(const TargetOptions& options);
+  ~TargetServer();  // shuts down and joins if still running
+  TargetServer(const TargetServer&) = delete;
+  TargetServer& operator=(const TargetServer&) = delete;
+
+  Expected<BoundAddresses> open();
+  void start();           // runs the I/O threads in the background
+  void handle_signals();  // before start(): SIGINT/SIGTERM shut down; a second one kills
+  void shutdown();        // stop accepting, finish in-flight requests, then stop
+  void wait();            // joins the I/O threads
+
+  Store& store() { return *store_; }
+  FaultInjector& faults() { return faults_; }
+  IdempotencyTable& idempotency() { return idempotency_; }
+
+ private:
+  void begin_shutdown();
+
+  const TargetOptions options_;
+  // Services first: sessions and timers hold references to them, and are destroyed with the
+  // io_context declared below.
+  std::unique_ptr<Store> store_;
+  IdempotencyTable idempotency_;
+  FaultInjector faults_;
+  TargetMetrics metrics_;
+  CheckoutService checkout_;
+  PublicRouter public_router_;
+  AdminRouter admin_router_;
+  RequestHandler public_handler_;
+  RequestHandler admin_handler_;
+  SessionRegistry registry_;
+
+  boost::asio::io_context io_;
+  boost::asio::steady_timer grace_timer_;
+  std::optional<boost::asio::signal_set> signals_;
+  std::shared_ptr<Listener> api_listener_;
+  std::shared_ptr<Listener> admin_listener_;
+
+  std::mutex threads_mutex_;  // guards threads_
+  std::vector<std::thread> threads_;
+};
+
+}  // namespace stampede::target

@@ -1,0 +1,181 @@
+// HttpSession: the read / handle / write loop, streamed bodies, and the protocol errors a
+// hostile client can cause (oversized header or body, garbage, slowness).
+#include "target/server/http_session.hpp"
+
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/bind_handler.hpp>
+#include <boost/beast/http/chunk_encode.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/write.hpp>
+
+#include "target/api/json_util.hpp"
+#include "target/server/session_registry.hpp"
+
+namespace stampede::target {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+
+HttpSession::HttpSession(asio::ip::tcp::socket&& socket, const RequestHandler& handler,
+                         SessionRegistry& registry, const SessionLimits& limits)
+    : stream_(std::move(socket)), handler_(handler), registry_(registry), limits_(limits) {}
+
+HttpSession::~HttpSession() {
+  if (registered_) registry_.remove(this);
+}
+
+void HttpSession::start() {
+  registered_ = registry_.add(shared_from_this());
+  if (!registered_) return;  // shutting down: the socket closes with us
+  asio::dispatch(stream_.get_executor(),
+                 beast::bind_front_handler(&HttpSession::do_read, shared_from_this()));
+}
+
+void HttpSession::shutdown_gracefully() {
+  asio::dispatch(stream_.get_executor(), [self = shared_from_this()] {
+    self->stopping_ = true;
+    if (self->reading_) self->stream_.cancel();  // idle: on_read sees operation_aborted
+  });
+}
+
+void HttpSession::do_read() {
+  if (stopping_) return do_close();
+  parser_.emplace();
+  parser_->header_limit(limits_.header_limit);
+  parser_->body_limit(limits_.body_limit);
+  stream_.expires_after(limits_.read_timeout);
+  reading_ = true;
+  http::async_read(stream_, buffer_, *parser_,
+                   beast::bind_front_handler(&HttpSession::on_read, shared_from_this()));
+}
+
+void HttpSession::on_read(beast::error_code ec, size_t /*bytes*/) {
+  reading_ = false;
+  if (ec == http::error::body_limit) {
+    return reply_and_close(
+        error_reply(http::status::payload_too_large, "body_too_large", "the body is over 16 KiB"));
+  }
+  if (ec == http::error::header_limit) {
+    return reply_and_close(error_reply(http::status::request_header_fields_too_large,
+                                       "headers_too_large", "the header is over 8 KiB"));
+  }
+  if (ec && ec.category() == http::make_error_code(http::error::bad_target).category() &&
+      ec != http::error::end_of_stream && ec != http::error::partial_message) {
+    return reply_and_close(
+        error_reply(http::status::bad_request, "bad_request", "the request is not valid HTTP/1.1"));
+  }
+  if (ec) return do_close();  // end of stream, timeout, reset, shutdown
+
+  Request request = parser_->release();
+  version_ = request.version();
+  keep_alive_ = request.keep_alive();
+  // The handler may answer inline or from another thread; either way on_reply runs on our
+  // strand. Capturing only the shared_ptr keeps the callback in std::function's inline storage.
+  handler_(std::move(request), stream_.get_executor(), [self = shared_from_this()](Reply reply) {
+    asio::dispatch(self->stream_.get_executor(), [self, reply = std::move(reply)]() mutable {
+      self->on_reply(std::move(reply));
+    });
+  });
+}
+
+void HttpSession::on_reply(Reply reply) {
+  if (reply.drop_connection) return do_reset();
+  if (reply.body_stream) return do_write_stream_head(std::move(reply));
+  do_write(std::move(reply.message));
+}
+
+void HttpSession::do_write(Response&& response) {
+  response_.emplace(std::move(response));
+  response_->version(version_);
+  response_->keep_alive(keep_alive_ && !stopping_);
+  response_->prepare_payload();
+  stream_.expires_after(limits_.write_timeout);
+  http::async_write(stream_, *response_,
+                    beast::bind_front_handler(&HttpSession::on_write, shared_from_this()));
+}
+
+void HttpSession::on_write(beast::error_code ec, size_t /*bytes*/) {
+  const bool keep_alive = response_ && response_->keep_alive();
+  response_.reset();
+  if (ec || !keep_alive) return do_close();
+  after_response();
+}
+
+void HttpSession::do_write_stream_head(Reply&& reply) {
+  body_stream_ = std::move(reply.body_stream);
+  stream_head_.emplace(std::move(reply.message.base()));
+  stream_head_->version(version_);
+  stream_head_->keep_alive(keep_alive_ && !stopping_);
+  stream_head_->chunked(true);
+  stream_serializer_.emplace(*stream_head_);
+  stream_.expires_after(limits_.write_timeout);
+  http::async_write_header(
+      stream_, *stream_serializer_,
+      beast::bind_front_handler(&HttpSession::on_write_stream_head, shared_from_this()));
+}
+
+void HttpSession::on_write_stream_head(beast::error_code ec, size_t /*bytes*/) {
+  if (ec) return do_close();
+  do_next_chunk();
+}
+
+void HttpSession::do_next_chunk() {
+  body_stream_->next([self = shared_from_this()](Chunk chunk) {
+    asio::dispatch(self->stream_.get_executor(), [self, chunk] { self->on_chunk(chunk); });
+  });
+}
+
+void HttpSession::on_chunk(Chunk chunk) {
+  // A failed source means the body cannot be completed; cutting the connection mid-body is the
+  // only honest signal left once the 200 header is out.
+  if (!chunk.ok) return do_reset();
+  stream_.expires_after(limits_.write_timeout);
+  if (chunk.data.empty()) {
+    return asio::async_write(
+        stream_, http::make_chunk_last(),
+        beast::bind_front_handler(&HttpSession::on_write_last_chunk, shared_from_this()));
+  }
+  asio::async_write(stream_, http::make_chunk(asio::buffer(chunk.data.data(), chunk.data.size())),
+                    beast::bind_front_handler(&HttpSession::on_write_chunk, shared_from_this()));
+}
+
+void HttpSession::on_write_chunk(beast::error_code ec, size_t /*bytes*/) {
+  if (ec) return do_close();
+  do_next_chunk();
+}
+
+void HttpSession::on_write_last_chunk(beast::error_code ec, size_t /*bytes*/) {
+  const bool keep_alive = stream_head_ && stream_head_->keep_alive();
+  stream_serializer_.reset();
+  stream_head_.reset();
+  body_stream_.reset();
+  if (ec || !keep_alive) return do_close();
+  after_response();
+}
+
+void HttpSession::after_response() {
+  if (stopping_) return do_close();
+  do_read();
+}
+
+void HttpSession::reply_and_close(Reply reply) {
+  keep_alive_ = false;
+  do_write(std::move(reply.message));
+}
+
+void HttpSession::do_close() {
+  beast::error_code ec;
+  stream_.socket().shutdown(asio::ip::tcp::socket::shutdown_send, ec);
+  // The socket closes when the last handler releases this session.
+}
+
+void HttpSession::do_reset() {
+  beast::error_code ec;
+  // Linger 0 turns close into a TCP reset, which is what the fault is meant to look like.
+  stream_.socket().set_option(asio::socket_base::linger(true, 0), ec);
+  stream_.socket().close(ec);
+}
+
+}  // namespace stampede::target

@@ -1,0 +1,58 @@
+// Accepts connections on one address and starts an HttpSession for each, on its own strand.
+//
+//   auto l = Listener::open(io, endpoint, handler, registry, limits);
+//   if (!l) fail(l.error());
+//   (*l)->start();  ...  (*l)->stop();
+//
+// Thread-safe: start() and stop() may be called from any thread.
+#pragma once
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <memory>
+
+#include "common/expected.hpp"
+#include "target/server/http_session.hpp"
+#include "target/server/reply.hpp"
+
+namespace stampede::target {
+
+class SessionRegistry;
+
+class Listener : public std::enable_shared_from_this<Listener> {
+ public:
+  // Binds and listens; a bind failure is a value. handler and registry must outlive every
+  // session (see HttpSession).
+  static Expected<std::shared_ptr<Listener>> open(boost::asio::io_context& io,
+                                                  const boost::asio::ip::tcp::endpoint& endpoint,
+                                                  const RequestHandler& handler,
+                                                  SessionRegistry& registry,
+                                                  const SessionLimits& limits);
+
+  Listener(boost::asio::io_context& io, const RequestHandler& handler, SessionRegistry& registry,
+           const SessionLimits& limits);
+
+  boost::asio::ip::tcp::endpoint local_endpoint() const { return local_; }
+  void start();
+  void stop();
+
+ private:
+  void do_accept();
+  void on_accept(boost::beast::error_code ec, boost::asio::ip::tcp::socket socket);
+
+  boost::asio::io_context& io_;
+  boost::asio::strand<boost::asio::io_context::executor_type> strand_;
+  boost::asio::ip::tcp::acceptor acceptor_;
+  boost::asio::steady_timer retry_timer_;
+  boost::asio::ip::tcp::endpoint local_;
+  const RequestHandler& handler_;
+  SessionRegistry& registry_;
+  const SessionLimits limits_;
+};
+
+// "127.0.0.1:8080" or "[::1]:8080".
+std::string format_endpoint(const boost::asio::ip::tcp::endpoint& endpoint);
+
+}  // namespace stampede::target

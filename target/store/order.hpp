@@ -1,0 +1,37 @@
+// An order as the ledger records it, and the checkout endpoints that create orders.
+// Shared by the stores, the API and the metrics, so it depends on nothing else in target/.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace stampede::target {
+
+enum class Endpoint : uint8_t { buggy, unstable, safe };
+inline constexpr size_t kEndpointCount = 3;
+
+constexpr std::string_view endpoint_name(Endpoint e) {
+  switch (e) {
+    case Endpoint::buggy:
+      return "buggy";
+    case Endpoint::unstable:
+      return "unstable";
+    case Endpoint::safe:
+      return "safe";
+  }
+  return "unknown";
+}
+
+struct OrderRecord {
+  std::string order_id;
+  std::string idempotency_key;  // "" when the request carried none
+  Endpoint endpoint = Endpoint::safe;
+  std::string user_id;
+};
+
+// "o-<n>": unique for the life of the process (not across restarts; the memory ledger does not
+// survive one either). Thread-safe.
+std::string next_order_id();
+
+}  // namespace stampede::target
