@@ -1,0 +1,37 @@
+// How one checkout attempt's ending becomes ok / fail / info (design.md's integrity oracle).
+// A pure function of what came back, so every rule is pinned by a unit test.
+//
+//   ClassifyRules rules{.sold_out_statuses = {409}, .order_id_field = "order_id"};
+//   auto c = classify_response(201, R"({"order_id":"o-1"})", rules);  // ok, order id "o-1"
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace stampede::agent {
+
+enum class Outcome { ok, fail, info };
+
+struct ClassifyRules {
+  std::vector<unsigned> sold_out_statuses{409};
+  std::string order_id_field = "order_id";  // top-level field of a 2xx body
+};
+
+struct Classified {
+  Outcome outcome = Outcome::info;
+  bool sold_out = false;  // fail because the target said sold out
+  std::string order_id;   // set when ok
+};
+
+// ok: 2xx whose body carries a non-empty order id (string or number) under order_id_field;
+// a 2xx without one is info (something may have been bought, we cannot say what).
+// fail: a sold-out status, or any other 4xx (the request was refused).
+// info: 5xx and anything else; the attempt may or may not have bought.
+Classified classify_response(unsigned status, std::string_view body, const ClassifyRules& rules);
+
+// The transport ended the attempt. Refused before a byte was sent: fail. After: info.
+enum class TransportFailure { connect_failed, timed_out_after_send, reset_after_send };
+Classified classify_transport_failure(TransportFailure failure);
+
+}  // namespace stampede::agent

@@ -1,0 +1,79 @@
+// The load engine: a swarm of virtual users on Boost.Asio hammering one checkout endpoint.
+// It knows nothing about ZeroMQ: the agent's control loop creates one per job, starts it at
+// the coordinator's instant, polls progress, drains acknowledged orders as they come, and
+// takes the final result once it has finished.
+//
+//   Swarm swarm(job, /*threads=*/2);
+//   swarm.start(start_at);
+//   while (!swarm.finished()) { send(swarm.progress()); send(swarm.drain_orders()); sleep...; }
+//   SwarmResult r = swarm.take_result();
+//
+// Thread-safety: every public member may be called from one control thread while the swarm's
+// own threads run; none of them blocks on the network.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "common/expected.hpp"
+#include "common/histogram.hpp"
+#include "stampede.pb.h"
+
+namespace stampede::agent {
+
+struct SwarmProgress {
+  uint64_t attempts = 0;  // finished attempts
+  uint64_t ok = 0;
+  uint64_t fail = 0;
+  uint64_t info = 0;
+  uint64_t sold_out = 0;  // part of fail
+  uint64_t errors = 0;    // part of fail
+};
+
+// Acknowledged orders and indeterminate attempts gathered since the last drain.
+struct OrderDrain {
+  std::vector<std::pair<uint64_t, std::string>> acknowledged;  // (attempt seq, order id)
+  std::vector<uint64_t> indeterminate_seqs;
+};
+
+struct SwarmResult {
+  SwarmProgress counts;
+  LatencyHistogram latency;                   // every finished attempt, µs
+  std::map<unsigned, uint64_t> status_codes;  // HTTP status -> count
+  uint64_t first_send_unix_ns = 0;
+  uint64_t last_done_unix_ns = 0;
+  OrderDrain remaining;  // what no drain_orders() call took yet
+};
+
+class Swarm {
+ public:
+  // Checks the job (URL parses, users > 0, a bound on attempts or duration) before anything runs.
+  static Expected<std::unique_ptr<Swarm>> create(const v1::JobSpec& job, unsigned threads);
+  ~Swarm();  // stops and joins
+
+  Swarm(const Swarm&) = delete;
+  Swarm& operator=(const Swarm&) = delete;
+
+  // Begins sending at `at` (a wall-clock instant, so agents on many hosts start together).
+  void start(std::chrono::system_clock::time_point at);
+  // Ask the swarm to end early: no new attempts; in-flight ones finish or time out.
+  void stop();
+  bool finished() const;
+  SwarmProgress progress() const;
+  OrderDrain drain_orders();
+  // Only after finished(); call once.
+  SwarmResult take_result();
+
+ private:
+  struct Impl;
+  explicit Swarm(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace stampede::agent

@@ -1,0 +1,98 @@
+// One virtual user: a keep-alive connection that makes checkout attempts back to back until
+// the swarm's budget runs out. Each async step is a do_x / on_x pair with its own deadline.
+//
+//   VirtualUser user(io, settings, budget, stats, users_done, "u-17");
+//   user.start(at);  // connects now, sends its first attempt at `at`
+//   io.run();        // returns once the budget is spent and the user has ended
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/system_timer.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/string_body.hpp>
+
+#include "agent/engine/attempt_budget.hpp"
+#include "agent/engine/classify.hpp"
+#include "agent/engine/request_template.hpp"
+#include "agent/engine/worker_stats.hpp"
+
+namespace stampede::agent {
+
+// What every user of a swarm shares; immutable while the swarm runs.
+struct UserSettings {
+  explicit UserSettings(RequestTemplate r) : request(std::move(r)) {}
+
+  std::vector<boost::asio::ip::tcp::endpoint> endpoints;  // the target, resolved once
+  RequestTemplate request;
+  ClassifyRules rules;
+  std::string key_prefix;  // "<job key_prefix>.": the attempt seq follows
+  std::chrono::milliseconds connect_timeout{3000};
+  std::chrono::milliseconds request_timeout{10000};
+  // After a failed connect, so a target that refuses does not make the user spin hot.
+  std::chrono::milliseconds reconnect_backoff{20};
+  size_t response_body_limit = 64 * 1024;
+};
+
+// Lifetime: handlers capture `this`, so the owner keeps the user, and everything it refers
+// to, alive until the io_context has stopped running. Thread-safety: runs on the io_context's
+// one thread; start() may also be called before that thread begins.
+class VirtualUser {
+ public:
+  VirtualUser(boost::asio::io_context& io, const UserSettings& settings, AttemptBudget& budget,
+              WorkerStats& stats, std::atomic<uint32_t>& users_done, std::string user_id);
+
+  VirtualUser(const VirtualUser&) = delete;
+  VirtualUser& operator=(const VirtualUser&) = delete;
+
+  void start(std::chrono::system_clock::time_point at);
+  // Cuts short a wait for the start instant or a backoff, so a stopped swarm ends promptly.
+  void cancel_wait() { wait_timer_.cancel(); }
+
+ private:
+  using error_code = boost::system::error_code;
+
+  void on_preconnect(error_code ec);
+  void next_attempt();
+  void do_connect();
+  void on_connect(error_code ec);
+  void do_write();
+  void on_write(error_code ec);
+  void do_read();
+  void on_read(error_code ec);
+  void end_attempt(Classified&& result, unsigned status);
+  void use_connection();
+  void drop_connection();
+  void finish();
+
+  const UserSettings& settings_;
+  AttemptBudget& budget_;
+  WorkerStats& stats_;
+  std::atomic<uint32_t>& users_done_;
+  const std::string user_id_;
+
+  boost::beast::tcp_stream stream_;
+  boost::asio::system_timer wait_timer_;  // wall clock: the start instant is a wall-clock time
+  std::chrono::system_clock::time_point start_at_;
+  bool connected_ = false;
+
+  // The attempt in flight; the buffers keep their capacity from one attempt to the next.
+  uint64_t seq_ = 0;
+  std::chrono::steady_clock::time_point attempt_started_;
+  std::string key_;
+  std::string request_;
+  boost::beast::flat_buffer read_buffer_;
+  std::optional<boost::beast::http::response_parser<boost::beast::http::string_body>> parser_;
+};
+
+}  // namespace stampede::agent

@@ -1,0 +1,80 @@
+// Recording and merging one swarm thread's attempt tally.
+#include "agent/engine/worker_stats.hpp"
+
+#include <algorithm>
+#include <utility>
+
+namespace stampede::agent {
+namespace {
+
+template <class T>
+void append_moved(std::vector<T>& to, std::vector<T>& from) {
+  if (to.empty()) {
+    to = std::move(from);
+  } else {
+    to.insert(to.end(), std::make_move_iterator(from.begin()), std::make_move_iterator(from.end()));
+  }
+  from.clear();
+}
+
+}  // namespace
+
+void WorkerStats::record_attempt(uint64_t seq, Classified&& result, unsigned status,
+                                 uint64_t latency_us, uint64_t done_unix_ns) {
+  latency_.record_us(latency_us);
+  if (status != 0 && status < status_codes_.size()) ++status_codes_[status];
+  last_done_unix_ns_ = std::max(last_done_unix_ns_, done_unix_ns);
+
+  switch (result.outcome) {
+    case Outcome::ok: {
+      bump(ok_);
+      std::lock_guard lock(orders_mutex_);
+      orders_.acknowledged.emplace_back(seq, std::move(result.order_id));
+      break;
+    }
+    case Outcome::fail:
+      bump(fail_);
+      bump(result.sold_out ? sold_out_ : errors_);
+      break;
+    case Outcome::info: {
+      bump(info_);
+      std::lock_guard lock(orders_mutex_);
+      orders_.indeterminate_seqs.push_back(seq);
+      break;
+    }
+  }
+  // Last, so a reader never sees more attempts than outcomes.
+  bump(attempts_);
+}
+
+void WorkerStats::progress_into(SwarmProgress& sum) const {
+  sum.attempts += attempts_.load(std::memory_order_relaxed);
+  sum.ok += ok_.load(std::memory_order_relaxed);
+  sum.fail += fail_.load(std::memory_order_relaxed);
+  sum.info += info_.load(std::memory_order_relaxed);
+  sum.sold_out += sold_out_.load(std::memory_order_relaxed);
+  sum.errors += errors_.load(std::memory_order_relaxed);
+}
+
+void WorkerStats::drain_into(OrderDrain& out) {
+  std::lock_guard lock(orders_mutex_);
+  append_moved(out.acknowledged, orders_.acknowledged);
+  append_moved(out.indeterminate_seqs, orders_.indeterminate_seqs);
+}
+
+void WorkerStats::merge_into(SwarmResult& result) {
+  progress_into(result.counts);
+  result.latency.merge(latency_);
+  for (unsigned code = 0; code < status_codes_.size(); ++code) {
+    if (status_codes_[code] != 0) result.status_codes[code] += status_codes_[code];
+  }
+  if (first_send_unix_ns_ != 0) {
+    result.first_send_unix_ns = result.first_send_unix_ns == 0
+                                    ? first_send_unix_ns_
+                                    : std::min(result.first_send_unix_ns, first_send_unix_ns_);
+  }
+  result.last_done_unix_ns = std::max(result.last_done_unix_ns, last_done_unix_ns_);
+  drain_into(result.remaining);
+}
+
+}  // namespace stampede::agent

@@ -1,0 +1,58 @@
+// One swarm thread's tally of its users' attempts, kept per thread so the hot path shares no
+// cache line with other threads; the swarm merges all tallies for progress and the result.
+//
+// Thread-safety: record_*() only on the owning io thread. progress_into() and drain_into()
+// from any thread at any time. merge_into() only after the owning thread has finished.
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <cstdint>
+#include <mutex>
+
+#include "agent/engine/classify.hpp"
+#include "agent/engine/swarm.hpp"
+#include "common/clock.hpp"
+#include "common/histogram.hpp"
+
+namespace stampede::agent {
+
+class WorkerStats {
+ public:
+  // At each attempt's start, connect included, so a run whose connects all fail has a start too.
+  void record_attempt_start() {
+    if (first_send_unix_ns_ == 0) first_send_unix_ns_ = unix_now_ns();
+  }
+  // status: the HTTP status, or 0 when the transport ended the attempt.
+  void record_attempt(uint64_t seq, Classified&& result, unsigned status, uint64_t latency_us,
+                      uint64_t done_unix_ns);
+
+  void progress_into(SwarmProgress& sum) const;
+  void drain_into(OrderDrain& out);
+  void merge_into(SwarmResult& result);
+
+ private:
+  // One writer (the io thread) and relaxed readers: a plain load+store avoids a locked add.
+  static void bump(std::atomic<uint64_t>& counter) {
+    counter.store(counter.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+  }
+
+  std::atomic<uint64_t> attempts_{0};
+  std::atomic<uint64_t> ok_{0};
+  std::atomic<uint64_t> fail_{0};
+  std::atomic<uint64_t> info_{0};
+  std::atomic<uint64_t> sold_out_{0};
+  std::atomic<uint64_t> errors_{0};
+
+  // Owned by the io thread until it finishes.
+  LatencyHistogram latency_;
+  std::array<uint64_t, 1000> status_codes_{};  // Beast accepts status codes 0..999
+  uint64_t first_send_unix_ns_ = 0;
+  uint64_t last_done_unix_ns_ = 0;
+
+  // Guards orders_, which the io thread appends to and drain_into() empties.
+  std::mutex orders_mutex_;
+  OrderDrain orders_;
+};
+
+}  // namespace stampede::agent

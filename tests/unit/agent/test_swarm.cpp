@@ -1,0 +1,458 @@
+// Pins the load engine's behaviour against a scriptable loopback server: bounds, keep-alive,
+// keys, classification of every ending, order hand-over, start instant, stop and destruction.
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <set>
+#include <string>
+#include <thread>
+
+#include "agent/engine/swarm.hpp"
+#include "common/clock.hpp"
+#include "tests/unit/agent/checkout_test_server.hpp"
+
+using namespace std::chrono_literals;
+using stampede::agent::Swarm;
+using stampede::agent::SwarmResult;
+using stampede::agent::testing::CheckoutTestServer;
+using stampede::agent::testing::ScriptedReply;
+using stampede::agent::testing::SeenRequest;
+
+namespace {
+
+constexpr std::string_view kKeyPrefix = "run-1";
+
+stampede::v1::JobSpec job_for(const std::string& url, uint32_t users, uint64_t max_attempts) {
+  stampede::v1::JobSpec job;
+  job.set_job_id("job-1");
+  job.set_endpoint("safe");
+  auto* request = job.mutable_request();
+  request->set_target_url(url);
+  request->set_method("POST");
+  request->set_path("/api/v1/checkout/safe?u=${user_id}");
+  auto* key = request->add_headers();
+  key->set_name("Idempotency-Key");
+  key->set_value("${key}");
+  auto* user = request->add_headers();
+  user->set_name("X-User");
+  user->set_value("${user_id}");
+  request->set_body_template(R"({"product_id": 1, "user_id": "${user_id}", "quantity": 1})");
+  job.set_users(users);
+  job.set_max_attempts(max_attempts);
+  job.set_key_prefix(std::string(kKeyPrefix));
+  job.set_user_offset(100);
+  return job;
+}
+
+std::unique_ptr<Swarm> make_swarm(const stampede::v1::JobSpec& job, unsigned threads = 2) {
+  auto swarm = Swarm::create(job, threads);
+  INFO("create: " << (swarm ? "" : swarm.error()));
+  REQUIRE(swarm);
+  return std::move(*swarm);
+}
+
+// Polls a condition until it holds or the deadline passes: synchronisation by state, not time.
+template <class Pred>
+bool wait_until(Pred done, std::chrono::milliseconds within = 5000ms) {
+  const auto deadline = std::chrono::steady_clock::now() + within;
+  while (!done()) {
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    std::this_thread::sleep_for(1ms);
+  }
+  return true;
+}
+
+SwarmResult run_to_end(Swarm& swarm) {
+  swarm.start(std::chrono::system_clock::now());
+  REQUIRE(wait_until([&] { return swarm.finished(); }));
+  return swarm.take_result();
+}
+
+// The attempt seq a request's idempotency key carries ("run-1.17" -> 17).
+uint64_t seq_of(const SeenRequest& request) {
+  return std::stoull(request.idempotency_key.substr(request.idempotency_key.rfind('.') + 1));
+}
+
+std::set<uint64_t> seqs_up_to(uint64_t n) {
+  std::set<uint64_t> out;
+  for (uint64_t i = 0; i < n; ++i) out.insert(i);
+  return out;
+}
+
+uint64_t ms_to_ns(std::chrono::milliseconds ms) {
+  return static_cast<uint64_t>(std::chrono::nanoseconds(ms).count());
+}
+
+}  // namespace
+
+TEST_CASE("a swarm makes exactly max_attempts attempts and counts each once", "[agent][swarm]") {
+  CheckoutTestServer server;
+  auto swarm = make_swarm(job_for(server.url(), 4, 40));
+  const auto r = run_to_end(*swarm);
+
+  CHECK(server.requests() == 40);
+  CHECK(r.counts.attempts == 40);
+  CHECK(r.counts.ok == 40);
+  CHECK(r.counts.fail == 0);
+  CHECK(r.counts.info == 0);
+  CHECK(r.latency.total() == 40);
+  CHECK(r.status_codes == std::map<unsigned, uint64_t>{{201, 40}});
+  CHECK(r.remaining.acknowledged.size() == 40);
+  CHECK(r.first_send_unix_ns > 0);
+  CHECK(r.last_done_unix_ns >= r.first_send_unix_ns);
+  const auto live = swarm->progress();
+  CHECK(live.attempts == 40);
+  CHECK(live.ok == 40);
+}
+
+TEST_CASE("each virtual user keeps one keep-alive connection for all its attempts",
+          "[agent][swarm]") {
+  CheckoutTestServer server;
+  auto swarm = make_swarm(job_for(server.url(), 3, 30));
+  const auto r = run_to_end(*swarm);
+
+  CHECK(r.counts.attempts == 30);
+  CHECK(server.connections() == 3);
+}
+
+TEST_CASE("idempotency keys are <key_prefix>.<seq>, unique, and user ids start at the offset",
+          "[agent][swarm]") {
+  CheckoutTestServer server;
+  auto swarm = make_swarm(job_for(server.url(), 3, 25), 2);
+  const auto r = run_to_end(*swarm);
+
+  std::set<std::string> keys;
+  std::set<std::string> users;
+  for (const auto& seen : server.seen()) {
+    keys.insert(seen.idempotency_key);
+    users.insert(seen.user_header);
+    CHECK(seen.target == "/api/v1/checkout/safe?u=" + seen.user_header);
+    CHECK(seen.body ==
+          R"({"product_id": 1, "user_id": ")" + seen.user_header + R"(", "quantity": 1})");
+    CHECK(seen.content_type == "application/json");
+  }
+  std::set<std::string> expected_keys;
+  for (uint64_t seq = 0; seq < 25; ++seq) {
+    expected_keys.insert(std::string(kKeyPrefix) + "." + std::to_string(seq));
+  }
+  CHECK(keys == expected_keys);
+  const std::set<std::string> agent_users{"u-100", "u-101", "u-102"};
+  CHECK(std::includes(agent_users.begin(), agent_users.end(), users.begin(), users.end()));
+  // The acknowledged seq names the key the order was bought with.
+  for (const auto& [seq, order_id] : r.remaining.acknowledged) {
+    CHECK(order_id == "o-" + std::string(kKeyPrefix) + "." + std::to_string(seq));
+  }
+}
+
+TEST_CASE("every user sends under its own id, numbered from the job's user offset",
+          "[agent][swarm]") {
+  // Slow answers keep each user busy, so the three first attempts go to three users.
+  CheckoutTestServer server([](const SeenRequest&) { return ScriptedReply::delayed(50ms); });
+  auto swarm = make_swarm(job_for(server.url(), 3, 3), 2);
+  swarm->start(std::chrono::system_clock::now() + 100ms);
+  REQUIRE(wait_until([&] { return swarm->finished(); }));
+
+  std::set<std::string> users;
+  for (const auto& seen : server.seen()) users.insert(seen.user_header);
+  CHECK(users == std::set<std::string>{"u-100", "u-101", "u-102"});
+}
+
+TEST_CASE("201 is ok, 409 sold out, 422 an error and 503 indeterminate", "[agent][swarm]") {
+  CheckoutTestServer server([](const SeenRequest& request) {
+    switch (seq_of(request) % 4) {
+      case 0:
+        return ScriptedReply::created("o-" + request.idempotency_key);
+      case 1:
+        return ScriptedReply::with_status(409, R"({"error":"sold_out"})");
+      case 2:
+        return ScriptedReply::with_status(422, R"({"error":"invalid"})");
+      default:
+        return ScriptedReply::with_status(503, R"({"error":"injected_fault"})");
+    }
+  });
+  auto swarm = make_swarm(job_for(server.url(), 2, 40));
+  const auto r = run_to_end(*swarm);
+
+  CHECK(r.counts.attempts == 40);
+  CHECK(r.counts.ok == 10);
+  CHECK(r.counts.fail == 20);
+  CHECK(r.counts.sold_out == 10);
+  CHECK(r.counts.errors == 10);
+  CHECK(r.counts.info == 10);
+  CHECK(r.status_codes == std::map<unsigned, uint64_t>{{201, 10}, {409, 10}, {422, 10}, {503, 10}});
+  const std::set<uint64_t> indeterminate(r.remaining.indeterminate_seqs.begin(),
+                                         r.remaining.indeterminate_seqs.end());
+  std::set<uint64_t> expected;
+  for (uint64_t seq = 3; seq < 40; seq += 4) expected.insert(seq);
+  CHECK(indeterminate == expected);
+}
+
+TEST_CASE("the job's sold-out statuses and order id field replace the defaults", "[agent][swarm]") {
+  CheckoutTestServer server([](const SeenRequest& request) {
+    const uint64_t seq = seq_of(request);
+    if (seq % 2 == 0) {
+      return ScriptedReply::with_status(201, R"({"id":)" + std::to_string(7000 + seq) + "}");
+    }
+    return ScriptedReply::with_status(410, R"({"error":"gone"})");
+  });
+  auto job = job_for(server.url(), 1, 6);
+  job.mutable_request()->add_sold_out_statuses(410);
+  job.mutable_request()->set_order_id_field("id");
+  auto swarm = make_swarm(job);
+  const auto r = run_to_end(*swarm);
+
+  CHECK(r.counts.ok == 3);
+  CHECK(r.counts.sold_out == 3);
+  CHECK(r.counts.errors == 0);
+  for (const auto& [seq, order_id] : r.remaining.acknowledged) {
+    CHECK(order_id == std::to_string(7000 + seq));
+  }
+}
+
+TEST_CASE("a response slower than the request timeout is info and the connection is replaced",
+          "[agent][swarm]") {
+  CheckoutTestServer server([](const SeenRequest& request) {
+    if (request.index == 0) return ScriptedReply::delayed(5000ms);
+    return ScriptedReply::created("o-" + request.idempotency_key);
+  });
+  auto job = job_for(server.url(), 1, 2);
+  job.mutable_request()->set_request_timeout_ms(100);
+  auto swarm = make_swarm(job);
+  const auto r = run_to_end(*swarm);
+
+  CHECK(r.counts.info == 1);
+  CHECK(r.counts.ok == 1);
+  CHECK(r.remaining.indeterminate_seqs == std::vector<uint64_t>{0});
+  CHECK(r.latency.max_us() >= 100'000);
+  CHECK(r.latency.max_us() < 5'000'000);
+  CHECK(server.connections() == 2);
+}
+
+TEST_CASE("a connection reset after the request was sent is info", "[agent][swarm]") {
+  CheckoutTestServer server([](const SeenRequest&) { return ScriptedReply::reset_connection(); });
+  auto swarm = make_swarm(job_for(server.url(), 1, 3));
+  const auto r = run_to_end(*swarm);
+
+  CHECK(r.counts.attempts == 3);
+  CHECK(r.counts.info == 3);
+  CHECK(r.counts.fail == 0);
+  CHECK(r.status_codes.empty());
+  const std::set<uint64_t> indeterminate(r.remaining.indeterminate_seqs.begin(),
+                                         r.remaining.indeterminate_seqs.end());
+  CHECK(indeterminate == seqs_up_to(3));
+  CHECK(server.connections() == 3);  // a fresh connection after each reset
+}
+
+TEST_CASE("a connection closed without an answer after the request was sent is info",
+          "[agent][swarm]") {
+  CheckoutTestServer server([](const SeenRequest& request) {
+    if (request.index == 0) return ScriptedReply::close_connection();
+    return ScriptedReply::created("o-" + request.idempotency_key);
+  });
+  auto swarm = make_swarm(job_for(server.url(), 1, 3));
+  const auto r = run_to_end(*swarm);
+
+  CHECK(r.counts.info == 1);
+  CHECK(r.counts.ok == 2);
+  CHECK(r.remaining.indeterminate_seqs == std::vector<uint64_t>{0});
+}
+
+TEST_CASE("a server asking to close after its answer gets a new connection next attempt",
+          "[agent][swarm]") {
+  CheckoutTestServer server([](const SeenRequest& request) {
+    auto reply = ScriptedReply::created("o-" + request.idempotency_key);
+    reply.close_after = true;
+    return reply;
+  });
+  auto swarm = make_swarm(job_for(server.url(), 1, 4));
+  const auto r = run_to_end(*swarm);
+
+  CHECK(r.counts.ok == 4);
+  CHECK(r.counts.info == 0);
+  CHECK(server.connections() == 4);
+}
+
+TEST_CASE("a refused connection is a fail counted as an error, with no status", "[agent][swarm]") {
+  const std::string url =
+      "http://127.0.0.1:" + std::to_string(stampede::agent::testing::closed_loopback_port());
+  auto swarm = make_swarm(job_for(url, 2, 6));
+  const auto r = run_to_end(*swarm);
+
+  CHECK(r.counts.attempts == 6);
+  CHECK(r.counts.fail == 6);
+  CHECK(r.counts.errors == 6);
+  CHECK(r.counts.sold_out == 0);
+  CHECK(r.counts.ok == 0);
+  CHECK(r.counts.info == 0);
+  CHECK(r.status_codes.empty());
+  CHECK(r.remaining.indeterminate_seqs.empty());
+  CHECK(r.latency.total() == 6);
+}
+
+TEST_CASE("drain_orders and the final result hand over every order exactly once",
+          "[agent][swarm]") {
+  CheckoutTestServer server([](const SeenRequest& request) {
+    if (seq_of(request) % 5 == 4) return ScriptedReply::with_status(503, "{}");
+    return ScriptedReply::created("o-" + request.idempotency_key);
+  });
+  constexpr uint64_t kAttempts = 300;
+  auto swarm = make_swarm(job_for(server.url(), 4, kAttempts));
+  swarm->start(std::chrono::system_clock::now());
+
+  std::vector<std::pair<uint64_t, std::string>> acknowledged;
+  std::vector<uint64_t> indeterminate;
+  auto take = [&](stampede::agent::OrderDrain&& d) {
+    acknowledged.insert(acknowledged.end(), d.acknowledged.begin(), d.acknowledged.end());
+    indeterminate.insert(indeterminate.end(), d.indeterminate_seqs.begin(),
+                         d.indeterminate_seqs.end());
+  };
+  size_t drains_with_orders = 0;
+  REQUIRE(wait_until([&] {
+    auto d = swarm->drain_orders();
+    if (!d.acknowledged.empty()) ++drains_with_orders;
+    take(std::move(d));
+    return swarm->finished();
+  }));
+  auto r = swarm->take_result();
+  take(std::move(r.remaining));
+
+  CHECK(drains_with_orders > 0);
+  CHECK(acknowledged.size() == 240);
+  CHECK(indeterminate.size() == 60);
+  std::set<uint64_t> all;
+  for (const auto& [seq, order_id] : acknowledged) {
+    CHECK(seq % 5 != 4);
+    CHECK(order_id == "o-" + std::string(kKeyPrefix) + "." + std::to_string(seq));
+    all.insert(seq);
+  }
+  for (uint64_t seq : indeterminate) {
+    CHECK(seq % 5 == 4);
+    all.insert(seq);
+  }
+  CHECK(all == seqs_up_to(kAttempts));  // no seq twice (sizes add up) and none missing
+  CHECK(swarm->drain_orders().acknowledged.empty());
+}
+
+TEST_CASE("the duration bound ends a swarm that has no attempt bound", "[agent][swarm]") {
+  CheckoutTestServer server;
+  auto job = job_for(server.url(), 2, 0);
+  job.set_duration_ms(200);
+  auto swarm = make_swarm(job);
+  const uint64_t at_ns = stampede::unix_now_ns();
+  swarm->start(stampede::from_unix_ns(at_ns));
+  REQUIRE(wait_until([&] { return swarm->finished(); }, 3000ms));
+  const auto r = swarm->take_result();
+
+  CHECK(r.counts.attempts > 0);
+  CHECK(r.counts.attempts == server.requests());
+  // Users keep going until the deadline: the last attempt ends at or after it...
+  CHECK(r.last_done_unix_ns + ms_to_ns(10ms) >= at_ns + ms_to_ns(200ms));
+  // ...and none is claimed after it.
+  for (const auto& seen : server.seen()) {
+    CHECK(seen.arrived_unix_ns < at_ns + ms_to_ns(700ms));
+  }
+}
+
+TEST_CASE("stop() ends a running swarm early and counts every request it sent", "[agent][swarm]") {
+  CheckoutTestServer server;
+  auto job = job_for(server.url(), 2, 0);
+  job.set_duration_ms(60'000);
+  auto swarm = make_swarm(job);
+  swarm->start(std::chrono::system_clock::now());
+  REQUIRE(wait_until([&] { return swarm->progress().attempts >= 20; }));
+  swarm->stop();
+  REQUIRE(wait_until([&] { return swarm->finished(); }, 2000ms));
+  const auto r = swarm->take_result();
+
+  CHECK(r.counts.attempts >= 20);
+  CHECK(r.counts.attempts == server.requests());
+  CHECK(r.counts.ok == r.counts.attempts);
+}
+
+TEST_CASE("users connect at start() and stop() ends their wait for the start instant",
+          "[agent][swarm]") {
+  CheckoutTestServer server;
+  auto swarm = make_swarm(job_for(server.url(), 3, 10));
+  swarm->start(std::chrono::system_clock::now() + 60s);
+  REQUIRE(wait_until([&] { return server.connections() == 3; }));
+  swarm->stop();
+  REQUIRE(wait_until([&] { return swarm->finished(); }, 2000ms));
+  const auto r = swarm->take_result();
+
+  CHECK(r.counts.attempts == 0);
+  CHECK(server.requests() == 0);
+  CHECK(r.first_send_unix_ns == 0);
+}
+
+TEST_CASE("no request goes out before the start instant", "[agent][swarm]") {
+  CheckoutTestServer server;
+  auto swarm = make_swarm(job_for(server.url(), 4, 8));
+  const uint64_t at_ns = stampede::unix_now_ns() + ms_to_ns(300ms);
+  swarm->start(stampede::from_unix_ns(at_ns));
+  REQUIRE(wait_until([&] { return swarm->finished(); }));
+  const auto r = swarm->take_result();
+
+  CHECK(r.counts.ok == 8);
+  CHECK(r.first_send_unix_ns >= at_ns);
+  for (const auto& seen : server.seen()) CHECK(seen.arrived_unix_ns >= at_ns);
+}
+
+TEST_CASE("stop() before start() leaves a finished swarm that sent nothing", "[agent][swarm]") {
+  CheckoutTestServer server;
+  auto swarm = make_swarm(job_for(server.url(), 2, 10));
+  swarm->stop();
+  CHECK(swarm->finished());
+  swarm->start(std::chrono::system_clock::now());
+  const auto r = swarm->take_result();
+  CHECK(r.counts.attempts == 0);
+  CHECK(server.connections() == 0);
+}
+
+TEST_CASE("destroying a running swarm does not wait for slow responses", "[agent][swarm]") {
+  CheckoutTestServer server([](const SeenRequest&) { return ScriptedReply::delayed(30s); });
+  auto swarm = make_swarm(job_for(server.url(), 2, 10));
+  swarm->start(std::chrono::system_clock::now());
+  REQUIRE(wait_until([&] { return server.requests() == 2; }));
+  const auto before = std::chrono::steady_clock::now();
+  swarm.reset();
+  CHECK(std::chrono::steady_clock::now() - before < 2s);
+}
+
+TEST_CASE("create rejects a job it cannot run, saying why", "[agent][swarm]") {
+  const auto good = job_for("http://127.0.0.1:1", 2, 10);
+  auto error_of = [](const stampede::v1::JobSpec& job) {
+    auto swarm = Swarm::create(job, 1);
+    return swarm ? std::string() : swarm.error();
+  };
+  CHECK(error_of(good).empty());
+
+  auto no_users = good;
+  no_users.set_users(0);
+  CHECK_THAT(error_of(no_users), Catch::Contains("no users"));
+
+  auto unbounded = good;
+  unbounded.set_max_attempts(0);
+  unbounded.set_duration_ms(0);
+  CHECK_THAT(error_of(unbounded), Catch::Contains("bound"));
+
+  auto bad_url = good;
+  bad_url.mutable_request()->set_target_url("https://127.0.0.1:1");
+  CHECK_THAT(error_of(bad_url), Catch::Contains("bad target URL"));
+
+  auto open_loop = good;
+  open_loop.set_rate_per_s(100);
+  CHECK_THAT(error_of(open_loop), Catch::Contains("open-loop pacing is not implemented yet"));
+
+  auto bad_header = good;
+  bad_header.mutable_request()->mutable_headers(0)->set_value("a\r\nb");
+  CHECK_THAT(error_of(bad_header), Catch::Contains("line break"));
+}
+
+TEST_CASE("zero threads means one per core, never more threads than users", "[agent][swarm]") {
+  CheckoutTestServer server;
+  auto swarm = make_swarm(job_for(server.url(), 1, 3), 0);
+  const auto r = run_to_end(*swarm);
+  CHECK(r.counts.ok == 3);
+  CHECK(server.connections() == 1);
+}
