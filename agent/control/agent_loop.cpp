@@ -1,0 +1,236 @@
+// Agent control loop: one thread, one DEALER socket, a 50 ms poll tick.
+#include "agent/control/agent_loop.hpp"
+
+#include <unistd.h>
+
+#include <iostream>
+#include <optional>
+#include <thread>
+
+#include "agent/engine/swarm.hpp"
+#include "common/clock.hpp"
+#include "common/framing.hpp"
+#include "common/version.hpp"
+
+namespace stampede::agent {
+using namespace std::chrono_literals;
+using Steady = std::chrono::steady_clock;
+
+namespace {
+constexpr size_t kBatchMax =
+    10'000;  // orders per OrderBatch frame: keeps frames well under the cap
+constexpr auto kProgressEvery = 500ms;
+constexpr auto kResultResendEvery = 2s;
+
+std::string host_name() {
+  char buf[256] = {};
+  if (gethostname(buf, sizeof buf - 1) != 0) return "unknown";
+  return buf;
+}
+
+// One job from assignment to acknowledged result.
+struct ActiveJob {
+  v1::JobSpec spec;
+  std::unique_ptr<Swarm> swarm;
+  bool started = false;
+  uint64_t progress_seq = 0;
+  uint64_t batches = 0;
+  std::optional<v1::Envelope> result;  // sent, awaiting ResultAck
+  Steady::time_point next_progress{};
+  Steady::time_point next_resend{};
+};
+}  // namespace
+
+AgentLoop::AgentLoop(zmq::context_t& ctx, AgentOptions options)
+    : options_(std::move(options)), ctx_(ctx) {
+  if (options_.name.empty()) options_.name = host_name() + "-" + std::to_string(getpid());
+  if (options_.threads == 0) options_.threads = std::max(1u, std::thread::hardware_concurrency());
+}
+
+AgentLoop::~AgentLoop() = default;
+
+bool AgentLoop::run(const std::atomic<bool>& stop) {
+  zmq::socket_t socket(ctx_, zmq::socket_type::dealer);
+  apply_control_socket_options(socket);
+  // Do not queue frames for a coordinator that is not there: a stale Register or result
+  // arriving much later would confuse a restarted coordinator.
+  socket.set(zmq::sockopt::immediate, 1);
+  socket.connect(options_.coordinator);
+
+  auto say = [&](const std::string& line) {
+    if (options_.log) std::cerr << "stampede-agent " << options_.name << ": " << line << std::endl;
+  };
+  auto send = [&](v1::Envelope& env) { return send_envelope(socket, env); };
+
+  bool registered = false;
+  Steady::time_point last_heard = Steady::now();
+  Steady::time_point next_register{};
+  Steady::time_point next_heartbeat{};
+  Steady::time_point next_complaint = Steady::now() + 3s;
+  std::optional<ActiveJob> job;
+
+  auto send_register = [&] {
+    v1::Envelope env;
+    auto* r = env.mutable_register_();
+    r->set_name(options_.name);
+    r->set_host(host_name());
+    r->set_cores(std::max(1u, std::thread::hardware_concurrency()));
+    r->set_threads(options_.threads);
+    r->set_version(kVersion);
+    send(env);
+  };
+  auto flush_orders = [&](OrderDrain drain) {
+    size_t a = 0, i = 0;
+    while (a < drain.acknowledged.size() || i < drain.indeterminate_seqs.size()) {
+      v1::Envelope env;
+      auto* b = env.mutable_orders();
+      b->set_job_id(job->spec.job_id());
+      b->set_batch_seq(++job->batches);
+      for (size_t n = 0; n < kBatchMax && a < drain.acknowledged.size(); ++n, ++a) {
+        auto* ack = b->add_acknowledged();
+        ack->set_seq(drain.acknowledged[a].first);
+        ack->set_order_id(std::move(drain.acknowledged[a].second));
+      }
+      for (size_t n = 0; n < kBatchMax && i < drain.indeterminate_seqs.size(); ++n, ++i) {
+        b->add_indeterminate_seqs(drain.indeterminate_seqs[i]);
+      }
+      send(env);
+    }
+  };
+  auto fill_counts = [](v1::OutcomeCounts* c, const SwarmProgress& p) {
+    c->set_attempts(p.attempts);
+    c->set_ok(p.ok);
+    c->set_fail(p.fail);
+    c->set_info(p.info);
+    c->set_sold_out(p.sold_out);
+    c->set_errors(p.errors);
+  };
+
+  while (!stop.load()) {
+    zmq::pollitem_t item{socket.handle(), 0, ZMQ_POLLIN, 0};
+    zmq::poll(&item, 1, 50ms);
+    const auto now = Steady::now();
+
+    for (int n = 0; n < 1000; ++n) {
+      auto in = receive_envelope(socket, false);
+      if (in.status == RecvStatus::none) break;
+      if (in.status == RecvStatus::malformed) continue;
+      last_heard = now;
+      const auto& env = in.envelope;
+      switch (env.body_case()) {
+        case v1::Envelope::kRegistered:
+          if (!registered)
+            say("registered with " + options_.coordinator + " as " + env.registered().agent_id());
+          registered = true;
+          break;
+        case v1::Envelope::kRefused:
+          if (env.refused().fatal()) {
+            say("refused by the coordinator: " + env.refused().reason());
+            return false;
+          }
+          registered = false;
+          next_register = now;
+          break;
+        case v1::Envelope::kJob: {
+          v1::Envelope reply;
+          const auto& spec = env.job().job();
+          if (job && !job->result) {
+            reply.mutable_job_rejected()->set_job_id(spec.job_id());
+            reply.mutable_job_rejected()->set_reason("busy with job " + job->spec.job_id());
+            send(reply);
+            break;
+          }
+          auto swarm = Swarm::create(spec, spec.threads() ? spec.threads() : options_.threads);
+          if (!swarm) {
+            reply.mutable_job_rejected()->set_job_id(spec.job_id());
+            reply.mutable_job_rejected()->set_reason(swarm.error());
+            send(reply);
+            break;
+          }
+          job.emplace();
+          job->spec = spec;
+          job->swarm = std::move(*swarm);
+          reply.mutable_job_accepted()->set_job_id(spec.job_id());
+          send(reply);
+          break;
+        }
+        case v1::Envelope::kStart:
+          if (job && job->spec.job_id() == env.start().job_id() && !job->started) {
+            job->swarm->start(from_unix_ns(env.start().start_at_unix_ns()));
+            job->started = true;
+            job->next_progress = now + kProgressEvery;
+          }
+          break;
+        case v1::Envelope::kStop:
+          if (job && job->spec.job_id() == env.stop().job_id()) job->swarm->stop();
+          break;
+        case v1::Envelope::kResultAck:
+          if (job && job->result && job->spec.job_id() == env.result_ack().job_id()) job.reset();
+          break;
+        default:
+          break;
+      }
+    }
+
+    if (!registered && now >= next_register) {
+      send_register();
+      next_register = now + 1s;
+      if (now >= next_complaint) {
+        say("coordinator " + options_.coordinator + " is not answering; still trying");
+        next_complaint = now + 5s;
+      }
+    }
+    if (registered && now - last_heard > options_.coordinator_timeout) {
+      say("lost the coordinator (silent for " +
+          std::to_string(options_.coordinator_timeout.count()) + " ms); registering again");
+      registered = false;
+      next_register = now;
+      next_complaint = now + 3s;
+    }
+    if (registered && now >= next_heartbeat) {
+      v1::Envelope hb;
+      hb.mutable_heartbeat()->set_sent_unix_ns(unix_now_ns());
+      send(hb);
+      next_heartbeat = now + options_.heartbeat_interval;
+    }
+
+    if (job && job->started && !job->result) {
+      if (job->swarm->finished()) {
+        auto result = job->swarm->take_result();
+        flush_orders(std::move(result.remaining));
+        v1::Envelope env;
+        auto* r = env.mutable_result();
+        r->set_job_id(job->spec.job_id());
+        fill_counts(r->mutable_counts(), result.counts);
+        result.latency.to_proto(r->mutable_latency());
+        for (const auto& [code, count] : result.status_codes) {
+          auto* sc = r->add_status_codes();
+          sc->set_code(code);
+          sc->set_count(count);
+        }
+        r->set_batches(job->batches);
+        r->set_first_send_unix_ns(result.first_send_unix_ns);
+        r->set_last_done_unix_ns(result.last_done_unix_ns);
+        job->result = env;
+        send(env);
+        job->next_resend = now + kResultResendEvery;
+      } else if (now >= job->next_progress) {
+        v1::Envelope env;
+        auto* p = env.mutable_progress();
+        p->set_job_id(job->spec.job_id());
+        p->set_seq(++job->progress_seq);
+        fill_counts(p->mutable_counts(), job->swarm->progress());
+        send(env);
+        flush_orders(job->swarm->drain_orders());
+        job->next_progress = now + kProgressEvery;
+      }
+    } else if (job && job->result && now >= job->next_resend) {
+      // The ack may have been lost with a connection; the coordinator counts a result once.
+      send(*job->result);
+      job->next_resend = now + kResultResendEvery;
+    }
+  }
+  return true;
+}
+
+}  // namespace stampede::agent

@@ -1,0 +1,41 @@
+// The agent's control plane: a DEALER that registers with the coordinator, heartbeats, takes
+// jobs, runs each on a Swarm, streams progress and order batches, and holds the final result
+// until the coordinator acknowledges it. Re-registers by itself after a coordinator restart.
+//
+//   zmq::context_t ctx;
+//   AgentLoop agent(ctx, {.coordinator = "tcp://127.0.0.1:5555", .name = "a1"});
+//   agent.run(stop_flag);  // until stop_flag is set, or a fatal refusal (then returns false)
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <memory>
+#include <string>
+#include <zmq.hpp>
+
+namespace stampede::agent {
+
+struct AgentOptions {
+  std::string coordinator = "tcp://127.0.0.1:5555";
+  std::string name;      // empty: hostname-pid
+  unsigned threads = 0;  // 0: hardware cores
+  std::chrono::milliseconds heartbeat_interval{1000};
+  std::chrono::milliseconds coordinator_timeout{5000};  // silence after which we re-register
+  bool log = true;
+};
+
+class AgentLoop {
+ public:
+  // ctx must outlive the loop.
+  AgentLoop(zmq::context_t& ctx, AgentOptions options);
+  ~AgentLoop();
+  // Returns false when the coordinator refused this agent for good (version mismatch).
+  bool run(const std::atomic<bool>& stop);
+  const std::string& name() const { return options_.name; }
+
+ private:
+  AgentOptions options_;
+  zmq::context_t& ctx_;
+};
+
+}  // namespace stampede::agent
