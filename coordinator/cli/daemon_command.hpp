@@ -1,0 +1,26 @@
+// `stampede coordinator` (the daemon) and `stampede agents` (list who is connected).
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <string>
+
+namespace stampede::coordinator {
+
+struct DaemonFlags {
+  std::string agents_bind = "tcp://127.0.0.1:5555";
+  std::string control_bind = "tcp://127.0.0.1:5556";
+  std::string metrics_bind = "127.0.0.1:9464";
+  unsigned heartbeat_ms = 1000;
+  unsigned heartbeat_timeout_ms = 5000;
+};
+
+void add_daemon_flags(CLI::App& sub, DaemonFlags& flags);
+int daemon_command(const DaemonFlags& flags);
+
+struct AgentsFlags {
+  std::string coordinator = "tcp://127.0.0.1:5556";
+};
+void add_agents_flags(CLI::App& sub, AgentsFlags& flags);
+int agents_command(const AgentsFlags& flags);
+
+}  // namespace stampede::coordinator

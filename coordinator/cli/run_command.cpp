@@ -1,0 +1,382 @@
+// The run client: validation, the control-socket conversation, progress, report and exit code.
+#include "coordinator/cli/run_command.hpp"
+
+#include <unistd.h>
+
+#include <boost/json.hpp>
+#include <csignal>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+#include <thread>
+
+#include "agent/control/agent_loop.hpp"
+#include "common/framing.hpp"
+#include "common/url.hpp"
+#include "coordinator/daemon/coordinator.hpp"
+#include "coordinator/metrics/coordinator_metrics.hpp"
+#include "coordinator/report/expectations.hpp"
+#include "coordinator/report/report.hpp"
+
+namespace stampede::coordinator {
+using namespace std::chrono_literals;
+
+namespace {
+std::atomic<bool> g_interrupted{false};
+void on_interrupt(int) {
+  g_interrupted.store(true);
+}
+
+std::string read_secret_file(const std::string& path) {
+  std::ifstream in(path);
+  std::string token;
+  std::getline(in, token);
+  return token;
+}
+
+bool write_file_atomically(const std::string& path, const std::string& content,
+                           std::string& error) {
+  const std::string tmp = path + ".tmp." + std::to_string(getpid());
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    out << content;
+    if (!out.flush()) {
+      error = "cannot write " + tmp;
+      return false;
+    }
+  }
+  std::error_code ec;
+  std::filesystem::rename(tmp, path, ec);
+  if (ec) {
+    error = "cannot rename " + tmp + " to " + path + ": " + ec.message();
+    return false;
+  }
+  return true;
+}
+
+void show_update(const v1::RunUpdate& u, bool tty) {
+  std::ostringstream line;
+  if (!u.endpoint().empty()) {
+    const auto& c = u.counts();
+    char rate[32];
+    std::snprintf(rate, sizeof rate, "%.0f", u.rate_rps());
+    line << "[" << u.phase() << "/" << u.phases() << " " << u.endpoint() << "] attempts "
+         << c.attempts() << "  ok " << c.ok() << "  fail " << c.fail() << "  info " << c.info()
+         << "  " << rate << " req/s  agents " << u.agents();
+  }
+  if (!u.note().empty()) line << (line.tellp() > 0 ? "  " : "") << u.note();
+  if (line.tellp() == 0) return;
+  if (tty) {
+    std::cerr << "\r\033[K" << line.str() << std::flush;
+  } else {
+    std::cerr << line.str() << "\n";
+  }
+}
+
+// Sends the request and waits for RunFinished, showing updates. Returns the exit code.
+int converse(zmq::context_t& ctx, const std::string& endpoint, const v1::RunRequest& request,
+             const RunFlags& flags) {
+  zmq::socket_t socket(ctx, zmq::socket_type::dealer);
+  apply_control_socket_options(socket);
+  socket.connect(endpoint);
+  v1::Envelope env;
+  *env.mutable_run_request() = request;
+  send_envelope(socket, env);  // DEALER queues it until the connection is up
+
+  const bool tty = isatty(STDERR_FILENO) && !flags.quiet;
+  // Updates come every second while a run lives; this much silence means the coordinator is gone.
+  const auto silence_limit = 15s;
+  auto last_heard = std::chrono::steady_clock::now();
+  while (true) {
+    if (g_interrupted.load()) {
+      std::cerr << "\nstampede: interrupted\n";
+      return 3;
+    }
+    zmq::pollitem_t item{socket.handle(), 0, ZMQ_POLLIN, 0};
+    zmq::poll(&item, 1, 200ms);
+    auto in = receive_envelope(socket, false);
+    const auto now = std::chrono::steady_clock::now();
+    if (in.status == RecvStatus::none) {
+      if (now - last_heard > silence_limit) {
+        std::cerr << "stampede: coordinator " << endpoint << " not answering (no word for 15 s)\n";
+        return 3;
+      }
+      continue;
+    }
+    if (in.status == RecvStatus::malformed) continue;
+    last_heard = now;
+    if (in.envelope.has_run_update()) {
+      if (!flags.quiet) show_update(in.envelope.run_update(), tty);
+      continue;
+    }
+    if (!in.envelope.has_run_finished()) continue;
+    if (tty) std::cerr << "\n";
+    const auto& fin = in.envelope.run_finished();
+    boost::system::error_code ec;
+    auto report = boost::json::parse(fin.report_json(), ec);
+    if (!flags.report.empty() && !ec) {
+      std::string error;
+      if (!write_file_atomically(flags.report, boost::json::serialize(report) + "\n", error)) {
+        std::cerr << "stampede: " << error << "\n";
+        return 3;
+      }
+    }
+    if (!ec && report.is_object() && !report.get_object().at("endpoints").get_array().empty()) {
+      std::cout << render_table(report.get_object()) << std::flush;
+    }
+    if (fin.exit_code() != 0) {
+      std::cerr << "stampede: " << fin.message() << "\n";
+      return fin.exit_code();
+    }
+    if (ec || !report.is_object()) {
+      std::cerr << "stampede: the coordinator sent an unreadable report\n";
+      return 3;
+    }
+    Expectations expectations;
+    expectations.expect_violated.insert(flags.expect_violated.begin(), flags.expect_violated.end());
+    const auto unmet = unmet_expectations(report.get_object(), expectations);
+    for (const auto& ep : report.get_object().at("endpoints").get_array()) {
+      const std::string name(ep.at("endpoint").get_string());
+      const bool ok = ep.at("integrity").get_string() == "ok";
+      if (!ok && expectations.expect_violated.count(name)) {
+        std::cout << name << ": integrity violated, as expected: the oracle caught it\n";
+      }
+    }
+    for (const auto& line : unmet) std::cout << "FAILED " << line << "\n";
+    if (!flags.report.empty()) std::cout << "report written to " << flags.report << "\n";
+    return unmet.empty() ? 0 : 1;
+  }
+}
+
+}  // namespace
+
+Expected<uint32_t> parse_duration_ms(const std::string& text) {
+  size_t pos = 0;
+  double value = 0;
+  try {
+    value = std::stod(text, &pos);
+  } catch (...) {
+    return unexpected("bad duration '" + text + "' (want e.g. 30s, 500ms, 2m)");
+  }
+  const std::string unit = text.substr(pos);
+  double ms = 0;
+  if (unit == "ms")
+    ms = value;
+  else if (unit == "s" || unit.empty())
+    ms = value * 1000;
+  else if (unit == "m")
+    ms = value * 60'000;
+  else if (unit == "h")
+    ms = value * 3'600'000;
+  else
+    return unexpected("bad duration unit in '" + text + "' (ms, s, m or h)");
+  if (ms <= 0 || ms > 86'400'000)
+    return unexpected("duration '" + text + "' out of range (0, 24h]");
+  return static_cast<uint32_t>(ms);
+}
+
+void add_run_flags(CLI::App& sub, RunFlags& f) {
+  sub.add_option("--coordinator", f.coordinator, "Coordinator's control socket")
+      ->capture_default_str();
+  sub.add_option("--embedded", f.embedded,
+                 "Start a coordinator with N local agents in this process")
+      ->check(CLI::Range(1u, 256u));
+  sub.add_option("--agent-threads", f.agent_threads, "Load threads per agent")
+      ->check(CLI::Range(1u, 256u));
+  sub.add_option("--metrics-bind", f.metrics_bind, "With --embedded: serve /metrics on IP:PORT");
+  sub.add_option("--target", f.target, "Target base URL")->capture_default_str();
+  sub.add_option("--endpoint", f.endpoints, "Endpoint label(s), run in order (buggy,unstable,safe)")
+      ->delimiter(',');
+  sub.add_option("--stock", f.stock,
+                 "Reset the stock to N before each endpoint (needs --admin-url)")
+      ->check(CLI::Range(int64_t{0}, int64_t{1} << 40));
+  sub.add_option("--users", f.users, "Virtual users across all agents")
+      ->check(CLI::Range(1u, 10'000'000u))
+      ->capture_default_str();
+  sub.add_option("--requests", f.requests, "Purchase attempts per endpoint across all agents");
+  sub.add_option("--duration", f.duration, "Run each endpoint this long (30s, 2m)");
+  sub.add_option("--rate", f.rate, "Open-loop arrival rate per second (0: closed loop)")
+      ->check(CLI::NonNegativeNumber);
+  sub.add_option("--expect-agents", f.expect_agents, "Agents to wait for")->capture_default_str();
+  sub.add_option("--agents-wait", f.agents_wait_s, "Seconds to wait for them")
+      ->capture_default_str();
+  sub.add_option("--report", f.report, "Write the JSON report here");
+  sub.add_option("--method", f.method, "HTTP method")->capture_default_str();
+  sub.add_option("--path", f.path, "Request path (${endpoint}, ${user_id}, ${key} are filled)");
+  sub.add_option("--header", f.headers, "Extra header K:V (repeatable)");
+  sub.add_option("--body", f.body, "Body template with ${user_id} and ${key}");
+  sub.add_option("--sold-out-status", f.sold_out_statuses, "Statuses meaning sold out")
+      ->delimiter(',');
+  sub.add_option("--order-id-field", f.order_id_field, "JSON field of the success body")
+      ->capture_default_str();
+  sub.add_option("--stock-url", f.stock_url, "GET URL giving the stock (read before and after)");
+  sub.add_option("--stock-field", f.stock_field, "Field of --stock-url's JSON")
+      ->capture_default_str();
+  sub.add_option("--ledger-url", f.ledger_url,
+                 "NDJSON ledger URL; without it ledger checks are skipped");
+  sub.add_option("--admin-url", f.admin_url, "Target admin listener, for --stock resets");
+  sub.add_option("--admin-token-file", f.admin_token_file, "File holding the admin bearer token");
+  sub.add_option("--expect-violated", f.expect_violated,
+                 "Endpoint whose integrity must be caught violated")
+      ->delimiter(',');
+  sub.add_option("--connect-timeout-ms", f.connect_timeout_ms)->capture_default_str();
+  sub.add_option("--request-timeout-ms", f.request_timeout_ms)->capture_default_str();
+  sub.add_option("--run-id", f.run_id, "Run id (default: random)");
+  sub.add_flag("--quiet", f.quiet, "No live progress");
+}
+
+Expected<v1::RunRequest> build_run_request(const RunFlags& f) {
+  v1::RunRequest r;
+  auto target = HttpUrl::parse(f.target);
+  if (!target) return unexpected("--target: " + target.error());
+  if (f.requests == 0 && f.duration.empty()) return unexpected("give --requests N or --duration D");
+  if (f.rate > 0)
+    return unexpected("--rate: open-loop pacing is not available yet; run closed loop (--users)");
+  if (!f.run_id.empty()) {
+    for (char c : f.run_id) {
+      if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_') {
+        return unexpected("--run-id may hold only letters, digits, '-' and '_'");
+      }
+    }
+  }
+  r.set_run_id(f.run_id);
+  const bool bundled = f.path.empty();
+  std::vector<std::string> endpoints = f.endpoints;
+  if (endpoints.empty())
+    endpoints = bundled ? std::vector<std::string>{"buggy", "unstable", "safe"}
+                        : std::vector<std::string>{"checkout"};
+  for (const auto& e : endpoints) {
+    if (e.empty() ||
+        e.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789-_") != std::string::npos) {
+      return unexpected("--endpoint '" + e + "': use lower-case letters, digits, '-' and '_'");
+    }
+    r.add_endpoints(e);
+  }
+  auto* req = r.mutable_request();
+  req->set_target_url(target->origin());
+  req->set_method(f.method);
+  req->set_order_id_field(f.order_id_field);
+  req->set_connect_timeout_ms(f.connect_timeout_ms);
+  req->set_request_timeout_ms(f.request_timeout_ms);
+  for (unsigned s : f.sold_out_statuses) req->add_sold_out_statuses(s);
+  if (f.sold_out_statuses.empty()) req->add_sold_out_statuses(409);
+  const std::string base = target->origin();
+  if (bundled) {
+    // The bundled lab: design.md's routes, one product, idempotency key per attempt.
+    req->set_path("/api/v1/checkout/${endpoint}");
+    req->set_body_template(
+        f.body.empty() ? R"({"product_id":1,"user_id":"${user_id}","quantity":1})" : f.body);
+    auto* h = req->add_headers();
+    h->set_name("Idempotency-Key");
+    h->set_value("${key}");
+    r.set_stock_url(f.stock_url.empty() ? base + "/api/v1/products/1" : f.stock_url);
+    r.set_ledger_url(f.ledger_url.empty() ? base + "/api/v1/products/1/orders" : f.ledger_url);
+  } else {
+    req->set_path(f.path);
+    req->set_body_template(f.body);
+    r.set_stock_url(f.stock_url);
+    r.set_ledger_url(f.ledger_url);
+  }
+  for (const auto& kv : f.headers) {
+    auto colon = kv.find(':');
+    if (colon == std::string::npos || colon == 0)
+      return unexpected("--header '" + kv + "': want K:V");
+    auto* h = req->add_headers();
+    h->set_name(kv.substr(0, colon));
+    std::string value = kv.substr(colon + 1);
+    value.erase(0, value.find_first_not_of(' '));
+    h->set_value(value);
+  }
+  for (const auto* url : {&r.stock_url(), &r.ledger_url()}) {
+    if (!url->empty()) {
+      if (auto u = HttpUrl::parse(substitute(*url, "endpoint", "x")); !u)
+        return unexpected(u.error());
+    }
+  }
+  r.set_stock_field(f.stock_field);
+  r.set_users(f.users);
+  r.set_attempts(f.requests);
+  if (!f.duration.empty()) {
+    auto d = parse_duration_ms(f.duration);
+    if (!d) return unexpected("--duration: " + d.error());
+    r.set_duration_ms(*d);
+  }
+  r.set_rate_per_s(f.rate);
+  r.set_expect_agents(f.embedded ? f.embedded : f.expect_agents);
+  r.set_agents_wait_ms(f.agents_wait_s * 1000);
+  r.set_stock(f.stock);
+  r.set_agent_threads(f.agent_threads);
+  r.set_product_id(1);
+  if (f.stock >= 0) {
+    if (f.admin_url.empty()) return unexpected("--stock resets the target and needs --admin-url");
+    if (auto u = HttpUrl::parse(f.admin_url); !u) return unexpected("--admin-url: " + u.error());
+    r.set_admin_url(f.admin_url);
+    if (f.admin_token_file.empty())
+      return unexpected("--stock needs --admin-token-file for the admin API");
+    std::ifstream probe(f.admin_token_file);
+    if (!probe) return unexpected("--admin-token-file: cannot read " + f.admin_token_file);
+    r.set_admin_token(read_secret_file(f.admin_token_file));
+  } else if (r.stock_url().empty()) {
+    return unexpected(
+        "the oracle needs the starting stock: give --stock (with --admin-url) or --stock-url");
+  }
+  for (const auto& e : f.expect_violated) {
+    if (std::find(endpoints.begin(), endpoints.end(), e) == endpoints.end()) {
+      return unexpected("--expect-violated " + e + ": no such --endpoint in this run");
+    }
+  }
+  return r;
+}
+
+int run_command(const RunFlags& flags) {
+  auto request = build_run_request(flags);
+  if (!request) {
+    std::cerr << "stampede run: " << request.error() << "\n";
+    return 2;
+  }
+  std::signal(SIGINT, on_interrupt);
+  std::signal(SIGTERM, on_interrupt);
+  zmq::context_t ctx;
+  if (flags.embedded == 0) return converse(ctx, flags.coordinator, *request, flags);
+
+  // Embedded: the same coordinator and agents, over inproc sockets in this process.
+  std::unique_ptr<CoordinatorMetrics> metrics;
+  if (!flags.metrics_bind.empty()) {
+    metrics = std::make_unique<CoordinatorMetrics>();
+    try {
+      metrics->serve(flags.metrics_bind);
+    } catch (const std::exception& e) {
+      std::cerr << "stampede run: --metrics-bind " << flags.metrics_bind << ": " << e.what()
+                << "\n";
+      return 2;
+    }
+  }
+  CoordinatorOptions options;
+  options.agents_bind = "inproc://agents";
+  options.control_bind = "inproc://control";
+  options.log = false;
+  Coordinator coordinator(ctx, options, metrics.get());
+  coordinator.bind();
+  std::atomic<bool> stop{false};
+  std::thread coordinator_thread([&] { coordinator.serve(stop); });
+  std::vector<std::unique_ptr<agent::AgentLoop>> agents;
+  std::vector<std::thread> agent_threads;
+  for (unsigned i = 0; i < flags.embedded; ++i) {
+    agent::AgentOptions ao;
+    ao.coordinator = "inproc://agents";
+    ao.name = "embedded-" + std::to_string(i + 1);
+    ao.threads = flags.agent_threads ? flags.agent_threads : 1;
+    ao.log = false;
+    agents.push_back(std::make_unique<agent::AgentLoop>(ctx, ao));
+  }
+  for (auto& a : agents) agent_threads.emplace_back([&stop, &a] { a->run(stop); });
+  const int code = converse(ctx, "inproc://control", *request, flags);
+  stop.store(true);
+  for (auto& t : agent_threads) t.join();
+  coordinator_thread.join();
+  return code;
+}
+
+}  // namespace stampede::coordinator

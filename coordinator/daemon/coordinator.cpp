@@ -1,0 +1,192 @@
+// The coordinator's event loop: poll both sockets, answer heartbeats, feed the run.
+#include "coordinator/daemon/coordinator.hpp"
+
+#include <iostream>
+#include <random>
+
+#include "common/clock.hpp"
+#include "common/framing.hpp"
+#include "common/version.hpp"
+#include "coordinator/metrics/coordinator_metrics.hpp"
+
+namespace stampede::coordinator {
+using namespace std::chrono_literals;
+
+namespace {
+std::string random_run_id() {
+  std::random_device rd;
+  static const char* hex = "0123456789abcdef";
+  std::string id = "r";
+  for (int i = 0; i < 8; ++i) id += hex[rd() % 16];
+  return id;
+}
+}  // namespace
+
+Coordinator::Coordinator(zmq::context_t& ctx, CoordinatorOptions options,
+                         CoordinatorMetrics* metrics)
+    : options_(std::move(options)),
+      metrics_(metrics),
+      agents_(ctx, zmq::socket_type::router),
+      control_(ctx, zmq::socket_type::router) {
+  for (auto* s : {&agents_, &control_}) {
+    apply_control_socket_options(*s);
+    // Report an unroutable peer as an error instead of dropping the frame silently.
+    s->set(zmq::sockopt::router_mandatory, 1);
+  }
+}
+
+Coordinator::~Coordinator() = default;
+
+void Coordinator::bind() {
+  agents_.bind(options_.agents_bind);
+  control_.bind(options_.control_bind);
+}
+
+std::string Coordinator::agents_endpoint() const {
+  return agents_.get(zmq::sockopt::last_endpoint);
+}
+std::string Coordinator::control_endpoint() const {
+  return control_.get(zmq::sockopt::last_endpoint);
+}
+
+void Coordinator::log(const std::string& line) const {
+  if (options_.log) std::cerr << "stampede coordinator: " << line << std::endl;
+}
+
+bool Coordinator::send_to_agent(const AgentRecord& agent, v1::Envelope& envelope) {
+  return send_envelope(agents_, envelope, &agent.routing_id);
+}
+
+void Coordinator::send_to_client(const std::string& client_id, v1::Envelope& envelope) {
+  send_envelope(control_, envelope, &client_id);  // a vanished CLI is not the run's problem
+}
+
+void Coordinator::serve(const std::atomic<bool>& stop) {
+  zmq::pollitem_t items[] = {{agents_.handle(), 0, ZMQ_POLLIN, 0},
+                             {control_.handle(), 0, ZMQ_POLLIN, 0}};
+  while (!stop.load()) {
+    zmq::poll(items, 2, run_ ? 20ms : 100ms);
+    const auto now = std::chrono::steady_clock::now();
+    // Bounded drains, so a flood on one socket cannot starve the other or the run.
+    for (int i = 0; i < 1000; ++i) {
+      auto in = receive_envelope(agents_, true);
+      if (in.status == RecvStatus::none) break;
+      if (in.status == RecvStatus::malformed) {
+        ++malformed_frames_;
+        continue;
+      }
+      on_agent_frame(in.routing_id, in.envelope, now);
+    }
+    for (int i = 0; i < 100; ++i) {
+      auto in = receive_envelope(control_, true);
+      if (in.status == RecvStatus::none) break;
+      if (in.status == RecvStatus::malformed) {
+        ++malformed_frames_;
+        continue;
+      }
+      on_control_frame(in.routing_id, in.envelope, now);
+    }
+    housekeeping(now);
+    if (run_ && run_->tick(now)) {
+      log("run " + run_->run_id() + " finished");
+      run_.reset();
+    }
+  }
+}
+
+void Coordinator::housekeeping(SteadyTime now) {
+  if (now < next_housekeeping_) return;
+  next_housekeeping_ = now + options_.heartbeat_interval / 2;
+  for (const auto& id : registry_.expire(now, options_.heartbeat_timeout)) {
+    log("agent " + id + " missing: no heartbeat for " +
+        std::to_string(options_.heartbeat_timeout.count()) + " ms");
+    if (run_) run_->on_agent_lost(id);
+  }
+  if (metrics_) metrics_->set_agents_connected(static_cast<double>(registry_.live().size()));
+}
+
+void Coordinator::on_agent_frame(const std::string& routing_id, const v1::Envelope& env,
+                                 SteadyTime now) {
+  v1::Envelope reply;
+  if (env.has_register_()) {
+    const auto& reg = env.register_();
+    if (reg.version() != kVersion) {
+      reply.mutable_refused()->set_reason("agent version " + reg.version() +
+                                          " does not match coordinator " + kVersion);
+      reply.mutable_refused()->set_fatal(true);
+      log("refused agent " + reg.name() + ": version " + reg.version());
+      send_envelope(agents_, reply, &routing_id);
+      return;
+    }
+    auto& agent = registry_.register_agent(routing_id, reg, now);
+    log("agent " + agent.agent_id + " joined from " + agent.host + " (" +
+        std::to_string(agent.threads) + " threads)");
+    reply.mutable_registered()->set_agent_id(agent.agent_id);
+    reply.mutable_registered()->set_heartbeat_interval_ms(
+        static_cast<uint32_t>(options_.heartbeat_interval.count()));
+    send_envelope(agents_, reply, &routing_id);
+    return;
+  }
+  AgentRecord* agent = registry_.by_routing_id(routing_id);
+  if (!agent) {
+    // Typically after a coordinator restart: tell the agent to register again.
+    reply.mutable_refused()->set_reason("unknown agent; register again");
+    send_envelope(agents_, reply, &routing_id);
+    return;
+  }
+  if (agent->missing) log("agent " + agent->agent_id + " is back");
+  agent->last_seen = now;
+  agent->missing = false;
+  switch (env.body_case()) {
+    case v1::Envelope::kHeartbeat:
+      reply.mutable_heartbeat()->set_sent_unix_ns(unix_now_ns());
+      reply.mutable_heartbeat()->set_echo_unix_ns(env.heartbeat().sent_unix_ns());
+      send_envelope(agents_, reply, &routing_id);
+      break;
+    case v1::Envelope::kResult:
+      // Acknowledge even outside a run, or the agent would keep resending it.
+      reply.mutable_result_ack()->set_job_id(env.result().job_id());
+      if (run_) run_->on_agent_message(*agent, env);
+      send_envelope(agents_, reply, &routing_id);
+      break;
+    default:
+      if (run_) run_->on_agent_message(*agent, env);
+      break;
+  }
+}
+
+void Coordinator::on_control_frame(const std::string& routing_id, const v1::Envelope& env,
+                                   SteadyTime now) {
+  v1::Envelope reply;
+  if (env.has_agents_request()) {
+    auto* out = reply.mutable_agents_reply();
+    for (const auto& a : registry_.all()) {
+      auto* info = out->add_agents();
+      info->set_agent_id(a.agent_id);
+      info->set_name(a.name);
+      info->set_host(a.host);
+      info->set_cores(a.cores);
+      info->set_threads(a.threads);
+      info->set_state(a.missing ? "missing" : a.busy ? "busy" : "idle");
+      info->set_last_seen_ms_ago(static_cast<uint64_t>(
+          std::chrono::duration_cast<std::chrono::milliseconds>(now - a.last_seen).count()));
+    }
+    send_envelope(control_, reply, &routing_id);
+  } else if (env.has_run_request()) {
+    if (run_) {
+      reply.mutable_run_finished()->set_exit_code(3);
+      reply.mutable_run_finished()->set_message("the coordinator is busy with run " +
+                                                run_->run_id());
+      send_envelope(control_, reply, &routing_id);
+      return;
+    }
+    v1::RunRequest request = env.run_request();
+    if (request.run_id().empty()) request.set_run_id(random_run_id());
+    log("run " + request.run_id() + " requested");
+    run_ = std::make_unique<RunSession>(static_cast<RunHost&>(*this), std::move(request),
+                                        routing_id, now);
+    if (metrics_) metrics_->set_run_active(true);
+  }
+}
+
+}  // namespace stampede::coordinator

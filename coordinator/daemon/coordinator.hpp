@@ -1,0 +1,61 @@
+// The coordinator daemon: one loop thread owns the agents' ROUTER and the CLI's control
+// ROUTER, keeps the agent registry and heartbeats, and drives at most one RunSession.
+//
+//   zmq::context_t ctx;
+//   Coordinator c(ctx, options, &metrics);
+//   c.bind();                  // throws zmq::error_t on a bad or busy address (start-up)
+//   c.serve(stop_flag);        // returns once stop_flag is set
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <memory>
+#include <string>
+#include <zmq.hpp>
+
+#include "coordinator/daemon/agent_registry.hpp"
+#include "coordinator/daemon/run_session.hpp"
+
+namespace stampede::coordinator {
+
+struct CoordinatorOptions {
+  std::string agents_bind = "tcp://127.0.0.1:5555";
+  std::string control_bind = "tcp://127.0.0.1:5556";
+  std::chrono::milliseconds heartbeat_interval{1000};
+  std::chrono::milliseconds heartbeat_timeout{5000};
+  bool log = true;  // one line per agent join/loss on stderr
+};
+
+class Coordinator final : private RunHost {
+ public:
+  // ctx and metrics (nullable) must outlive the coordinator.
+  Coordinator(zmq::context_t& ctx, CoordinatorOptions options, CoordinatorMetrics* metrics);
+  ~Coordinator() override;
+
+  void bind();
+  std::string agents_endpoint() const;  // the bound address (port 0 resolved)
+  std::string control_endpoint() const;
+  void serve(const std::atomic<bool>& stop);
+
+ private:
+  void on_agent_frame(const std::string& routing_id, const v1::Envelope& env, SteadyTime now);
+  void on_control_frame(const std::string& routing_id, const v1::Envelope& env, SteadyTime now);
+  void housekeeping(SteadyTime now);
+  void log(const std::string& line) const;
+
+  std::vector<AgentRecord*> live_agents() override { return registry_.live(); }
+  bool send_to_agent(const AgentRecord& agent, v1::Envelope& envelope) override;
+  void send_to_client(const std::string& client_id, v1::Envelope& envelope) override;
+  CoordinatorMetrics* metrics() override { return metrics_; }
+
+  CoordinatorOptions options_;
+  CoordinatorMetrics* metrics_;
+  zmq::socket_t agents_;
+  zmq::socket_t control_;
+  AgentRegistry registry_;
+  std::unique_ptr<RunSession> run_;
+  SteadyTime next_housekeeping_{};
+  uint64_t malformed_frames_ = 0;
+};
+
+}  // namespace stampede::coordinator

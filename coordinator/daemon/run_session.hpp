@@ -1,0 +1,79 @@
+// One run, driven by the coordinator's loop: wait for agents, then for each endpoint (phase)
+// reset the target, hand out jobs, start them together, merge what comes back, reconcile with
+// the ledger, and finally send the report to the CLI that asked.
+//
+// Not thread-safe: every call comes from the coordinator's loop thread; target I/O runs on a
+// std::async thread whose future the loop polls.
+#pragma once
+
+#include <chrono>
+#include <future>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "coordinator/daemon/agent_registry.hpp"
+#include "coordinator/daemon/target_probe.hpp"
+#include "coordinator/merge/phase_merge.hpp"
+#include "coordinator/report/report.hpp"
+#include "stampede.pb.h"
+
+namespace stampede::coordinator {
+
+class CoordinatorMetrics;
+
+// What a run needs from the coordinator that owns it. The coordinator outlives every session.
+class RunHost {
+ public:
+  virtual ~RunHost() = default;
+  virtual std::vector<AgentRecord*> live_agents() = 0;
+  virtual bool send_to_agent(const AgentRecord& agent, v1::Envelope& envelope) = 0;
+  virtual void send_to_client(const std::string& client_id, v1::Envelope& envelope) = 0;
+  virtual CoordinatorMetrics* metrics() = 0;
+};
+
+class RunSession {
+ public:
+  RunSession(RunHost& host, v1::RunRequest request, std::string client_id, SteadyTime now);
+
+  // Advances the run; true once it has finished and sent RunFinished.
+  bool tick(SteadyTime now);
+  void on_agent_message(const AgentRecord& agent, const v1::Envelope& envelope);
+  void on_agent_lost(const std::string& agent_id);
+  const std::string& run_id() const { return request_.run_id(); }
+
+ private:
+  enum class Step { wait_agents, prepare, assign, running, stopping, reconcile, done };
+
+  void begin_phase(SteadyTime now);
+  void assign_jobs(SteadyTime now);
+  void finish_phase(PhaseEnd end);
+  void finish(int exit_code, const std::string& message);
+  void send_update(const std::string& note);
+  void send_to_job_agent(size_t job, v1::Envelope& envelope);
+  TargetProbe probe_for(const std::string& endpoint) const;
+  std::string phase_endpoint() const { return request_.endpoints(static_cast<int>(phase_)); }
+
+  RunHost& host_;
+  v1::RunRequest request_;
+  std::string client_id_;
+  Step step_ = Step::wait_agents;
+  SteadyTime created_;
+  SteadyTime step_deadline_{};
+  SteadyTime next_update_{};
+  uint64_t started_unix_ns_ = 0;
+
+  std::vector<std::string> agent_ids_;  // the agents this run uses, fixed once they are there
+  size_t phase_ = 0;
+  int64_t initial_stock_ = 0;
+  uint64_t phase_start_unix_ns_ = 0;
+  std::unique_ptr<PhaseMerge> merge_;
+  std::vector<std::string> job_agents_;  // agent id per job of the current phase
+  size_t accepted_ = 0;
+  std::future<Expected<int64_t>> preparing_;
+  std::future<Expected<PhaseEnd>> reconciling_;
+  RunReport report_;
+};
+
+}  // namespace stampede::coordinator

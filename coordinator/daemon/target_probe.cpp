@@ -1,0 +1,112 @@
+// Target reads and resets for reconciliation, with a deadline on every call.
+#include "coordinator/daemon/target_probe.hpp"
+
+#include <boost/json.hpp>
+#include <chrono>
+#include <thread>
+
+#include "common/http_client.hpp"
+
+namespace stampede::coordinator {
+namespace json = boost::json;
+
+namespace {
+
+Expected<json::object> get_json(const std::string& url_text) {
+  auto url = HttpUrl::parse(url_text);
+  if (!url) return unexpected(url.error());
+  auto reply = http_call("GET", *url, {});
+  if (!reply) return unexpected(reply.error());
+  if (reply->status != 200) {
+    return unexpected("GET " + url_text + " answered " + std::to_string(reply->status));
+  }
+  boost::system::error_code ec;
+  auto v = json::parse(reply->body, ec);
+  if (ec || !v.is_object()) return unexpected("GET " + url_text + " did not return a JSON object");
+  return v.get_object();
+}
+
+Expected<int64_t> int_field(const json::object& o, const std::string& field,
+                            const std::string& url) {
+  const auto* v = o.if_contains(field);
+  if (!v || !(v->is_int64() || v->is_uint64())) {
+    return unexpected(url + " has no integer field '" + field + "'");
+  }
+  return v->to_number<int64_t>();
+}
+
+}  // namespace
+
+Expected<int64_t> prepare_phase(const TargetProbe& p) {
+  if (p.reset_stock >= 0 && !p.admin_url.empty()) {
+    auto base = HttpUrl::parse(p.admin_url);
+    if (!base) return unexpected(base.error());
+    HttpUrl url = *base;
+    url.target = "/admin/reset";
+    HttpCallOptions opt;
+    opt.body =
+        json::serialize(json::object{{"product_id", p.product_id}, {"stock", p.reset_stock}});
+    opt.headers.emplace_back("Authorization", "Bearer " + p.admin_token);
+    auto reply = http_call("POST", url, opt);
+    if (!reply) return unexpected("target admin: " + reply.error());
+    if (reply->status != 200) {
+      return unexpected("target admin reset answered " + std::to_string(reply->status) + ": " +
+                        reply->body);
+    }
+  }
+  if (!p.stock_url.empty()) {
+    auto obj = get_json(p.stock_url);
+    if (!obj) return unexpected("target: " + obj.error());
+    auto stock = int_field(*obj, p.stock_field, p.stock_url);
+    if (!stock) return unexpected(stock.error());
+    if (p.reset_stock >= 0 && *stock != p.reset_stock) {
+      return unexpected("target reports stock " + std::to_string(*stock) +
+                        " right after a reset to " + std::to_string(p.reset_stock));
+    }
+    return *stock;
+  }
+  if (p.reset_stock >= 0) return p.reset_stock;
+  return unexpected("no way to know the stock before the run: give --stock or --stock-url");
+}
+
+Expected<PhaseEnd> read_phase_end(const TargetProbe& p) {
+  PhaseEnd end;
+  if (!p.stock_url.empty()) {
+    // A write-behind target reports orders still queued; the ledger is whole only at zero.
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    while (true) {
+      auto obj = get_json(p.stock_url);
+      if (!obj) return unexpected("target after the run: " + obj.error());
+      const auto* pending = obj->if_contains("pending_writes");
+      if (pending && pending->is_number() && pending->to_number<int64_t>() > 0) {
+        if (std::chrono::steady_clock::now() > deadline) {
+          return unexpected("target still has " + std::to_string(pending->to_number<int64_t>()) +
+                            " pending writes after 60 s");
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));  // polling an HTTP peer
+        continue;
+      }
+      auto stock = int_field(*obj, p.stock_field, p.stock_url);
+      if (!stock) return unexpected(stock.error());
+      end.final_stock = *stock;
+      break;
+    }
+  }
+  if (!p.ledger_url.empty()) {
+    auto url = HttpUrl::parse(p.ledger_url);
+    if (!url) return unexpected(url.error());
+    HttpCallOptions opt;
+    opt.timeout = std::chrono::seconds(120);
+    auto reply = http_call("GET", *url, opt);
+    if (!reply) return unexpected("ledger: " + reply.error());
+    if (reply->status != 200) {
+      return unexpected("ledger " + p.ledger_url + " answered " + std::to_string(reply->status));
+    }
+    auto orders = parse_ledger_ndjson(reply->body);
+    if (!orders) return unexpected("ledger " + p.ledger_url + ": " + orders.error());
+    end.ledger = std::move(*orders);
+  }
+  return end;
+}
+
+}  // namespace stampede::coordinator

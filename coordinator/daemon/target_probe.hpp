@@ -1,0 +1,37 @@
+// The coordinator's view of the target around a phase: reset the stock before (admin API),
+// read the stock and the ledger after. Blocking HTTP, so the loop runs these off-thread.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/expected.hpp"
+#include "coordinator/oracle/ledger.hpp"
+
+namespace stampede::coordinator {
+
+struct TargetProbe {
+  std::string admin_url;  // http://host:port of the admin listener; empty: no reset
+  std::string admin_token;
+  int64_t product_id = 1;
+  int64_t reset_stock = -1;  // < 0: no reset
+  std::string stock_url;     // empty: no stock reads
+  std::string stock_field = "stock";
+  std::string ledger_url;  // empty: no ledger checks
+};
+
+// Resets the stock when asked and returns S, the stock the phase starts with.
+Expected<int64_t> prepare_phase(const TargetProbe& probe);
+
+struct PhaseEnd {
+  std::optional<int64_t> final_stock;
+  std::optional<std::vector<LedgerOrder>> ledger;
+};
+
+// Waits for the target's pending writes (if it reports any) to drain, then reads the final
+// stock and the ledger. An error names what could not be read.
+Expected<PhaseEnd> read_phase_end(const TargetProbe& probe);
+
+}  // namespace stampede::coordinator

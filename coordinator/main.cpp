@@ -1,0 +1,45 @@
+// stampede: the coordinator daemon and the CLI that talks to it.
+#include <CLI/CLI.hpp>
+#include <iostream>
+
+#include "common/cli_env.hpp"
+#include "common/version.hpp"
+#include "coordinator/cli/daemon_command.hpp"
+#include "coordinator/cli/run_command.hpp"
+
+int main(int argc, char** argv) {
+  namespace sc = stampede::coordinator;
+  CLI::App app{"stampede: prove, or disprove, that a checkout never oversells"};
+  app.set_version_flag("--version", stampede::kVersion);
+  app.require_subcommand(1);
+
+  sc::DaemonFlags daemon_flags;
+  auto* daemon = app.add_subcommand("coordinator", "Run the coordinator daemon");
+  sc::add_daemon_flags(*daemon, daemon_flags);
+
+  sc::RunFlags run_flags;
+  auto* run = app.add_subcommand("run", "Run a stampede and report the oracle's verdict");
+  sc::add_run_flags(*run, run_flags);
+
+  sc::AgentsFlags agents_flags;
+  auto* agents = app.add_subcommand("agents", "List the agents connected to a coordinator");
+  sc::add_agents_flags(*agents, agents_flags);
+
+  stampede::bind_env_names(app);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    if (e.get_exit_code() == 0) return app.exit(e);
+    std::cerr << "stampede: " << e.what() << " (see --help)\n";
+    return 2;
+  }
+  try {
+    if (*daemon) return sc::daemon_command(daemon_flags);
+    if (*run) return sc::run_command(run_flags);
+    if (*agents) return sc::agents_command(agents_flags);
+  } catch (const std::exception& e) {
+    std::cerr << "stampede: " << e.what() << "\n";
+    return 3;
+  }
+  return 2;
+}

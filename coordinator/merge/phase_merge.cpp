@@ -1,0 +1,116 @@
+// Exact aggregation of agents' results for one phase.
+#include "coordinator/merge/phase_merge.hpp"
+
+#include <algorithm>
+
+namespace stampede::coordinator {
+
+void add_counts(v1::OutcomeCounts& into, const v1::OutcomeCounts& from) {
+  into.set_attempts(into.attempts() + from.attempts());
+  into.set_ok(into.ok() + from.ok());
+  into.set_fail(into.fail() + from.fail());
+  into.set_info(into.info() + from.info());
+  into.set_sold_out(into.sold_out() + from.sold_out());
+  into.set_errors(into.errors() + from.errors());
+}
+
+JobShare* PhaseMerge::find(const std::string& job_id) {
+  for (auto& j : jobs_) {
+    if (j.job_id == job_id) return &j;
+  }
+  return nullptr;
+}
+
+void PhaseMerge::add_job(const std::string& job_id, const std::string& agent_name,
+                         const std::string& host, const std::string& key_prefix) {
+  JobShare share;
+  share.job_id = job_id;
+  share.agent_name = agent_name;
+  share.agent_host = host;
+  share.key_prefix = key_prefix;
+  jobs_.push_back(std::move(share));
+}
+
+bool PhaseMerge::add_progress(const v1::Progress& p) {
+  JobShare* job = find(p.job_id());
+  if (!job || job->has_result) return job != nullptr;
+  if (p.seq() <= job->last_progress_seq) return true;  // late or repeated: the newer one stands
+  job->progress_gaps += p.seq() - job->last_progress_seq - 1;
+  job->last_progress_seq = p.seq();
+  job->live = p.counts();
+  return true;
+}
+
+bool PhaseMerge::add_batch(const v1::OrderBatch& b) {
+  JobShare* job = find(b.job_id());
+  if (!job) return false;
+  ++job->batches_received;
+  const std::string prefix = job->key_prefix + ".";
+  for (const auto& ack : b.acknowledged()) {
+    acknowledged_[prefix + std::to_string(ack.seq())] = ack.order_id();
+  }
+  for (uint64_t seq : b.indeterminate_seqs()) indeterminate_.insert(prefix + std::to_string(seq));
+  return true;
+}
+
+bool PhaseMerge::add_result(const v1::JobResult& r) {
+  JobShare* job = find(r.job_id());
+  if (!job) return false;
+  if (job->has_result) return true;  // a resend after a lost ack: counted once
+  job->has_result = true;
+  job->batches_expected = r.batches();
+  job->live = r.counts();
+  job->error = r.error();
+  add_counts(totals_, r.counts());
+  LatencyHistogram h;
+  if (h.from_proto(r.latency())) {
+    latency_.merge(h);
+  } else {
+    problems_.push_back("agent " + job->agent_name + " sent an unreadable latency histogram");
+  }
+  for (const auto& sc : r.status_codes()) status_codes_[sc.code()] += sc.count();
+  if (r.first_send_unix_ns() && (!first_send_ns_ || r.first_send_unix_ns() < first_send_ns_)) {
+    first_send_ns_ = r.first_send_unix_ns();
+  }
+  last_done_ns_ = std::max(last_done_ns_, r.last_done_unix_ns());
+  return true;
+}
+
+void PhaseMerge::mark_lost(const std::string& job_id) {
+  if (JobShare* job = find(job_id); job && !job->has_result) job->lost = true;
+}
+
+bool PhaseMerge::complete() const {
+  return std::all_of(jobs_.begin(), jobs_.end(), [](const JobShare& j) {
+    return j.lost || (j.has_result && j.batches_received >= j.batches_expected);
+  });
+}
+
+v1::OutcomeCounts PhaseMerge::live_totals() const {
+  v1::OutcomeCounts sum;
+  for (const auto& j : jobs_) add_counts(sum, j.live);
+  return sum;
+}
+
+std::vector<std::string> PhaseMerge::problems() const {
+  auto out = problems_;
+  for (const auto& j : jobs_) {
+    if (j.lost) {
+      out.push_back("agent " + j.agent_name +
+                    " was lost mid-run; its attempts after its last report are unknown");
+    }
+    if (j.progress_gaps) {
+      out.push_back("agent " + j.agent_name + ": " + std::to_string(j.progress_gaps) +
+                    " progress message(s) missing");
+    }
+    if (j.has_result && j.batches_received < j.batches_expected) {
+      out.push_back("agent " + j.agent_name + ": " +
+                    std::to_string(j.batches_expected - j.batches_received) +
+                    " order batch(es) missing");
+    }
+    if (!j.error.empty()) out.push_back("agent " + j.agent_name + ": " + j.error);
+  }
+  return out;
+}
+
+}  // namespace stampede::coordinator

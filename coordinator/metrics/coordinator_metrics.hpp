@@ -1,0 +1,63 @@
+// design.md's stampede_* metric families, built once and kept; the coordinator's loop feeds
+// them live during a run and with the verdict after each phase, and they stay after the run.
+//
+// Thread-safe: prometheus-cpp metrics may be updated from the loop while the exposer scrapes.
+#pragma once
+
+#include <prometheus/counter.h>
+#include <prometheus/family.h>
+#include <prometheus/gauge.h>
+#include <prometheus/histogram.h>
+#include <prometheus/registry.h>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "coordinator/report/report.hpp"
+#include "stampede.pb.h"
+
+namespace prometheus {
+class Exposer;
+}
+
+namespace stampede::coordinator {
+
+class CoordinatorMetrics {
+ public:
+  CoordinatorMetrics();
+  ~CoordinatorMetrics();
+
+  // Serves /metrics on IP:PORT; throws on a bind failure (start-up only). Returns the bound
+  // address, with port 0 resolved.
+  std::string serve(const std::string& bind);
+  std::shared_ptr<prometheus::Registry> registry() const { return registry_; }
+
+  void set_agents_connected(double n) { agents_connected_.Set(n); }
+  void set_run_active(bool active) { run_active_.Set(active ? 1 : 0); }
+  void count_run(const std::string& verdict) { runs_->Add({{"verdict", verdict}}).Increment(); }
+  // Live: outcome counters follow the latest totals (they only ever grow within a phase).
+  void update_live(const std::string& endpoint, const v1::OutcomeCounts& totals);
+  void record_phase(const PhaseReport& phase);
+
+ private:
+  std::shared_ptr<prometheus::Registry> registry_;
+  std::unique_ptr<prometheus::Exposer> exposer_;
+  prometheus::Gauge& agents_connected_;
+  prometheus::Gauge& run_active_;
+  prometheus::Family<prometheus::Counter>* runs_;
+  prometheus::Family<prometheus::Counter>* requests_;
+  prometheus::Family<prometheus::Counter>* responses_;
+  prometheus::Family<prometheus::Histogram>* duration_;
+  prometheus::Family<prometheus::Gauge>* latency_;
+  prometheus::Family<prometheus::Gauge>* inventory_;
+  prometheus::Family<prometheus::Gauge>* oversold_;
+  prometheus::Family<prometheus::Gauge>* lost_updates_;
+  prometheus::Family<prometheus::Gauge>* lost_acks_;
+  prometheus::Family<prometheus::Gauge>* phantoms_;
+  prometheus::Family<prometheus::Gauge>* duplicates_;
+  prometheus::Family<prometheus::Gauge>* integrity_ok_;
+  // What update_live() last published per endpoint and outcome, so counters advance by deltas.
+  std::map<std::string, v1::OutcomeCounts> published_;
+};
+
+}  // namespace stampede::coordinator

@@ -1,0 +1,116 @@
+// Exact aggregation: totals are sums, merged latency equals the union's, gaps are reported.
+#include <catch2/catch.hpp>
+
+#include "coordinator/merge/phase_merge.hpp"
+
+using namespace stampede;
+using namespace stampede::coordinator;
+
+namespace {
+v1::JobResult result_for(const std::string& job, uint64_t ok, uint64_t fail, uint64_t info,
+                         const LatencyHistogram& h, uint64_t batches) {
+  v1::JobResult r;
+  r.set_job_id(job);
+  r.mutable_counts()->set_attempts(ok + fail + info);
+  r.mutable_counts()->set_ok(ok);
+  r.mutable_counts()->set_fail(fail);
+  r.mutable_counts()->set_info(info);
+  h.to_proto(r.mutable_latency());
+  r.set_batches(batches);
+  auto* sc = r.add_status_codes();
+  sc->set_code(201);
+  sc->set_count(ok);
+  return r;
+}
+}  // namespace
+
+TEST_CASE("merged totals are the sum over agents and latency the union's", "[coordinator][merge]") {
+  PhaseMerge m;
+  m.add_job("j0", "a0", "h", "run.safe.a0");
+  m.add_job("j1", "a1", "h", "run.safe.a1");
+  LatencyHistogram h0, h1, all;
+  for (uint64_t v = 1; v < 5000; v += 3) {
+    h0.record_us(v);
+    all.record_us(v);
+  }
+  for (uint64_t v = 100; v < 90000; v += 7) {
+    h1.record_us(v);
+    all.record_us(v);
+  }
+  v1::OrderBatch b;
+  b.set_job_id("j0");
+  b.set_batch_seq(1);
+  auto* ack = b.add_acknowledged();
+  ack->set_seq(4);
+  ack->set_order_id("o-4");
+  b.add_indeterminate_seqs(9);
+  REQUIRE(m.add_batch(b));
+  REQUIRE(m.add_result(result_for("j0", 1, 10, 1, h0, 1)));
+  CHECK_FALSE(m.complete());
+  REQUIRE(m.add_result(result_for("j1", 0, 5, 0, h1, 0)));
+  CHECK(m.complete());
+  CHECK(m.totals().attempts() == 17);
+  CHECK(m.totals().ok() == 1);
+  CHECK(m.totals().fail() == 15);
+  CHECK(m.latency() == all);
+  CHECK(m.status_codes().at(201) == 1);
+  CHECK(m.acknowledged().at("run.safe.a0.4") == "o-4");
+  CHECK(m.indeterminate().count("run.safe.a0.9") == 1);
+}
+
+TEST_CASE("a result resent after a lost ack is counted once", "[coordinator][merge]") {
+  PhaseMerge m;
+  m.add_job("j0", "a0", "h", "p");
+  LatencyHistogram h;
+  h.record_us(10);
+  m.add_result(result_for("j0", 1, 0, 0, h, 0));
+  m.add_result(result_for("j0", 1, 0, 0, h, 0));
+  CHECK(m.totals().attempts() == 1);
+  CHECK(m.latency().total() == 1);
+}
+
+TEST_CASE("missing order batches keep the phase open and are reported", "[coordinator][merge]") {
+  PhaseMerge m;
+  m.add_job("j0", "a0", "h", "p");
+  LatencyHistogram h;
+  m.add_result(result_for("j0", 0, 0, 0, h, 2));
+  CHECK_FALSE(m.complete());
+  REQUIRE(m.problems().size() == 1);
+  CHECK(m.problems()[0].find("order batch") != std::string::npos);
+}
+
+TEST_CASE("a progress sequence gap is reported, not hidden", "[coordinator][merge]") {
+  PhaseMerge m;
+  m.add_job("j0", "a0", "h", "p");
+  v1::Progress p;
+  p.set_job_id("j0");
+  p.set_seq(1);
+  m.add_progress(p);
+  p.set_seq(4);
+  p.mutable_counts()->set_attempts(40);
+  m.add_progress(p);
+  CHECK(m.live_totals().attempts() == 40);
+  REQUIRE(m.jobs()[0].progress_gaps == 2);
+}
+
+TEST_CASE("a lost agent completes the phase and is named", "[coordinator][merge]") {
+  PhaseMerge m;
+  m.add_job("j0", "a0", "h", "p");
+  m.add_job("j1", "a1", "h", "q");
+  LatencyHistogram h;
+  m.add_result(result_for("j0", 0, 1, 0, h, 0));
+  m.mark_lost("j1");
+  CHECK(m.complete());
+  auto problems = m.problems();
+  REQUIRE(problems.size() == 1);
+  CHECK(problems[0].find("a1") != std::string::npos);
+}
+
+TEST_CASE("messages for unknown jobs are ignored", "[coordinator][merge]") {
+  PhaseMerge m;
+  m.add_job("j0", "a0", "h", "p");
+  v1::OrderBatch b;
+  b.set_job_id("other");
+  CHECK_FALSE(m.add_batch(b));
+  CHECK(m.acknowledged().empty());
+}

@@ -1,0 +1,142 @@
+// The integrity oracle on hand-made histories: a clean one, then each invariant broken once.
+#include <catch2/catch.hpp>
+
+#include "coordinator/oracle/oracle.hpp"
+
+using namespace stampede::coordinator;
+
+namespace {
+// Stock 3; three acknowledged attempts k0..k2 with orders o0..o2; the ledger holds exactly those.
+OracleInput clean_history() {
+  OracleInput in;
+  in.initial_stock = 3;
+  in.final_stock = 0;
+  std::vector<LedgerOrder> ledger;
+  for (int i = 0; i < 3; ++i) {
+    const auto k = "k" + std::to_string(i), o = "o" + std::to_string(i);
+    in.acknowledged[k] = o;
+    ledger.push_back({o, k, "safe", "u-" + std::to_string(i)});
+  }
+  in.ledger = ledger;
+  return in;
+}
+}  // namespace
+
+TEST_CASE("a clean history passes with every figure zero", "[coordinator][oracle]") {
+  auto v = reconcile(clean_history());
+  CHECK(v.integrity_ok);
+  CHECK(v.ledger_orders == 3);
+  CHECK(v.oversold == 0);
+  CHECK(v.lost_updates == 0);
+  CHECK(v.lost_acks == 0);
+  CHECK(v.phantoms == 0);
+  CHECK(v.duplicates == 0);
+  CHECK(v.recovered == 0);
+  CHECK_FALSE(v.negative_stock);
+  CHECK(v.checks_skipped.empty());
+}
+
+TEST_CASE("more ledger orders than stock is oversold", "[coordinator][oracle]") {
+  auto in = clean_history();
+  in.acknowledged["k3"] = "o3";
+  in.ledger->push_back({"o3", "k3", "buggy", "u-3"});
+  in.final_stock = -1;
+  auto v = reconcile(in);
+  CHECK(v.oversold == 1);
+  CHECK(v.negative_stock);
+  CHECK(v.lost_updates == 0);
+  CHECK_FALSE(v.integrity_ok);
+}
+
+TEST_CASE("more acknowledgements than stock is oversold even without a ledger",
+          "[coordinator][oracle]") {
+  auto in = clean_history();
+  in.acknowledged["k3"] = "o3";
+  in.acknowledged["k4"] = "o4";
+  in.ledger.reset();
+  auto v = reconcile(in);
+  CHECK(v.oversold == 2);
+  CHECK_FALSE(v.integrity_ok);
+  CHECK(std::find(v.checks_skipped.begin(), v.checks_skipped.end(), "lost_acks") !=
+        v.checks_skipped.end());
+}
+
+TEST_CASE("orders the stock count never saw are lost updates", "[coordinator][oracle]") {
+  auto in = clean_history();
+  in.final_stock = 1;  // two decrements for three orders: the read-modify-write race
+  auto v = reconcile(in);
+  CHECK(v.lost_updates == 1);
+  CHECK(v.oversold == 0);
+  CHECK_FALSE(v.integrity_ok);
+}
+
+TEST_CASE("an acknowledged order missing from the ledger is a lost ack", "[coordinator][oracle]") {
+  auto in = clean_history();
+  in.ledger->pop_back();
+  in.final_stock = 1;
+  auto v = reconcile(in);
+  CHECK(v.lost_acks == 1);
+  CHECK(v.lost_updates == 0);
+  CHECK_FALSE(v.integrity_ok);
+}
+
+TEST_CASE("a ledger order whose attempt failed or was never sent is a phantom",
+          "[coordinator][oracle]") {
+  auto in = clean_history();
+  in.initial_stock = 5;
+  in.final_stock = 1;
+  in.ledger->push_back({"o9", "k9", "safe", "u-9"});  // never sent by anyone
+  in.ledger->push_back({"o10", "", "safe", "u-10"});  // no key at all
+  auto v = reconcile(in);
+  CHECK(v.phantoms == 2);
+  CHECK_FALSE(v.integrity_ok);
+}
+
+TEST_CASE("two ledger orders for one idempotency key are a duplicate", "[coordinator][oracle]") {
+  auto in = clean_history();
+  in.initial_stock = 4;
+  in.final_stock = 0;
+  in.ledger->push_back({"o0-again", "k0", "safe", "u-0"});
+  auto v = reconcile(in);
+  CHECK(v.duplicates == 1);
+  CHECK(v.phantoms == 0);
+  CHECK_FALSE(v.integrity_ok);
+}
+
+TEST_CASE("an indeterminate attempt that landed is recovered, which is legal",
+          "[coordinator][oracle]") {
+  auto in = clean_history();
+  in.initial_stock = 4;
+  in.final_stock = 0;
+  in.indeterminate.insert("k3");
+  in.indeterminate.insert("k4");  // did not land: nothing to say
+  in.ledger->push_back({"o3", "k3", "unstable", "u-3"});
+  auto v = reconcile(in);
+  CHECK(v.recovered == 1);
+  CHECK(v.phantoms == 0);
+  CHECK(v.integrity_ok);
+}
+
+TEST_CASE("without a final stock the stock checks are skipped and said so",
+          "[coordinator][oracle]") {
+  auto in = clean_history();
+  in.final_stock.reset();
+  auto v = reconcile(in);
+  CHECK(std::find(v.checks_skipped.begin(), v.checks_skipped.end(), "lost_updates") !=
+        v.checks_skipped.end());
+  CHECK(std::find(v.checks_skipped.begin(), v.checks_skipped.end(), "negative_stock") !=
+        v.checks_skipped.end());
+}
+
+TEST_CASE("ledger NDJSON parses and a bad line is an error naming it", "[coordinator][oracle]") {
+  auto ok = parse_ledger_ndjson(
+      "{\"order_id\":\"o1\",\"idempotency_key\":\"k1\",\"endpoint\":\"safe\",\"user_id\":\"u-1\"}"
+      "\n\n"
+      "{\"order_id\":7,\"idempotency_key\":\"k2\",\"endpoint\":\"safe\",\"user_id\":\"u-2\"}\n");
+  REQUIRE(ok);
+  REQUIRE(ok->size() == 2);
+  CHECK((*ok)[1].order_id == "7");
+  auto bad = parse_ledger_ndjson("{\"order_id\":\"o1\"}\nnot json\n");
+  REQUIRE_FALSE(bad);
+  CHECK(bad.error().find("line 2") != std::string::npos);
+}
