@@ -1,0 +1,29 @@
+# Installs the Debian packages Stampede needs, only those missing: one apt-get update, one install.
+# Sourced by scripts/demo and scripts/test; STAMPEDE_SKIP_DEPS=1 skips it (for packagers).
+
+STAMPEDE_BUILD_PACKAGES=(
+  g++ cmake ninja-build pkg-config
+  libzmq3-dev cppzmq-dev
+  libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
+  libprotobuf-dev protobuf-compiler
+  prometheus-cpp-dev libcli11-dev
+  libhiredis-dev libpq-dev
+)
+STAMPEDE_TEST_PACKAGES=(catch2 python3 curl redis-server postgresql)
+
+stampede_install_packages() {
+  [ "${STAMPEDE_SKIP_DEPS:-0}" = 1 ] && return 0
+  local missing=() p
+  for p in "$@"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  local sudo=()
+  if [ "$(id -u)" != 0 ]; then
+    command -v sudo >/dev/null || { echo "stampede: need root (or sudo) to install: ${missing[*]}" >&2; return 1; }
+    sudo=(sudo)
+  fi
+  echo "stampede: installing ${missing[*]}" >&2
+  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2 &&
+    "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+}

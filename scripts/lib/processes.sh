@@ -1,0 +1,30 @@
+# Helpers for scripts that start Stampede's processes: remember each pid, stop exactly those
+# on exit, and read the "listening" line a process prints once it has bound its ports.
+
+STAMPEDE_PIDS=()
+
+stampede_stop_all() {
+  local pid
+  for pid in "${STAMPEDE_PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  for pid in "${STAMPEDE_PIDS[@]}"; do
+    # Give each a few seconds to finish in-flight work, then insist.
+    for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+  done
+  STAMPEDE_PIDS=()
+}
+
+# stampede_wait_line FILE REGEX SECONDS PID: prints the first line of FILE matching REGEX,
+# failing if PID dies or SECONDS pass first.
+stampede_wait_line() {
+  local file=$1 regex=$2 seconds=$3 pid=$4 line
+  local deadline=$((SECONDS + seconds))
+  while [ $SECONDS -le $deadline ]; do
+    line=$(grep -m1 -E "$regex" "$file" 2>/dev/null) && { echo "$line"; return 0; }
+    kill -0 "$pid" 2>/dev/null || { echo "process $pid exited: $(tail -n 3 "$file")" >&2; return 1; }
+    sleep 0.05
+  done
+  echo "no line matching '$regex' in $file after ${seconds}s" >&2
+  return 1
+}

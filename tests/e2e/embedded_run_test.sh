@@ -1,0 +1,26 @@
+# `stampede run --embedded N`: coordinator and agents in one process, same verdict and report.
+source "$(dirname "$0")/lib.sh"
+start_target
+set +e
+"$E2E_CLI" run --embedded 2 --target "http://$TARGET" --admin-url "http://$ADMIN" \
+  --admin-token-file "$E2E_TMP/token" --endpoint safe --stock 20 --users 40 --requests 200 \
+  --report "$E2E_TMP/report.json" --quiet >"$E2E_TMP/run.out" 2>&1
+code=$?
+set -e
+cat "$E2E_TMP/run.out"
+[ $code -eq 0 ] || fail "embedded run exited $code"
+report_check "$E2E_TMP/report.json" \
+  'len(r["agents"]) == 2' \
+  'ep["safe"]["attempts"] == 200 and ep["safe"]["acknowledged"] == 20' \
+  'ep["safe"]["integrity"] == "ok" and ep["safe"]["final_stock"] == 0'
+
+# Expecting a violation from a safe endpoint must fail the run with exit 1.
+set +e
+"$E2E_CLI" run --embedded 1 --target "http://$TARGET" --admin-url "http://$ADMIN" \
+  --admin-token-file "$E2E_TMP/token" --endpoint safe --stock 5 --users 5 --requests 20 \
+  --expect-violated safe --quiet >"$E2E_TMP/run2.out" 2>&1
+code=$?
+set -e
+[ $code -eq 1 ] || { cat "$E2E_TMP/run2.out"; fail "unmet expectation exited $code, want 1"; }
+grep -q "FAILED safe" "$E2E_TMP/run2.out" || fail "unmet expectation not named"
+echo "PASS embedded run"
