@@ -73,7 +73,6 @@ void CheckoutService::start_buggy(const OperationPtr& op) {
 }
 
 void CheckoutService::on_buggy_read(const OperationPtr& op, const StockReading& reading) {
-  if (reading.failed) return on_committed(op, PurchaseOutcome{PurchaseStatus::store_error, {}, 0});
   if (!reading.found) {
     return finish(op, CheckoutResult::not_found,
                   error_reply(http::status::not_found, "unknown_product", "no such product"));

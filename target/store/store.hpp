@@ -15,8 +15,6 @@
 //   one atomic step as far as any reader can tell (no oversell, no lost update, no lost order).
 // - read_stock() + overwrite_stock_and_record() exist only for the buggy endpoint: together they
 //   are a deliberate, non-atomic read-modify-write.
-// - A network store that cannot answer says so as a value (store_error, or `failed` set); it
-//   never throws and never leaves a completion uncalled.
 #pragma once
 
 #include <cstdint>
@@ -48,24 +46,20 @@ struct PurchaseOutcome {
 };
 
 struct StockReading {
-  bool failed = false;  // the store did not answer
   bool found = false;
   int64_t stock = 0;
 };
 
 struct ProductSnapshot {
-  bool failed = false;  // the store did not answer
   bool found = false;
   uint64_t product_id = 0;
   int64_t initial_stock = 0;
   int64_t stock = 0;
   uint64_t orders = 0;
   uint64_t generation = 0;  // changes on every reset, so a paged ledger read can notice one
-  int64_t pending_writes = -1;  // write-behind only: orders not yet in the ledger; -1: n/a
 };
 
 struct OrdersPage {
-  bool failed = false;  // the store did not answer
   bool found = false;
   uint64_t generation = 0;
   std::vector<OrderRecord> orders;
