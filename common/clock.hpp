@@ -23,6 +23,7 @@ inline std::chrono::system_clock::time_point from_unix_ns(uint64_t ns) {
 class Clock {
  public:
   using time_point = std::chrono::steady_clock::time_point;
+  using duration = std::chrono::steady_clock::duration;
   virtual ~Clock() = default;
   virtual time_point now() const = 0;
 };

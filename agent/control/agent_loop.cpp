@@ -203,6 +203,11 @@ bool AgentLoop::run(const std::atomic<bool>& stop) {
         r->set_job_id(job->spec.job_id());
         fill_counts(r->mutable_counts(), result.counts);
         result.latency.to_proto(r->mutable_latency());
+        // Open loop only: a closed-loop result leaves the field unset, as the proto says.
+        if (result.latency_uncorrected.total() != 0) {
+          result.latency_uncorrected.to_proto(r->mutable_latency_uncorrected());
+        }
+        r->set_retries(result.counts.retries);
         for (const auto& [code, count] : result.status_codes) {
           auto* sc = r->add_status_codes();
           sc->set_code(code);

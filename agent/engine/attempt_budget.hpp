@@ -25,6 +25,8 @@ class AttemptBudget {
   void set_deadline(steady_time deadline) { deadline_ = deadline; }
   void stop() { stopped_.store(true, std::memory_order_relaxed); }
   bool stopped() const { return stopped_.load(std::memory_order_relaxed); }
+  // Whether `t` is at or after the duration deadline (false without one).
+  bool past_deadline(steady_time t) const { return deadline_ && t >= *deadline_; }
 
   // The next attempt's seq (0, 1, 2, ... across the swarm), or nothing once a bound is reached.
   std::optional<uint64_t> claim() {

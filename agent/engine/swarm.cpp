@@ -1,4 +1,5 @@
-// The swarm: validates a job, spreads its users over io threads, and merges their tallies.
+// The swarm: validates a job, spreads its users over io threads, paces or ramps them, and
+// merges their tallies.
 #include "agent/engine/swarm.hpp"
 
 #include <cmath>
@@ -9,6 +10,7 @@
 #include <boost/asio/post.hpp>
 
 #include "agent/engine/attempt_budget.hpp"
+#include "agent/engine/open_loop_pacer.hpp"
 #include "agent/engine/request_template.hpp"
 #include "agent/engine/virtual_user.hpp"
 #include "agent/engine/worker_stats.hpp"
@@ -64,6 +66,9 @@ Expected<UserSettings> settings_for(const v1::JobSpec& job) {
   } else {
     settings.request_timeout = kDefaultRequestTimeout;
   }
+  settings.think_time = std::chrono::milliseconds(job.think_time_ms());
+  settings.retry.max_retries = job.max_retries();
+  settings.retry.backoff = std::chrono::milliseconds(job.retry_backoff_ms());
   return settings;
 }
 
@@ -74,12 +79,19 @@ struct Swarm::Impl {
       : settings(std::move(s)),
         budget(job.max_attempts()),
         total_users(job.users()),
-        duration(job.duration_ms()) {}
+        duration(job.duration_ms()),
+        ramp(job.ramp_ms()),
+        rate_per_s(job.rate_per_s()) {}
 
   const UserSettings settings;  // users hold references: must outlive the workers
   AttemptBudget budget;
   const uint32_t total_users;
   const std::chrono::milliseconds duration;  // 0: no duration bound
+  const std::chrono::milliseconds ramp;      // 0: no ramp
+  const double rate_per_s;                   // 0: closed loop
+  SteadyClock clock;
+  // Open loop: made at start(), before the threads that read it exist; users hold pointers.
+  std::unique_ptr<OpenLoopPacer> pacer;
   std::atomic<uint32_t> users_done{0};
   std::vector<std::unique_ptr<Worker>> workers;
   bool started = false;  // control thread only
@@ -97,11 +109,12 @@ Expected<std::unique_ptr<Swarm>> Swarm::create(const v1::JobSpec& job, unsigned 
   if (job.max_attempts() == 0 && job.duration_ms() == 0) {
     return unexpected("job needs a bound: max_attempts, duration_ms or both");
   }
-  if (std::isnan(job.rate_per_s()) || job.rate_per_s() < 0) {
+  if (!std::isfinite(job.rate_per_s()) || job.rate_per_s() < 0) {
     return unexpected("rate_per_s must be 0 (closed loop) or positive");
   }
-  if (job.rate_per_s() > 0) {
-    return unexpected("open-loop pacing is not implemented yet: use rate_per_s = 0 (closed loop)");
+  if (job.rate_per_s() > 0 && job.think_time_ms() != 0) {
+    // The arrival rate alone sets the pace of an open loop; a think time would silently bend it.
+    return unexpected("think_time_ms applies to closed loop only (rate_per_s = 0)");
   }
   auto settings = settings_for(job);
   if (!settings) return unexpected(settings.error());
@@ -136,18 +149,29 @@ Swarm::~Swarm() {
 void Swarm::start(std::chrono::system_clock::time_point at) {
   if (impl_->started || impl_->stopped) return;
   impl_->started = true;
-  if (impl_->duration.count() != 0) {
-    // The bound runs from the start instant; counted on the steady clock so a wall-clock step
-    // during the run cannot stretch or cut it.
-    const auto until_start = at - std::chrono::system_clock::now();
-    impl_->budget.set_deadline(
-        std::chrono::steady_clock::now() +
-        std::chrono::duration_cast<std::chrono::steady_clock::duration>(until_start) +
-        impl_->duration);
+  // The start instant on the steady clock, so a wall-clock step during the run can neither
+  // stretch nor cut the duration, nor bend the open-loop schedule.
+  const auto steady_start = impl_->clock.now() + std::chrono::duration_cast<Clock::duration>(
+                                                     at - std::chrono::system_clock::now());
+  if (impl_->duration.count() != 0) impl_->budget.set_deadline(steady_start + impl_->duration);
+  if (impl_->rate_per_s > 0) {
+    impl_->pacer = std::make_unique<ConstantRatePacer>(impl_->clock, steady_start,
+                                                       impl_->rate_per_s, impl_->ramp);
   }
+  uint32_t user_index = 0;
   for (auto& w : impl_->workers) {
     // Started here, before the thread exists: the thread's creation publishes these to it.
-    for (auto& user : w->users) user->start(at);
+    for (auto& user : w->users) {
+      // Closed loop: the ramp spreads first attempts evenly, user k at at + ramp·k/users.
+      // Open loop: the pool is ready at once; the pacer ramps the rate instead.
+      auto user_at = at;
+      if (!impl_->pacer) {
+        user_at += std::chrono::duration_cast<std::chrono::system_clock::duration>(
+            std::chrono::nanoseconds(impl_->ramp) * user_index / impl_->total_users);
+      }
+      user->start(user_at, impl_->pacer.get());
+      ++user_index;
+    }
     w->thread = std::thread([&io = w->io] { io.run(); });
   }
 }

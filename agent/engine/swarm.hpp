@@ -1,4 +1,12 @@
 // The load engine: a swarm of virtual users on Boost.Asio hammering one checkout endpoint.
+// Closed loop (rate_per_s = 0): each user attempts back to back, after an optional think
+// time, users starting spread over the ramp. Open loop (rate_per_s > 0): the users are a
+// connection pool sending at a constant arrival rate (ramped up linearly), latency measured
+// from each attempt's intended send time (see OpenLoopPacer). An attempt whose time has come
+// waits for a free connection; with a duration, only attempts meant for before its end are
+// made, and a backlog still queued when it ends is not sent (as wrk2). Indeterminate attempts
+// may be retried with the same key (max_retries).
+//
 // It knows nothing about ZeroMQ: the agent's control loop creates one per job, starts it at
 // the coordinator's instant, polls progress, drains acknowledged orders as they come, and
 // takes the final result once it has finished.
@@ -34,6 +42,7 @@ struct SwarmProgress {
   uint64_t info = 0;
   uint64_t sold_out = 0;  // part of fail
   uint64_t errors = 0;    // part of fail
+  uint64_t retries = 0;   // tries beyond each attempt's first (not attempts themselves)
 };
 
 // Acknowledged orders and indeterminate attempts gathered since the last drain.
@@ -44,8 +53,10 @@ struct OrderDrain {
 
 struct SwarmResult {
   SwarmProgress counts;
-  LatencyHistogram latency;                   // every finished attempt, µs
-  std::map<unsigned, uint64_t> status_codes;  // HTTP status -> count
+  // Every finished attempt, µs, over all its tries. Open loop: from the intended send time.
+  LatencyHistogram latency;
+  LatencyHistogram latency_uncorrected;       // open loop only: from the actual send
+  std::map<unsigned, uint64_t> status_codes;  // HTTP status -> responses, retried tries too
   uint64_t first_send_unix_ns = 0;
   uint64_t last_done_unix_ns = 0;
   OrderDrain remaining;  // what no drain_orders() call took yet

@@ -1,6 +1,8 @@
-// The attempt loop of one virtual user: claim, (re)connect, write, read, classify, repeat.
+// The attempt loop of one virtual user: claim, wait for the attempt's turn (open loop),
+// (re)connect, write, read, classify, retry while indeterminate, pause (think time), repeat.
 #include "agent/engine/virtual_user.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <utility>
 
@@ -22,10 +24,12 @@ VirtualUser::VirtualUser(asio::io_context& io, const UserSettings& settings, Att
       users_done_(users_done),
       user_id_(std::move(user_id)),
       stream_(io),
-      wait_timer_(io) {}
+      wait_timer_(io),
+      pace_timer_(io) {}
 
-void VirtualUser::start(std::chrono::system_clock::time_point at) {
+void VirtualUser::start(std::chrono::system_clock::time_point at, const OpenLoopPacer* pacer) {
   start_at_ = at;
+  pacer_ = pacer;
   // Connect ahead of the start instant so the first requests all leave together.
   stream_.expires_after(settings_.connect_timeout);
   stream_.async_connect(settings_.endpoints,
@@ -47,12 +51,35 @@ void VirtualUser::on_preconnect(error_code ec) {
 void VirtualUser::next_attempt() {
   const auto seq = budget_.claim();
   if (!seq) return finish();
+  if (pacer_) {
+    intended_ = pacer_->intended_send_time(*seq);
+    // The duration bounds the schedule too: an attempt meant for after it is never made, so a
+    // free connection claiming ahead cannot stretch the run.
+    if (budget_.past_deadline(*intended_)) return finish();
+  }
   seq_ = *seq;
+  retries_ = 0;
   char digits[24];
   const auto end = std::to_chars(digits, digits + sizeof(digits), seq_).ptr;
   key_.assign(settings_.key_prefix);
   key_.append(digits, end);
   settings_.request.fill(request_, user_id_, key_);
+  if (!pacer_) return send_try();
+  const auto wait = pacer_->wait_before(seq_);
+  // Late already (every connection was busy at its intended time): send at once; the wait
+  // counts in its latency, which runs from the intended time.
+  if (wait <= OpenLoopPacer::duration::zero()) return send_try();
+  pace_timer_.expires_after(wait);
+  pace_timer_.async_wait([this](error_code ec) { on_due(ec); });
+}
+
+void VirtualUser::on_due(error_code) {
+  // Stopped while waiting for its turn: the attempt was never made, so it is not counted.
+  if (budget_.stopped()) return finish();
+  send_try();
+}
+
+void VirtualUser::send_try() {
   stats_.record_attempt_start();
   if (connected_) {
     do_write();
@@ -62,7 +89,7 @@ void VirtualUser::next_attempt() {
 }
 
 void VirtualUser::do_connect() {
-  attempt_started_ = std::chrono::steady_clock::now();
+  mark_send_start();
   stream_.expires_after(settings_.connect_timeout);
   stream_.async_connect(settings_.endpoints,
                         [this](error_code ec, const tcp::endpoint&) { on_connect(ec); });
@@ -74,13 +101,12 @@ void VirtualUser::on_connect(error_code ec) {
     return do_write();
   }
   drop_connection();
-  end_attempt(classify_transport_failure(TransportFailure::connect_failed), 0);
-  wait_timer_.expires_after(settings_.reconnect_backoff);
-  wait_timer_.async_wait([this](error_code) { next_attempt(); });
+  end_try(classify_transport_failure(TransportFailure::connect_failed), 0,
+          /*connect_failed=*/true);
 }
 
 void VirtualUser::do_write() {
-  attempt_started_ = std::chrono::steady_clock::now();
+  mark_send_start();
   // One deadline for the whole exchange: it covers the write and the read that follows.
   stream_.expires_after(settings_.request_timeout);
   asio::async_write(stream_, asio::buffer(request_),
@@ -93,8 +119,7 @@ void VirtualUser::on_write(error_code ec) {
   const auto failure = ec == beast::error::timeout ? TransportFailure::timed_out_after_send
                                                    : TransportFailure::reset_after_send;
   drop_connection();
-  end_attempt(classify_transport_failure(failure), 0);
-  next_attempt();
+  end_try(classify_transport_failure(failure), 0, /*connect_failed=*/false);
 }
 
 void VirtualUser::do_read() {
@@ -109,22 +134,61 @@ void VirtualUser::on_read(error_code ec) {
     const auto failure = ec == beast::error::timeout ? TransportFailure::timed_out_after_send
                                                      : TransportFailure::reset_after_send;
     drop_connection();
-    end_attempt(classify_transport_failure(failure), 0);
-    return next_attempt();
+    return end_try(classify_transport_failure(failure), 0, /*connect_failed=*/false);
   }
   const auto& response = parser_->get();
   const unsigned status = response.result_int();
-  const bool keep_alive = parser_->keep_alive();
-  end_attempt(classify_response(status, response.body(), settings_.rules), status);
-  if (!keep_alive) drop_connection();
-  next_attempt();
+  auto result = classify_response(status, response.body(), settings_.rules);
+  if (!parser_->keep_alive()) drop_connection();
+  end_try(std::move(result), status, /*connect_failed=*/false);
 }
 
-void VirtualUser::end_attempt(Classified&& result, unsigned status) {
-  const auto elapsed = std::chrono::steady_clock::now() - attempt_started_;
-  const auto latency_us = std::chrono::duration_cast<std::chrono::microseconds>(elapsed).count();
-  stats_.record_attempt(seq_, std::move(result), status, static_cast<uint64_t>(latency_us),
-                        unix_now_ns());
+void VirtualUser::end_try(Classified&& result, unsigned status, bool connect_failed) {
+  if (status != 0) stats_.record_status(status);
+  if (retries_ > 0 && result.outcome == Outcome::fail) {
+    // An earlier try of this attempt was indeterminate and may still land (a timed-out request
+    // can commit after its answer was given up on; a replay can meet it in flight). Only an
+    // order id settles the attempt now: calling it fail could turn a real order into a phantom.
+    result = Classified{};
+  }
+  if (result.outcome == Outcome::info && retries_ < settings_.retry.max_retries &&
+      !budget_.stopped()) {
+    ++retries_;
+    stats_.record_retry();
+    auto pause = settings_.retry.pause_before(retries_);
+    if (connect_failed) pause = std::max(pause, settings_.reconnect_backoff);
+    wait_timer_.expires_after(pause);
+    wait_timer_.async_wait([this](error_code) { on_retry_due(); });
+    return;
+  }
+  end_attempt(std::move(result));
+  after_attempt(connect_failed);
+}
+
+void VirtualUser::on_retry_due() {
+  if (!budget_.stopped()) return send_try();  // same seq, same key, same bytes
+  // Stopped during the backoff: the attempt ends as its last try did, indeterminate.
+  end_attempt(Classified{});
+  after_attempt(/*connect_failed=*/false);
+}
+
+void VirtualUser::end_attempt(Classified&& result) {
+  const AttemptTimes times{intended_, attempt_started_, std::chrono::steady_clock::now()};
+  stats_.record_attempt(seq_, std::move(result), times, unix_now_ns());
+}
+
+void VirtualUser::after_attempt(bool connect_failed) {
+  // Open loop: the pacer sets the pace, a free connection takes the next attempt at once.
+  auto pause = pacer_ ? std::chrono::milliseconds::zero() : settings_.think_time;
+  if (connect_failed) pause = std::max(pause, settings_.reconnect_backoff);
+  if (pause == std::chrono::milliseconds::zero()) return next_attempt();
+  wait_timer_.expires_after(pause);
+  wait_timer_.async_wait([this](error_code) { next_attempt(); });
+}
+
+void VirtualUser::mark_send_start() {
+  // An attempt's latency spans all its tries and backoffs: what a buyer would wait.
+  if (retries_ == 0) attempt_started_ = std::chrono::steady_clock::now();
 }
 
 void VirtualUser::use_connection() {

@@ -1,9 +1,13 @@
-// One virtual user: a keep-alive connection that makes checkout attempts back to back until
-// the swarm's budget runs out. Each async step is a do_x / on_x pair with its own deadline.
+// One virtual user: a keep-alive connection that makes checkout attempts until the swarm's
+// budget runs out. Closed loop: back to back, with an optional think time between attempts.
+// Open loop: the user is one connection of the swarm's pool; it claims the next attempt when
+// free and sends it at the pacer's intended instant, or at once when that instant has passed.
+// An indeterminate attempt may be tried again with the same key (RetryPolicy). Each async
+// step is a do_x / on_x pair with its own deadline.
 //
 //   VirtualUser user(io, settings, budget, stats, users_done, "u-17");
-//   user.start(at);  // connects now, sends its first attempt at `at`
-//   io.run();        // returns once the budget is spent and the user has ended
+//   user.start(at, /*pacer=*/nullptr);  // connects now, sends its first attempt at `at`
+//   io.run();                           // returns once the budget is spent and the user has ended
 #pragma once
 
 #include <atomic>
@@ -16,6 +20,7 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/system_timer.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
@@ -24,7 +29,9 @@
 
 #include "agent/engine/attempt_budget.hpp"
 #include "agent/engine/classify.hpp"
+#include "agent/engine/open_loop_pacer.hpp"
 #include "agent/engine/request_template.hpp"
+#include "agent/engine/retry_policy.hpp"
 #include "agent/engine/worker_stats.hpp"
 
 namespace stampede::agent {
@@ -41,12 +48,14 @@ struct UserSettings {
   std::chrono::milliseconds request_timeout{10000};
   // After a failed connect, so a target that refuses does not make the user spin hot.
   std::chrono::milliseconds reconnect_backoff{20};
+  std::chrono::milliseconds think_time{0};  // closed loop: pause between a user's attempts
+  RetryPolicy retry;
   size_t response_body_limit = 64 * 1024;
 };
 
 // Lifetime: handlers capture `this`, so the owner keeps the user, and everything it refers
-// to, alive until the io_context has stopped running. Thread-safety: runs on the io_context's
-// one thread; start() may also be called before that thread begins.
+// to (the pacer included), alive until the io_context has stopped running. Thread-safety:
+// runs on the io_context's one thread; start() may also be called before that thread begins.
 class VirtualUser {
  public:
   VirtualUser(boost::asio::io_context& io, const UserSettings& settings, AttemptBudget& budget,
@@ -55,22 +64,34 @@ class VirtualUser {
   VirtualUser(const VirtualUser&) = delete;
   VirtualUser& operator=(const VirtualUser&) = delete;
 
-  void start(std::chrono::system_clock::time_point at);
-  // Cuts short a wait for the start instant or a backoff, so a stopped swarm ends promptly.
-  void cancel_wait() { wait_timer_.cancel(); }
+  // Closed loop: pacer null, the first attempt at `at`. Open loop: from `at` on, each attempt
+  // waits for its intended send time.
+  void start(std::chrono::system_clock::time_point at, const OpenLoopPacer* pacer);
+  // Cuts short a wait (start instant, pacing, think time, backoff), so a stopped swarm ends
+  // promptly.
+  void cancel_wait() {
+    wait_timer_.cancel();
+    pace_timer_.cancel();
+  }
 
  private:
   using error_code = boost::system::error_code;
 
   void on_preconnect(error_code ec);
   void next_attempt();
+  void on_due(error_code ec);
+  void send_try();
   void do_connect();
   void on_connect(error_code ec);
   void do_write();
   void on_write(error_code ec);
   void do_read();
   void on_read(error_code ec);
-  void end_attempt(Classified&& result, unsigned status);
+  void end_try(Classified&& result, unsigned status, bool connect_failed);
+  void on_retry_due();
+  void end_attempt(Classified&& result);
+  void after_attempt(bool connect_failed);
+  void mark_send_start();
   void use_connection();
   void drop_connection();
   void finish();
@@ -80,14 +101,19 @@ class VirtualUser {
   WorkerStats& stats_;
   std::atomic<uint32_t>& users_done_;
   const std::string user_id_;
+  const OpenLoopPacer* pacer_ = nullptr;  // open loop only; owned by the swarm
 
   boost::beast::tcp_stream stream_;
   boost::asio::system_timer wait_timer_;  // wall clock: the start instant is a wall-clock time
+  boost::asio::steady_timer pace_timer_;  // open loop: until the attempt's intended send time
   std::chrono::system_clock::time_point start_at_;
   bool connected_ = false;
 
-  // The attempt in flight; the buffers keep their capacity from one attempt to the next.
+  // The attempt in flight; the buffers keep their capacity from one attempt to the next, and
+  // every try of one attempt sends the same bytes (same seq, same key).
   uint64_t seq_ = 0;
+  uint32_t retries_ = 0;  // of the attempt in flight
+  std::optional<Clock::time_point> intended_;
   std::chrono::steady_clock::time_point attempt_started_;
   std::string key_;
   std::string request_;

@@ -19,10 +19,9 @@ void append_moved(std::vector<T>& to, std::vector<T>& from) {
 
 }  // namespace
 
-void WorkerStats::record_attempt(uint64_t seq, Classified&& result, unsigned status,
-                                 uint64_t latency_us, uint64_t done_unix_ns) {
-  latency_.record_us(latency_us);
-  if (status != 0 && status < status_codes_.size()) ++status_codes_[status];
+void WorkerStats::record_attempt(uint64_t seq, Classified&& result, const AttemptTimes& times,
+                                 uint64_t done_unix_ns) {
+  latency_.record(times);
   last_done_unix_ns_ = std::max(last_done_unix_ns_, done_unix_ns);
 
   switch (result.outcome) {
@@ -54,6 +53,7 @@ void WorkerStats::progress_into(SwarmProgress& sum) const {
   sum.info += info_.load(std::memory_order_relaxed);
   sum.sold_out += sold_out_.load(std::memory_order_relaxed);
   sum.errors += errors_.load(std::memory_order_relaxed);
+  sum.retries += retries_.load(std::memory_order_relaxed);
 }
 
 void WorkerStats::drain_into(OrderDrain& out) {
@@ -64,7 +64,7 @@ void WorkerStats::drain_into(OrderDrain& out) {
 
 void WorkerStats::merge_into(SwarmResult& result) {
   progress_into(result.counts);
-  result.latency.merge(latency_);
+  latency_.merge_into(result.latency, result.latency_uncorrected);
   for (unsigned code = 0; code < status_codes_.size(); ++code) {
     if (status_codes_[code] != 0) result.status_codes[code] += status_codes_[code];
   }

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <mutex>
 
+#include "agent/engine/attempt_latency.hpp"
 #include "agent/engine/classify.hpp"
 #include "agent/engine/swarm.hpp"
 #include "common/clock.hpp"
@@ -23,8 +24,14 @@ class WorkerStats {
   void record_attempt_start() {
     if (first_send_unix_ns_ == 0) first_send_unix_ns_ = unix_now_ns();
   }
-  // status: the HTTP status, or 0 when the transport ended the attempt.
-  void record_attempt(uint64_t seq, Classified&& result, unsigned status, uint64_t latency_us,
+  // Every response the target gave, retried tries' included: the status codes it answered.
+  void record_status(unsigned status) {
+    if (status < status_codes_.size()) ++status_codes_[status];
+  }
+  // A try beyond an attempt's first, sent with the same key.
+  void record_retry() { bump(retries_); }
+  // The attempt's final class, once its last try has ended.
+  void record_attempt(uint64_t seq, Classified&& result, const AttemptTimes& times,
                       uint64_t done_unix_ns);
 
   void progress_into(SwarmProgress& sum) const;
@@ -43,9 +50,10 @@ class WorkerStats {
   std::atomic<uint64_t> info_{0};
   std::atomic<uint64_t> sold_out_{0};
   std::atomic<uint64_t> errors_{0};
+  std::atomic<uint64_t> retries_{0};
 
   // Owned by the io thread until it finishes.
-  LatencyHistogram latency_;
+  AttemptLatency latency_;
   std::array<uint64_t, 1000> status_codes_{};  // Beast accepts status codes 0..999
   uint64_t first_send_unix_ns_ = 0;
   uint64_t last_done_unix_ns_ = 0;

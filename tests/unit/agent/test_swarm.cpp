@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
+#include <limits>
 #include <set>
 #include <string>
 #include <thread>
@@ -11,80 +13,12 @@
 #include "agent/engine/swarm.hpp"
 #include "common/clock.hpp"
 #include "tests/unit/agent/checkout_test_server.hpp"
+#include "tests/unit/agent/swarm_test_support.hpp"
 
 using namespace std::chrono_literals;
 using stampede::agent::Swarm;
 using stampede::agent::SwarmResult;
-using stampede::agent::testing::CheckoutTestServer;
-using stampede::agent::testing::ScriptedReply;
-using stampede::agent::testing::SeenRequest;
-
-namespace {
-
-constexpr std::string_view kKeyPrefix = "run-1";
-
-stampede::v1::JobSpec job_for(const std::string& url, uint32_t users, uint64_t max_attempts) {
-  stampede::v1::JobSpec job;
-  job.set_job_id("job-1");
-  job.set_endpoint("safe");
-  auto* request = job.mutable_request();
-  request->set_target_url(url);
-  request->set_method("POST");
-  request->set_path("/api/v1/checkout/safe?u=${user_id}");
-  auto* key = request->add_headers();
-  key->set_name("Idempotency-Key");
-  key->set_value("${key}");
-  auto* user = request->add_headers();
-  user->set_name("X-User");
-  user->set_value("${user_id}");
-  request->set_body_template(R"({"product_id": 1, "user_id": "${user_id}", "quantity": 1})");
-  job.set_users(users);
-  job.set_max_attempts(max_attempts);
-  job.set_key_prefix(std::string(kKeyPrefix));
-  job.set_user_offset(100);
-  return job;
-}
-
-std::unique_ptr<Swarm> make_swarm(const stampede::v1::JobSpec& job, unsigned threads = 2) {
-  auto swarm = Swarm::create(job, threads);
-  INFO("create: " << (swarm ? "" : swarm.error()));
-  REQUIRE(swarm);
-  return std::move(*swarm);
-}
-
-// Polls a condition until it holds or the deadline passes: synchronisation by state, not time.
-template <class Pred>
-bool wait_until(Pred done, std::chrono::milliseconds within = 5000ms) {
-  const auto deadline = std::chrono::steady_clock::now() + within;
-  while (!done()) {
-    if (std::chrono::steady_clock::now() > deadline) return false;
-    std::this_thread::sleep_for(1ms);
-  }
-  return true;
-}
-
-SwarmResult run_to_end(Swarm& swarm) {
-  swarm.start(std::chrono::system_clock::now());
-  REQUIRE(wait_until([&] { return swarm.finished(); }));
-  return swarm.take_result();
-}
-
-// The attempt seq a request's idempotency key carries ("run-1.17" -> 17).
-uint64_t seq_of(const SeenRequest& request) {
-  return std::stoull(request.idempotency_key.substr(request.idempotency_key.rfind('.') + 1));
-}
-
-std::set<uint64_t> seqs_up_to(uint64_t n) {
-  std::set<uint64_t> out;
-  for (uint64_t i = 0; i < n; ++i) out.insert(i);
-  return out;
-}
-
-uint64_t ms_to_ns(std::chrono::milliseconds ms) {
-  return static_cast<uint64_t>(std::chrono::nanoseconds(ms).count());
-}
-
-}  // namespace
+using namespace stampede::agent::testing;
 
 TEST_CASE("a swarm makes exactly max_attempts attempts and counts each once", "[agent][swarm]") {
   CheckoutTestServer server;
@@ -97,6 +31,8 @@ TEST_CASE("a swarm makes exactly max_attempts attempts and counts each once", "[
   CHECK(r.counts.fail == 0);
   CHECK(r.counts.info == 0);
   CHECK(r.latency.total() == 40);
+  CHECK(r.latency_uncorrected.total() == 0);  // closed loop: nothing to correct
+  CHECK(r.counts.retries == 0);
   CHECK(r.status_codes == std::map<unsigned, uint64_t>{{201, 40}});
   CHECK(r.remaining.acknowledged.size() == 40);
   CHECK(r.first_send_unix_ns > 0);
@@ -442,7 +378,17 @@ TEST_CASE("create rejects a job it cannot run, saying why", "[agent][swarm]") {
 
   auto open_loop = good;
   open_loop.set_rate_per_s(100);
-  CHECK_THAT(error_of(open_loop), Catch::Contains("open-loop pacing is not implemented yet"));
+  CHECK(error_of(open_loop).empty());
+
+  for (double rate : {-1.0, std::nan(""), std::numeric_limits<double>::infinity()}) {
+    auto bad_rate = good;
+    bad_rate.set_rate_per_s(rate);
+    CHECK_THAT(error_of(bad_rate), Catch::Contains("rate_per_s"));
+  }
+
+  auto paced_thinking = open_loop;
+  paced_thinking.set_think_time_ms(10);
+  CHECK_THAT(error_of(paced_thinking), Catch::Contains("closed loop only"));
 
   auto bad_header = good;
   bad_header.mutable_request()->mutable_headers(0)->set_value("a\r\nb");
