@@ -9,7 +9,8 @@ STAMPEDE_BUILD_PACKAGES=(
   prometheus-cpp-dev libcli11-dev
   libhiredis-dev libpq-dev
 )
-STAMPEDE_TEST_PACKAGES=(catch2 python3 curl redis-server postgresql)
+STAMPEDE_TEST_PACKAGES=(catch2 python3 curl redis-server postgresql
+  prometheus docker-compose iproute2 python3-yaml)
 
 stampede_install_packages() {
   [ "${STAMPEDE_SKIP_DEPS:-0}" = 1 ] && return 0
