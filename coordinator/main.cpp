@@ -5,6 +5,7 @@
 #include "common/cli_env.hpp"
 #include "common/version.hpp"
 #include "coordinator/cli/daemon_command.hpp"
+#include "coordinator/cli/demo_command.hpp"
 #include "coordinator/cli/run_command.hpp"
 
 int main(int argc, char** argv) {
@@ -25,6 +26,11 @@ int main(int argc, char** argv) {
   auto* agents = app.add_subcommand("agents", "List the agents connected to a coordinator");
   sc::add_agents_flags(*agents, agents_flags);
 
+  sc::DemoFlags demo_flags;
+  auto* demo =
+      app.add_subcommand("demo", "Run the flash-sale lab locally: target, coordinator, 3 agents");
+  sc::add_demo_flags(*demo, demo_flags);
+
   stampede::bind_env_names(app);
   try {
     app.parse(argc, argv);
@@ -37,6 +43,7 @@ int main(int argc, char** argv) {
     if (*daemon) return sc::daemon_command(daemon_flags);
     if (*run) return sc::run_command(run_flags);
     if (*agents) return sc::agents_command(agents_flags);
+    if (*demo) return sc::demo_command(demo_flags, argv[0]);
   } catch (const std::exception& e) {
     std::cerr << "stampede: " << e.what() << "\n";
     return 3;

@@ -11,6 +11,7 @@
 #include <iostream>
 #include <sstream>
 #include <thread>
+#include <tuple>
 
 #include "agent/control/agent_loop.hpp"
 #include "common/framing.hpp"
@@ -197,7 +198,9 @@ void add_run_flags(CLI::App& sub, RunFlags& f) {
       ->capture_default_str();
   sub.add_option("--requests", f.requests, "Purchase attempts per endpoint across all agents");
   sub.add_option("--duration", f.duration, "Run each endpoint this long (30s, 2m)");
-  sub.add_option("--rate", f.rate, "Open-loop arrival rate per second (0: closed loop)")
+  sub.add_option(
+         "--rate", f.rate,
+         "Open-loop arrivals per second across all agents; --users is then the connection pool")
       ->check(CLI::NonNegativeNumber);
   sub.add_option("--expect-agents", f.expect_agents, "Agents to wait for")->capture_default_str();
   sub.add_option("--agents-wait", f.agents_wait_s, "Seconds to wait for them")
@@ -224,6 +227,15 @@ void add_run_flags(CLI::App& sub, RunFlags& f) {
   sub.add_option("--connect-timeout-ms", f.connect_timeout_ms)->capture_default_str();
   sub.add_option("--request-timeout-ms", f.request_timeout_ms)->capture_default_str();
   sub.add_option("--run-id", f.run_id, "Run id (default: random)");
+  sub.add_option("--ramp", f.ramp, "Raise users (or the rate) linearly over this long (10s)");
+  sub.add_option("--think-time", f.think_time,
+                 "Closed loop: pause between a user's attempts (100ms)");
+  sub.add_option("--retries", f.retries,
+                 "Retry an indeterminate attempt with the same key this often")
+      ->check(CLI::Range(0u, 20u));
+  sub.add_option("--retry-backoff-ms", f.retry_backoff_ms, "First retry's backoff, doubling after")
+      ->check(CLI::Range(0u, 60000u))
+      ->capture_default_str();
   sub.add_flag("--quiet", f.quiet, "No live progress");
 }
 
@@ -232,8 +244,10 @@ Expected<v1::RunRequest> build_run_request(const RunFlags& f) {
   auto target = HttpUrl::parse(f.target);
   if (!target) return unexpected("--target: " + target.error());
   if (f.requests == 0 && f.duration.empty()) return unexpected("give --requests N or --duration D");
-  if (f.rate > 0)
-    return unexpected("--rate: open-loop pacing is not available yet; run closed loop (--users)");
+  if (f.rate > 0 && !f.think_time.empty()) {
+    return unexpected(
+        "--think-time is for closed loop; with --rate the arrival rate sets the pace");
+  }
   if (!f.run_id.empty()) {
     for (char c : f.run_id) {
       if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_') {
@@ -304,6 +318,16 @@ Expected<v1::RunRequest> build_run_request(const RunFlags& f) {
     r.set_duration_ms(*d);
   }
   r.set_rate_per_s(f.rate);
+  for (auto [text, flag, field] :
+       {std::tuple{&f.ramp, "--ramp", &v1::RunRequest::set_ramp_ms},
+        std::tuple{&f.think_time, "--think-time", &v1::RunRequest::set_think_time_ms}}) {
+    if (text->empty()) continue;
+    auto ms = parse_duration_ms(*text);
+    if (!ms) return unexpected(std::string(flag) + ": " + ms.error());
+    (r.*field)(*ms);
+  }
+  r.set_max_retries(f.retries);
+  r.set_retry_backoff_ms(f.retry_backoff_ms);
   r.set_expect_agents(f.embedded ? f.embedded : f.expect_agents);
   r.set_agents_wait_ms(f.agents_wait_s * 1000);
   r.set_stock(f.stock);

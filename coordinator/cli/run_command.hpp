@@ -42,6 +42,10 @@ struct RunFlags {
   unsigned connect_timeout_ms = 3000;
   unsigned request_timeout_ms = 10000;
   std::string run_id;
+  std::string ramp;
+  std::string think_time;
+  unsigned retries = 0;
+  unsigned retry_backoff_ms = 50;
   bool quiet = false;
 };
 

@@ -16,6 +16,7 @@ namespace {
 constexpr auto kAcceptWindow = 15s;
 constexpr auto kStartLead = 300ms;  // time for StartJob to reach every agent before the instant
 constexpr auto kStopGrace = 20s;    // after StopJob, how long results may still take
+constexpr auto kReissueLead = 100ms;
 
 bool ready(const auto& future) {
   return future.valid() && future.wait_for(0s) == std::future_status::ready;
@@ -97,7 +98,7 @@ bool RunSession::tick(SteadyTime now) {
       break;
     case Step::running:
     case Step::stopping:
-      if (merge_->complete()) {
+      if (merge_->complete() && reissue_.empty()) {
         send_update("");
         step_ = Step::reconcile;
         reconciling_ = std::async(std::launch::async, read_phase_end, probe_for(phase_endpoint()));
@@ -113,10 +114,18 @@ bool RunSession::tick(SteadyTime now) {
           step_deadline_ = now + kStopGrace;
         } else {
           for (const auto& j : merge_->jobs()) merge_->mark_lost(j.job_id);
+          for (const auto& r : reissue_) {
+            merge_->note(std::to_string(r.attempts) +
+                         " attempts of a lost agent were never run: no agent was free");
+          }
+          reissue_.clear();
         }
-      } else if (now >= next_update_) {
-        send_update("");
-        next_update_ = now + 1s;
+      } else {
+        reissue_lost_shares();
+        if (now >= next_update_) {
+          send_update("");
+          next_update_ = now + 1s;
+        }
       }
       break;
     case Step::reconcile:
@@ -172,28 +181,80 @@ void RunSession::assign_jobs(SteadyTime now) {
   const std::string endpoint = phase_endpoint();
   for (size_t i = 0; i < agents.size(); ++i) {
     if (shares[i].users == 0) continue;
-    const std::string job_id = request_.run_id() + "-" + endpoint + "-" + std::to_string(i);
-    v1::Envelope env;
-    auto* job = env.mutable_job()->mutable_job();
-    job->set_job_id(job_id);
-    job->set_endpoint(endpoint);
-    *job->mutable_request() = request_.request();
-    job->mutable_request()->set_path(substitute(request_.request().path(), "endpoint", endpoint));
-    job->set_users(shares[i].users);
-    job->set_max_attempts(shares[i].attempts);
-    job->set_duration_ms(request_.duration_ms());
-    job->set_rate_per_s(request_.rate_per_s() * shares[i].users /
-                        std::max<uint32_t>(1, request_.users()));
-    job->set_key_prefix(request_.run_id() + "." + endpoint + ".a" + std::to_string(i));
-    job->set_user_offset(shares[i].user_offset);
-    job->set_threads(request_.agent_threads());
-    merge_->add_job(job_id, agents[i]->name, agents[i]->host, job->key_prefix());
-    job_agents_.push_back(agents[i]->agent_id);
-    agents[i]->busy = true;
-    if (!host_.send_to_agent(*agents[i], env)) merge_->mark_lost(job_id);
+    JobShare share;
+    share.job_id = request_.run_id() + "-" + endpoint + "-" + std::to_string(i);
+    share.key_prefix = request_.run_id() + "." + endpoint + ".a" + std::to_string(i);
+    share.users = shares[i].users;
+    share.attempts = shares[i].attempts;
+    share.user_offset = shares[i].user_offset;
+    dispatch(*agents[i], std::move(share), 0);
   }
   step_ = Step::assign;
   step_deadline_ = now + kAcceptWindow;
+}
+
+void RunSession::dispatch(AgentRecord& agent, JobShare share, uint64_t start_at_unix_ns) {
+  const std::string endpoint = phase_endpoint();
+  v1::Envelope env;
+  auto* job = env.mutable_job()->mutable_job();
+  job->set_job_id(share.job_id);
+  job->set_endpoint(endpoint);
+  *job->mutable_request() = request_.request();
+  job->mutable_request()->set_path(substitute(request_.request().path(), "endpoint", endpoint));
+  job->set_users(share.users);
+  job->set_max_attempts(share.attempts);
+  job->set_duration_ms(request_.duration_ms());
+  job->set_rate_per_s(request_.rate_per_s() * share.users /
+                      std::max<uint32_t>(1, request_.users()));
+  job->set_key_prefix(share.key_prefix);
+  job->set_user_offset(share.user_offset);
+  job->set_threads(request_.agent_threads());
+  job->set_ramp_ms(request_.ramp_ms());
+  job->set_think_time_ms(request_.think_time_ms());
+  job->set_max_retries(request_.max_retries());
+  job->set_retry_backoff_ms(request_.retry_backoff_ms());
+  share.agent_name = agent.name;
+  share.agent_host = agent.host;
+  const std::string job_id = share.job_id;
+  merge_->add_job(std::move(share));
+  job_agents_.push_back(agent.agent_id);
+  agent.busy = true;
+  bool sent = host_.send_to_agent(agent, env);
+  if (sent && start_at_unix_ns) {
+    // A re-issued share starts at once: the agent takes the job and then the start, in order.
+    v1::Envelope start;
+    start.mutable_start()->set_job_id(job_id);
+    start.mutable_start()->set_start_at_unix_ns(start_at_unix_ns);
+    sent = host_.send_to_agent(agent, start);
+  }
+  if (!sent) merge_->mark_lost(job_id);
+}
+
+void RunSession::reissue_lost_shares() {
+  while (!reissue_.empty()) {
+    // An agent of this run that has delivered its own result is free for more.
+    AgentRecord* free_agent = nullptr;
+    for (auto* a : host_.live_agents()) {
+      bool has_open_job = false, ran_here = false;
+      for (size_t i = 0; i < job_agents_.size(); ++i) {
+        if (job_agents_[i] != a->agent_id) continue;
+        ran_here = true;
+        const auto& j = merge_->jobs()[i];
+        if (!j.has_result && !j.lost) has_open_job = true;
+      }
+      if (ran_here && !has_open_job) {
+        free_agent = a;
+        break;
+      }
+    }
+    if (!free_agent) return;
+    JobShare share = std::move(reissue_.front());
+    reissue_.erase(reissue_.begin());
+    send_update("re-issuing " + std::to_string(share.attempts) + " attempts of a lost agent to " +
+                free_agent->agent_id);
+    dispatch(*free_agent, std::move(share),
+             unix_now_ns() + std::chrono::nanoseconds(kReissueLead).count());
+  }
 }
 
 void RunSession::on_agent_message(const AgentRecord& agent, const v1::Envelope& env) {
@@ -207,6 +268,10 @@ void RunSession::on_agent_message(const AgentRecord& agent, const v1::Envelope& 
     case v1::Envelope::kJobRejected:
       if (step_ == Step::assign) {
         finish(3, "agent " + agent.agent_id + " refused the job: " + env.job_rejected().reason());
+      } else {
+        merge_->mark_lost(env.job_rejected().job_id());
+        merge_->note("agent " + agent.agent_id +
+                     " refused a hand-over: " + env.job_rejected().reason());
       }
       break;
     case v1::Envelope::kProgress:
@@ -226,9 +291,23 @@ void RunSession::on_agent_message(const AgentRecord& agent, const v1::Envelope& 
 void RunSession::on_agent_lost(const std::string& agent_id) {
   if (!merge_) return;
   for (size_t i = 0; i < job_agents_.size(); ++i) {
-    if (job_agents_[i] == agent_id) {
-      merge_->mark_lost(merge_->jobs()[i].job_id);
-      send_update("agent " + agent_id + " lost: no heartbeat");
+    const JobShare& job = merge_->jobs()[i];
+    if (job_agents_[i] != agent_id || job.has_result || job.lost) continue;
+    merge_->mark_lost(job.job_id);
+    send_update("agent " + agent_id + " lost: no heartbeat");
+    // Hand its unfinished attempts to the others, under a new key prefix so the oracle can still
+    // tell whose attempt each ledger order was. Duration-bound runs need no hand-over: the others
+    // run to the end anyway.
+    const uint64_t done = job.live.attempts();
+    if ((step_ == Step::running) && job.attempts > done) {
+      JobShare rest;
+      rest.job_id = job.job_id + "-r" + std::to_string(++reissued_);
+      rest.key_prefix = job.key_prefix + "r" + std::to_string(reissued_);
+      rest.users = job.users;
+      rest.attempts = job.attempts - done;
+      rest.user_offset = job.user_offset;
+      rest.reissued = true;
+      reissue_.push_back(std::move(rest));
     }
   }
 }
@@ -240,6 +319,9 @@ void RunSession::finish_phase(PhaseEnd end) {
   in.ledger = std::move(end.ledger);
   in.acknowledged = merge_->acknowledged();
   in.indeterminate = merge_->indeterminate();
+  for (const auto& j : merge_->jobs()) {
+    if (j.lost) in.indeterminate_prefixes.push_back(j.key_prefix);
+  }
 
   PhaseReport p;
   p.endpoint = phase_endpoint();
@@ -252,8 +334,11 @@ void RunSession::finish_phase(PhaseEnd end) {
   const uint64_t last = std::max(merge_->last_done_unix_ns(), first);
   p.duration_s = static_cast<double>(last - first) / 1e9;
   p.latency = merge_->latency();
+  p.latency_uncorrected = merge_->latency_uncorrected();
+  p.retries = merge_->retries();
   p.status_codes = merge_->status_codes();
   p.problems = merge_->problems();
+  p.start_spread_ms = merge_->start_spread_ms();
   // Attempts of a lost agent are unknown: say so in the counts rather than drop them.
   for (const auto& j : merge_->jobs()) {
     if (j.lost) {

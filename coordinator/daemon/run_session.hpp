@@ -52,6 +52,9 @@ class RunSession {
   void finish(int exit_code, const std::string& message);
   void send_update(const std::string& note);
   void send_to_job_agent(size_t job, v1::Envelope& envelope);
+  // Sends one share as a job; a non-zero start instant also starts it (re-issued shares).
+  void dispatch(AgentRecord& agent, JobShare share, uint64_t start_at_unix_ns);
+  void reissue_lost_shares();
   TargetProbe probe_for(const std::string& endpoint) const;
   std::string phase_endpoint() const { return request_.endpoints(static_cast<int>(phase_)); }
 
@@ -71,6 +74,8 @@ class RunSession {
   std::unique_ptr<PhaseMerge> merge_;
   std::vector<std::string> job_agents_;  // agent id per job of the current phase
   size_t accepted_ = 0;
+  std::vector<JobShare> reissue_;  // lost agents' unfinished shares waiting for a free agent
+  uint64_t reissued_ = 0;
   std::future<Expected<int64_t>> preparing_;
   std::future<Expected<PhaseEnd>> reconciling_;
   RunReport report_;

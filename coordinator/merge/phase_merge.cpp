@@ -21,13 +21,7 @@ JobShare* PhaseMerge::find(const std::string& job_id) {
   return nullptr;
 }
 
-void PhaseMerge::add_job(const std::string& job_id, const std::string& agent_name,
-                         const std::string& host, const std::string& key_prefix) {
-  JobShare share;
-  share.job_id = job_id;
-  share.agent_name = agent_name;
-  share.agent_host = host;
-  share.key_prefix = key_prefix;
+void PhaseMerge::add_job(JobShare share) {
   jobs_.push_back(std::move(share));
 }
 
@@ -61,6 +55,7 @@ bool PhaseMerge::add_result(const v1::JobResult& r) {
   job->batches_expected = r.batches();
   job->live = r.counts();
   job->error = r.error();
+  job->first_send_unix_ns = r.first_send_unix_ns();
   add_counts(totals_, r.counts());
   LatencyHistogram h;
   if (h.from_proto(r.latency())) {
@@ -68,6 +63,9 @@ bool PhaseMerge::add_result(const v1::JobResult& r) {
   } else {
     problems_.push_back("agent " + job->agent_name + " sent an unreadable latency histogram");
   }
+  if (r.has_latency_uncorrected() && h.from_proto(r.latency_uncorrected()))
+    latency_uncorrected_.merge(h);
+  retries_ += r.retries();
   for (const auto& sc : r.status_codes()) status_codes_[sc.code()] += sc.count();
   if (r.first_send_unix_ns() && (!first_send_ns_ || r.first_send_unix_ns() < first_send_ns_)) {
     first_send_ns_ = r.first_send_unix_ns();
@@ -92,12 +90,24 @@ v1::OutcomeCounts PhaseMerge::live_totals() const {
   return sum;
 }
 
+double PhaseMerge::start_spread_ms() const {
+  uint64_t lo = UINT64_MAX, hi = 0;
+  for (const auto& j : jobs_) {
+    if (j.reissued || !j.first_send_unix_ns) continue;
+    lo = std::min(lo, j.first_send_unix_ns);
+    hi = std::max(hi, j.first_send_unix_ns);
+  }
+  return hi >= lo && lo != UINT64_MAX ? static_cast<double>(hi - lo) / 1e6 : 0.0;
+}
+
 std::vector<std::string> PhaseMerge::problems() const {
   auto out = problems_;
   for (const auto& j : jobs_) {
     if (j.lost) {
-      out.push_back("agent " + j.agent_name +
-                    " was lost mid-run; its attempts after its last report are unknown");
+      out.push_back(
+          "agent " + j.agent_name + " was lost mid-run after " + std::to_string(j.live.attempts()) +
+          " reported attempts; attempts after its last report are unknown, and ledger orders "
+          "under its keys count as recovered");
     }
     if (j.progress_gaps) {
       out.push_back("agent " + j.agent_name + ": " + std::to_string(j.progress_gaps) +

@@ -22,6 +22,11 @@ struct JobShare {
   std::string agent_name;
   std::string agent_host;
   std::string key_prefix;
+  uint32_t users = 0;
+  uint64_t attempts = 0;  // assigned; 0 when bounded by duration only
+  uint32_t user_offset = 0;
+  bool reissued = false;  // takes over a lost agent's unfinished share
+  uint64_t first_send_unix_ns = 0;
   v1::OutcomeCounts live;  // latest progress, then the final counts
   uint64_t last_progress_seq = 0;
   uint64_t progress_gaps = 0;  // progress messages that never arrived
@@ -34,13 +39,14 @@ struct JobShare {
 
 class PhaseMerge {
  public:
-  void add_job(const std::string& job_id, const std::string& agent_name, const std::string& host,
-               const std::string& key_prefix);
+  void add_job(JobShare share);
   // Each returns false when the message names no job of this phase (it is then ignored).
   bool add_progress(const v1::Progress& p);
   bool add_batch(const v1::OrderBatch& b);
   bool add_result(const v1::JobResult& r);
   void mark_lost(const std::string& job_id);
+  // A problem the run itself saw (an unissued share, a refused hand-over) for the report.
+  void note(std::string problem) { problems_.push_back(std::move(problem)); }
 
   // Every job has either its result and all of its order batches, or is marked lost.
   bool complete() const;
@@ -49,12 +55,17 @@ class PhaseMerge {
   const std::vector<JobShare>& jobs() const { return jobs_; }
   const v1::OutcomeCounts& totals() const { return totals_; }
   const LatencyHistogram& latency() const { return latency_; }
+  // Open loop only: latency from the actual send, beside the corrected latency() (empty otherwise).
+  const LatencyHistogram& latency_uncorrected() const { return latency_uncorrected_; }
+  uint64_t retries() const { return retries_; }
   const std::map<unsigned, uint64_t>& status_codes() const { return status_codes_; }
   const std::unordered_map<std::string, std::string>& acknowledged() const { return acknowledged_; }
   const std::unordered_set<std::string>& indeterminate() const { return indeterminate_; }
   uint64_t first_send_unix_ns() const { return first_send_ns_; }
   uint64_t last_done_unix_ns() const { return last_done_ns_; }
   std::vector<std::string> problems() const;
+  // Spread of the first sends of the jobs that started together (not re-issued shares), ms.
+  double start_spread_ms() const;
 
  private:
   JobShare* find(const std::string& job_id);
@@ -62,6 +73,8 @@ class PhaseMerge {
   std::vector<JobShare> jobs_;
   v1::OutcomeCounts totals_;
   LatencyHistogram latency_;
+  LatencyHistogram latency_uncorrected_;
+  uint64_t retries_ = 0;
   std::map<unsigned, uint64_t> status_codes_;
   std::unordered_map<std::string, std::string> acknowledged_;
   std::unordered_set<std::string> indeterminate_;

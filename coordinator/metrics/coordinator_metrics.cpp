@@ -80,10 +80,11 @@ std::string CoordinatorMetrics::serve(const std::string& bind) {
 
 void CoordinatorMetrics::update_live(const std::string& endpoint, const v1::OutcomeCounts& totals) {
   auto& last = published_[endpoint];
+  // Every outcome's series exists from the phase's first update, at 0 if need be: a rate()
+  // over a series born mid-phase would miss its first increase.
   auto bump = [&](const char* outcome, uint64_t now, uint64_t before) {
-    if (now > before)
-      requests_->Add({{"endpoint", endpoint}, {"outcome", outcome}})
-          .Increment(static_cast<double>(now - before));
+    auto& counter = requests_->Add({{"endpoint", endpoint}, {"outcome", outcome}});
+    if (now > before) counter.Increment(static_cast<double>(now - before));
   };
   bump("ok", totals.ok(), last.ok());
   bump("fail", totals.fail(), last.fail());

@@ -7,6 +7,13 @@
 namespace stampede::coordinator {
 
 Verdict reconcile(const OracleInput& in) {
+  auto under_lost_prefix = [&](const std::string& key) {
+    for (const auto& p : in.indeterminate_prefixes) {
+      if (key.size() > p.size() && key.compare(0, p.size(), p) == 0 && key[p.size()] == '.')
+        return true;
+    }
+    return false;
+  };
   Verdict v;
   const int64_t S = in.initial_stock;
 
@@ -44,7 +51,8 @@ Verdict reconcile(const OracleInput& in) {
       ledger_ids.insert(order.order_id);
       if (!order.idempotency_key.empty()) ++per_key[order.idempotency_key];
       const bool acked = in.acknowledged.count(order.idempotency_key) > 0;
-      const bool unknown = in.indeterminate.count(order.idempotency_key) > 0;
+      const bool unknown = in.indeterminate.count(order.idempotency_key) > 0 ||
+                           (!acked && under_lost_prefix(order.idempotency_key));
       if (unknown) recovered_keys.insert(order.idempotency_key);
       if (!acked && !unknown) ++v.phantoms;
     }

@@ -25,6 +25,9 @@ struct OracleInput {
   // either a definite no or never sent; either way a ledger order for it is a phantom.
   std::unordered_map<std::string, std::string> acknowledged;  // key -> order id
   std::unordered_set<std::string> indeterminate;              // keys
+  // Key prefixes of agents lost mid-run: whatever they sent after their last report is unknown,
+  // so a ledger order under such a prefix is indeterminate, never a phantom.
+  std::vector<std::string> indeterminate_prefixes;
 };
 
 struct Verdict {

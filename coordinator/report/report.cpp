@@ -15,6 +15,16 @@ double ms(uint64_t us) {
   return static_cast<double>(us) / 1000.0;
 }
 
+json::object latency_json(const LatencyHistogram& h) {
+  json::object lat;
+  lat["p50"] = ms(h.percentile_us(50));
+  lat["p90"] = ms(h.percentile_us(90));
+  lat["p99"] = ms(h.percentile_us(99));
+  lat["p999"] = ms(h.percentile_us(99.9));
+  lat["max"] = ms(h.max_us());
+  return lat;
+}
+
 json::object phase_json(const PhaseReport& p) {
   json::object e;
   e["endpoint"] = p.endpoint;
@@ -44,19 +54,19 @@ json::object phase_json(const PhaseReport& p) {
   e["duration_s"] = p.duration_s;
   e["throughput_rps"] =
       p.duration_s > 0 ? static_cast<double>(p.counts.attempts()) / p.duration_s : 0.0;
-  json::object lat;
-  lat["p50"] = ms(p.latency.percentile_us(50));
-  lat["p90"] = ms(p.latency.percentile_us(90));
-  lat["p99"] = ms(p.latency.percentile_us(99));
-  lat["p999"] = ms(p.latency.percentile_us(99.9));
-  lat["max"] = ms(p.latency.max_us());
-  e["latency_ms"] = std::move(lat);
+  e["latency_ms"] = latency_json(p.latency);
+  if (p.latency_uncorrected.total() > 0) {
+    // Beside the corrected figures, so a reader sees how much coordinated omission would hide.
+    e["latency_ms_uncorrected"] = latency_json(p.latency_uncorrected);
+  }
+  e["retries"] = p.retries;
   json::object codes;
   for (const auto& [code, n] : p.status_codes) codes[std::to_string(code)] = n;
   e["status_codes"] = std::move(codes);
   json::array problems;
   for (const auto& s : p.problems) problems.emplace_back(s);
   e["problems"] = std::move(problems);
+  e["start_spread_ms"] = p.start_spread_ms;
   return e;
 }
 

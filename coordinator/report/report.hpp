@@ -25,9 +25,12 @@ struct PhaseReport {
   v1::OutcomeCounts counts;
   Verdict verdict;
   double duration_s = 0;
-  LatencyHistogram latency;
+  LatencyHistogram latency;              // open loop: from the intended send time
+  LatencyHistogram latency_uncorrected;  // open loop only: from the actual send
+  uint64_t retries = 0;
   std::map<unsigned, uint64_t> status_codes;
   std::vector<std::string> problems;  // lost agents, missing batches: said, not hidden
+  double start_spread_ms = 0;         // first sends of the agents that started together
 };
 
 struct AgentTotals {

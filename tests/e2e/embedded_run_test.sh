@@ -23,4 +23,22 @@ code=$?
 set -e
 [ $code -eq 1 ] || { cat "$E2E_TMP/run2.out"; fail "unmet expectation exited $code, want 1"; }
 grep -q "FAILED safe" "$E2E_TMP/run2.out" || fail "unmet expectation not named"
+# Open loop: --rate sets arrivals; the report carries corrected and uncorrected latency.
+"$E2E_CLI" run --embedded 2 --target "http://$TARGET" --admin-url "http://$ADMIN" \
+  --admin-token-file "$E2E_TMP/token" --endpoint safe --stock 1000 --users 20 --rate 300 --duration 2s \
+  --report "$E2E_TMP/open.json" --quiet >"$E2E_TMP/open.out" 2>&1 || { cat "$E2E_TMP/open.out"; fail "open loop run"; }
+report_check "$E2E_TMP/open.json" \
+  '540 <= ep["safe"]["attempts"] <= 600' \
+  '"latency_ms_uncorrected" in ep["safe"]' \
+  'ep["safe"]["latency_ms"]["p99"] >= ep["safe"]["latency_ms_uncorrected"]["p50"]' \
+  'ep["safe"]["integrity"] == "ok"'
+
+# `stampede demo`: the whole lab from one command; buggy is caught, the others hold, exit 0.
+"$E2E_CLI" demo --target-bin "$E2E_TARGET_BIN" --users 100 --requests 300 --stock 30 \
+  --report "$E2E_TMP/demo.json" >"$E2E_TMP/demo.out" 2>&1 || { cat "$E2E_TMP/demo.out"; fail "demo exited $?"; }
+report_check "$E2E_TMP/demo.json" \
+  'len(r["agents"]) == 3' \
+  'ep["buggy"]["integrity"] == "violated"' \
+  'ep["unstable"]["integrity"] == "ok" and ep["safe"]["integrity"] == "ok"' \
+  'ep["safe"]["acknowledged"] == 30'
 echo "PASS embedded run"

@@ -7,6 +7,15 @@ using namespace stampede;
 using namespace stampede::coordinator;
 
 namespace {
+JobShare share(const std::string& job, const std::string& agent, const std::string& prefix) {
+  JobShare s;
+  s.job_id = job;
+  s.agent_name = agent;
+  s.agent_host = "h";
+  s.key_prefix = prefix;
+  return s;
+}
+
 v1::JobResult result_for(const std::string& job, uint64_t ok, uint64_t fail, uint64_t info,
                          const LatencyHistogram& h, uint64_t batches) {
   v1::JobResult r;
@@ -26,8 +35,8 @@ v1::JobResult result_for(const std::string& job, uint64_t ok, uint64_t fail, uin
 
 TEST_CASE("merged totals are the sum over agents and latency the union's", "[coordinator][merge]") {
   PhaseMerge m;
-  m.add_job("j0", "a0", "h", "run.safe.a0");
-  m.add_job("j1", "a1", "h", "run.safe.a1");
+  m.add_job(share("j0", "a0", "run.safe.a0"));
+  m.add_job(share("j1", "a1", "run.safe.a1"));
   LatencyHistogram h0, h1, all;
   for (uint64_t v = 1; v < 5000; v += 3) {
     h0.record_us(v);
@@ -60,7 +69,7 @@ TEST_CASE("merged totals are the sum over agents and latency the union's", "[coo
 
 TEST_CASE("a result resent after a lost ack is counted once", "[coordinator][merge]") {
   PhaseMerge m;
-  m.add_job("j0", "a0", "h", "p");
+  m.add_job(share("j0", "a0", "p"));
   LatencyHistogram h;
   h.record_us(10);
   m.add_result(result_for("j0", 1, 0, 0, h, 0));
@@ -71,7 +80,7 @@ TEST_CASE("a result resent after a lost ack is counted once", "[coordinator][mer
 
 TEST_CASE("missing order batches keep the phase open and are reported", "[coordinator][merge]") {
   PhaseMerge m;
-  m.add_job("j0", "a0", "h", "p");
+  m.add_job(share("j0", "a0", "p"));
   LatencyHistogram h;
   m.add_result(result_for("j0", 0, 0, 0, h, 2));
   CHECK_FALSE(m.complete());
@@ -81,7 +90,7 @@ TEST_CASE("missing order batches keep the phase open and are reported", "[coordi
 
 TEST_CASE("a progress sequence gap is reported, not hidden", "[coordinator][merge]") {
   PhaseMerge m;
-  m.add_job("j0", "a0", "h", "p");
+  m.add_job(share("j0", "a0", "p"));
   v1::Progress p;
   p.set_job_id("j0");
   p.set_seq(1);
@@ -95,8 +104,8 @@ TEST_CASE("a progress sequence gap is reported, not hidden", "[coordinator][merg
 
 TEST_CASE("a lost agent completes the phase and is named", "[coordinator][merge]") {
   PhaseMerge m;
-  m.add_job("j0", "a0", "h", "p");
-  m.add_job("j1", "a1", "h", "q");
+  m.add_job(share("j0", "a0", "p"));
+  m.add_job(share("j1", "a1", "q"));
   LatencyHistogram h;
   m.add_result(result_for("j0", 0, 1, 0, h, 0));
   m.mark_lost("j1");
@@ -108,9 +117,48 @@ TEST_CASE("a lost agent completes the phase and is named", "[coordinator][merge]
 
 TEST_CASE("messages for unknown jobs are ignored", "[coordinator][merge]") {
   PhaseMerge m;
-  m.add_job("j0", "a0", "h", "p");
+  m.add_job(share("j0", "a0", "p"));
   v1::OrderBatch b;
   b.set_job_id("other");
   CHECK_FALSE(m.add_batch(b));
   CHECK(m.acknowledged().empty());
+}
+
+TEST_CASE("open-loop results merge their uncorrected latency and retries too", "[coordinator][merge]") {
+  PhaseMerge m;
+  m.add_job(share("j0", "a0", "p"));
+  m.add_job(share("j1", "a1", "q"));
+  LatencyHistogram corrected, uncorrected;
+  corrected.record_us(900'000);
+  uncorrected.record_us(1'000);
+  for (const char* job : {"j0", "j1"}) {
+    auto r = result_for(job, 1, 0, 0, corrected, 0);
+    uncorrected.to_proto(r.mutable_latency_uncorrected());
+    r.set_retries(3);
+    m.add_result(r);
+  }
+  CHECK(m.latency().total() == 2);
+  CHECK(m.latency_uncorrected().total() == 2);
+  CHECK(m.latency_uncorrected().max_us() == 1'000);
+  CHECK(m.retries() == 6);
+}
+
+TEST_CASE("the start spread covers jobs that started together, not re-issued shares", "[coordinator][merge]") {
+  PhaseMerge m;
+  m.add_job(share("j0", "a0", "p"));
+  m.add_job(share("j1", "a1", "q"));
+  auto late = share("j1-r1", "a0", "qr1");
+  late.reissued = true;
+  m.add_job(late);
+  LatencyHistogram h;
+  auto r0 = result_for("j0", 0, 0, 0, h, 0);
+  r0.set_first_send_unix_ns(1'000'000'000);
+  auto r1 = result_for("j1", 0, 0, 0, h, 0);
+  r1.set_first_send_unix_ns(1'003'500'000);
+  auto r2 = result_for("j1-r1", 0, 0, 0, h, 0);
+  r2.set_first_send_unix_ns(9'000'000'000);
+  m.add_result(r0);
+  m.add_result(r1);
+  m.add_result(r2);
+  CHECK(m.start_spread_ms() == Approx(3.5));
 }

@@ -140,3 +140,16 @@ TEST_CASE("ledger NDJSON parses and a bad line is an error naming it", "[coordin
   REQUIRE_FALSE(bad);
   CHECK(bad.error().find("line 2") != std::string::npos);
 }
+
+TEST_CASE("ledger orders under a lost agent's keys are recovered, not phantoms", "[coordinator][oracle]") {
+  auto in = clean_history();
+  in.initial_stock = 5;
+  in.final_stock = 0;
+  in.indeterminate_prefixes = {"run.safe.a2"};
+  in.ledger->push_back({"o7", "run.safe.a2.7", "safe", "u-7"});   // sent after its last report
+  in.ledger->push_back({"o8", "run.safe.a20.8", "safe", "u-8"});  // another agent's prefix: phantom
+  auto v = reconcile(in);
+  CHECK(v.recovered == 1);
+  CHECK(v.phantoms == 1);
+  CHECK_FALSE(v.integrity_ok);
+}

@@ -55,3 +55,34 @@ TEST_CASE("durations accept ms, s, m and h", "[coordinator][cli]") {
   CHECK_FALSE(parse_duration_ms("5 parsecs"));
   CHECK_FALSE(parse_duration_ms("-1s"));
 }
+
+TEST_CASE("open loop takes --rate and refuses a think time beside it", "[coordinator][cli]") {
+  RunFlags f;
+  f.duration = "2s";
+  f.rate = 100;
+  f.stock_url = "http://127.0.0.1:1/s";
+  auto r = build_run_request(f);
+  REQUIRE(r);
+  CHECK(r->rate_per_s() == 100);
+  CHECK(r->duration_ms() == 2000);
+  f.think_time = "10ms";
+  auto bad = build_run_request(f);
+  REQUIRE_FALSE(bad);
+  CHECK(bad.error().find("--think-time") != std::string::npos);
+}
+
+TEST_CASE("ramp, think time and retries reach the run request", "[coordinator][cli]") {
+  RunFlags f;
+  f.requests = 10;
+  f.stock_url = "http://127.0.0.1:1/s";
+  f.ramp = "3s";
+  f.think_time = "20ms";
+  f.retries = 2;
+  auto r = build_run_request(f);
+  REQUIRE(r);
+  CHECK(r->ramp_ms() == 3000);
+  CHECK(r->think_time_ms() == 20);
+  CHECK(r->max_retries() == 2);
+  f.ramp = "later";
+  CHECK_FALSE(build_run_request(f));
+}
