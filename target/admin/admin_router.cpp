@@ -66,6 +66,8 @@ void AdminRouter::reset(const Request& request, ReplyFn done) {
   }
   const auto id = static_cast<uint64_t>(*product_id);
   store_.reset_product(id, *stock, [this, id, done = std::move(done)](ProductSnapshot p) {
+    // A failed reset may or may not have happened; the records stay so a replay still answers.
+    if (p.failed) return done(store_unavailable_reply());
     // After the store reset, so no record can outlive the ledger it refers to.
     idempotency_.clear_product(id);
     metrics_.set_stock(id, p.stock);

@@ -73,6 +73,7 @@ void CheckoutService::start_buggy(const OperationPtr& op) {
 }
 
 void CheckoutService::on_buggy_read(const OperationPtr& op, const StockReading& reading) {
+  if (reading.failed) return on_committed(op, PurchaseOutcome{PurchaseStatus::store_error, {}, 0});
   if (!reading.found) {
     return finish(op, CheckoutResult::not_found,
                   error_reply(http::status::not_found, "unknown_product", "no such product"));
@@ -155,6 +156,18 @@ void CheckoutService::commit(const OperationPtr& op) {
   });
 }
 
+namespace {
+// What the client gets instead of the store's real answer when a fault is injected after it.
+Reply post_decision_fault(FaultKind kind, const char* detail) {
+  if (kind == FaultKind::reset_after_commit) {
+    Reply drop;
+    drop.drop_connection = true;
+    return drop;
+  }
+  return error_reply(http::status::service_unavailable, "injected_fault", detail);
+}
+}  // namespace
+
 void CheckoutService::on_committed(const OperationPtr& op, PurchaseOutcome&& outcome) {
   const CheckoutRequest& req = op->request;
   switch (outcome.status) {
@@ -164,14 +177,9 @@ void CheckoutService::on_committed(const OperationPtr& op, PurchaseOutcome&& out
       if (op->post_commit) {
         // The order stands (ledger and idempotency record); only the client is misinformed.
         metrics_.count_fault(*op->post_commit);
-        if (*op->post_commit == FaultKind::reset_after_commit) {
-          Reply drop;
-          drop.drop_connection = true;
-          return finish(op, CheckoutResult::fault, std::move(drop));
-        }
         return finish(op, CheckoutResult::fault,
-                      error_reply(http::status::service_unavailable, "injected_fault",
-                                  "fault injected after commit; the order may exist"));
+                      post_decision_fault(*op->post_commit,
+                                          "fault injected after commit; the order may exist"));
       }
       return finish(op, CheckoutResult::ok, json_reply(http::status::created, std::move(body)));
     }
@@ -179,6 +187,14 @@ void CheckoutService::on_committed(const OperationPtr& op, PurchaseOutcome&& out
       Reply reply = error_reply(http::status::conflict, "sold_out", "not enough stock");
       if (op->holds_claim()) {
         idempotency_.finish(req.idempotency_key, op->ticket, 409, reply.message.body());
+      }
+      if (op->post_commit) {
+        // The store has decided (sold out, and the key keeps that answer); the fault still hits
+        // the answer, so faults stay at the configured rate once stock runs out.
+        metrics_.count_fault(*op->post_commit);
+        return finish(
+            op, CheckoutResult::fault,
+            post_decision_fault(*op->post_commit, "fault injected after the store's decision"));
       }
       return finish(op, CheckoutResult::sold_out, std::move(reply));
     }
@@ -189,10 +205,13 @@ void CheckoutService::on_committed(const OperationPtr& op, PurchaseOutcome&& out
     case PurchaseStatus::store_error:
       break;
   }
+  // Released, so a retry can run: a network store may have committed before its answer was
+  // lost, and then the store's own per-key record (Redis hash, PostgreSQL unique index) hands
+  // the retry that order instead of a second one.
   if (op->holds_claim()) idempotency_.release(req.idempotency_key, op->ticket);
   finish(op, CheckoutResult::unavailable,
          error_reply(http::status::service_unavailable, "store_unavailable",
-                     "the store did not answer; nothing was bought"));
+                     "the store did not answer; retry with the same Idempotency-Key"));
 }
 
 void CheckoutService::finish(const OperationPtr& op, CheckoutResult result, Reply reply) {

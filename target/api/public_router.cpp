@@ -44,6 +44,11 @@ Reply not_found_reply() {
   return error_reply(http::status::not_found, "not_found", "no such route");
 }
 
+Reply store_unavailable_reply() {
+  return error_reply(http::status::service_unavailable, "store_unavailable",
+                     "the store did not answer");
+}
+
 Reply method_not_allowed_reply(std::string_view allow) {
   Reply reply = error_reply(http::status::method_not_allowed, "method_not_allowed",
                             "this route does not take that method");
@@ -94,18 +99,23 @@ void PublicRouter::handle(Request&& request, const Executor& executor, ReplyFn d
 
 void PublicRouter::product(uint64_t product_id, ReplyFn done) {
   store_.read_product(product_id, [done = std::move(done)](ProductSnapshot p) {
+    if (p.failed) return done(store_unavailable_reply());
     if (!p.found)
       return done(error_reply(http::status::not_found, "unknown_product", "no such product"));
     std::string body = "{\"product_id\":" + std::to_string(p.product_id) +
                        ",\"initial_stock\":" + std::to_string(p.initial_stock) +
                        ",\"stock\":" + std::to_string(p.stock) +
-                       ",\"orders\":" + std::to_string(p.orders) + "}";
+                       ",\"orders\":" + std::to_string(p.orders);
+    // Only a write-behind store has a queue; reconciliation waits for it to reach 0.
+    if (p.pending_writes >= 0) body += ",\"pending_writes\":" + std::to_string(p.pending_writes);
+    body += '}';
     done(json_reply(http::status::ok, std::move(body)));
   });
 }
 
 void PublicRouter::orders(uint64_t product_id, ReplyFn done) {
   store_.read_product(product_id, [this, product_id, done = std::move(done)](ProductSnapshot p) {
+    if (p.failed) return done(store_unavailable_reply());
     if (!p.found)
       return done(error_reply(http::status::not_found, "unknown_product", "no such product"));
     Reply reply;

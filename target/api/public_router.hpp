@@ -42,5 +42,7 @@ std::string_view request_path(const Request& request);
 std::optional<uint64_t> parse_product_id(std::string_view text);
 Reply not_found_reply();
 Reply method_not_allowed_reply(std::string_view allow);
+// 503 {"error":"store_unavailable"}: a network store did not answer (agents count it info).
+Reply store_unavailable_reply();
 
 }  // namespace stampede::target

@@ -22,7 +22,9 @@ struct RawFlags {
   std::string admin_token_file;
   std::string store = "memory";
   std::string ledger_store;
-  std::string strategy = "memory-atomic";
+  std::string strategy;  // "": the store's default
+  int64_t lock_ttl_ms = 1000;
+  int64_t store_connections = 8;
   int64_t stock = 100;
   int64_t race_window_ms = 2;
   double fault_rate = 0.05;
@@ -51,19 +53,18 @@ Expected<std::string> read_token_file(const std::string& path) {
 
 Expected<TargetOptions> validate(const RawFlags& raw) {
   TargetOptions o;
-  if (raw.store.starts_with("redis://") || raw.store.starts_with("postgresql://") ||
-      raw.store.starts_with("postgres://")) {
-    return unexpected("--store " + raw.store + ": not supported yet (only 'memory' for now)");
+  if (raw.lock_ttl_ms < 1 || raw.lock_ttl_ms > 60'000) {
+    return unexpected("--lock-ttl-ms: want 1 to 60000");
   }
-  if (raw.store != "memory")
-    return unexpected("--store: want memory, redis://... or postgresql://...");
-  if (!raw.ledger_store.empty()) return unexpected("--ledger-store: not supported yet");
-  const auto strategy = parse_memory_strategy(raw.strategy);
-  if (!strategy) {
-    return unexpected("--strategy " + raw.strategy +
-                      ": --store memory takes memory-atomic or memory-mutex");
+  if (raw.store_connections < 1 || raw.store_connections > 256) {
+    return unexpected("--store-connections: want 1 to 256");
   }
-  o.strategy = *strategy;
+  const StoreTuning tuning{std::chrono::milliseconds(raw.lock_ttl_ms),
+                           static_cast<unsigned>(raw.store_connections)};
+  auto store = choose_store(raw.store, raw.ledger_store, raw.strategy, tuning);
+  if (!store) return unexpected(store.error());
+  o.store = *store;
+  o.strategy = store->memory;
   auto listen = parse_listen("--listen", raw.listen);
   if (!listen) return unexpected(listen.error());
   o.listen = *listen;
@@ -105,10 +106,18 @@ ParsedOptions parse_target_options(int argc, const char* const* argv, std::ostre
       ->capture_default_str();
   app.add_option("--admin-token-file", raw.admin_token_file,
                  "file holding the admin bearer token (or set STAMPEDE_ADMIN_TOKEN)");
-  app.add_option("--store", raw.store, "memory (redis:// and postgresql:// not supported yet)")
+  app.add_option("--store", raw.store, "memory | redis://HOST:PORT | postgresql://...")
       ->capture_default_str();
-  app.add_option("--ledger-store", raw.ledger_store, "separate ledger store (not supported yet)");
-  app.add_option("--strategy", raw.strategy, "safe path strategy: memory-atomic|memory-mutex")
+  app.add_option("--ledger-store", raw.ledger_store,
+                 "postgresql://... ledger for redis-lua-writebehind");
+  app.add_option("--strategy", raw.strategy,
+                 "safe path strategy: memory-atomic|memory-mutex (memory), redis-lua|redis-lock "
+                 "(redis), postgres-row-lock|postgres-conditional (postgresql), "
+                 "redis-lua-writebehind (redis + ledger store); default: the store's first");
+  app.add_option("--lock-ttl-ms", raw.lock_ttl_ms, "redis-lock: the lock's time to live")
+      ->capture_default_str();
+  app.add_option("--store-connections", raw.store_connections,
+                 "network stores: connections (one store thread each)")
       ->capture_default_str();
   app.add_option("--stock", raw.stock, "initial stock of product 1")->capture_default_str();
   app.add_option("--race-window-ms", raw.race_window_ms,

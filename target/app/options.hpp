@@ -13,6 +13,7 @@
 #include "common/url.hpp"
 #include "target/server/http_session.hpp"
 #include "target/store/memory_store.hpp"
+#include "target/store/store_factory.hpp"
 
 namespace stampede::target {
 
@@ -20,7 +21,8 @@ struct TargetOptions {
   HostPort listen{"127.0.0.1", 8080};
   HostPort admin_listen{"127.0.0.1", 8081};
   std::string admin_token;  // empty: admin routes answer 403 admin_disabled
-  MemoryStrategy strategy = MemoryStrategy::atomic_cas;
+  MemoryStrategy strategy = MemoryStrategy::atomic_cas;  // with --store memory
+  StoreSettings store;  // which store and strategy (store.memory mirrors `strategy`)
   int64_t stock = 100;  // initial stock of product 1
   std::chrono::milliseconds race_window{2};
   double fault_rate = 0.05;

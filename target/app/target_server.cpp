@@ -3,6 +3,7 @@
 
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/post.hpp>
+#include <future>
 
 #include "target/store/memory_store.hpp"
 
@@ -17,8 +18,11 @@ std::string startup_line(const BoundAddresses& bound) {
 }
 
 TargetServer::TargetServer(const TargetOptions& options)
+    : TargetServer(options, std::make_unique<MemoryStore>(options.strategy)) {}
+
+TargetServer::TargetServer(const TargetOptions& options, std::unique_ptr<Store> store)
     : options_(options),
-      store_(std::make_unique<MemoryStore>(options.strategy)),
+      store_(std::move(store)),
       faults_([&] {
         FaultSettings s;
         s.rate = options.fault_rate;
@@ -35,12 +39,19 @@ TargetServer::TargetServer(const TargetOptions& options)
       }),
       io_(static_cast<int>(options.threads)),
       grace_timer_(io_) {
-  store_->reset_product(1, options.stock, [](ProductSnapshot) {});
+  // Waits: a network store answers on its own thread, and no request may see the old product.
+  std::promise<void> reset;
+  store_->reset_product(1, options.stock, [&reset](ProductSnapshot) { reset.set_value(); });
+  reset.get_future().wait();
 }
 
 TargetServer::~TargetServer() {
   shutdown();
   wait();
+  // Before any other member: a store thread may still hold the last reference to a session
+  // (inside a completion it has just run), and that session's destructor needs the registry
+  // and the io_context. Destroying the store joins those threads while both are still here.
+  store_.reset();
 }
 
 Expected<BoundAddresses> TargetServer::open() {
@@ -63,6 +74,7 @@ Expected<BoundAddresses> TargetServer::open() {
 void TargetServer::start() {
   std::lock_guard lock(threads_mutex_);
   if (!threads_.empty()) return;
+  work_.emplace(io_.get_executor());
   for (unsigned i = 0; i < options_.threads; ++i) threads_.emplace_back([this] { io_.run(); });
 }
 
@@ -92,7 +104,12 @@ void TargetServer::begin_shutdown() {
   grace_timer_.async_wait([this](const boost::system::error_code& ec) {
     if (!ec) io_.stop();  // someone is still busy after the grace period
   });
-  registry_.drain([this] { asio::post(io_, [this] { grace_timer_.cancel(); }); });
+  registry_.drain([this] {
+    asio::post(io_, [this] {
+      grace_timer_.cancel();
+      work_.reset();  // every session is gone: let run() return once the loop is idle
+    });
+  });
 }
 
 void TargetServer::wait() {

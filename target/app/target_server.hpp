@@ -11,12 +11,14 @@
 // from the owning thread, in that order. The accessors are for tests.
 #pragma once
 
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -48,7 +50,10 @@ class TargetServer {
   // How long in-flight requests get to finish after shutdown() before the loop is stopped.
   static constexpr std::chrono::seconds kShutdownGrace{10};
 
+  // With the memory store options name; main() opens network stores first (open_store) so a
+  // down store is exit code 3 before anything binds.
   explicit TargetServer(const TargetOptions& options);
+  TargetServer(const TargetOptions& options, std::unique_ptr<Store> store);
   ~TargetServer();  // shuts down and joins if still running
   TargetServer(const TargetServer&) = delete;
   TargetServer& operator=(const TargetServer&) = delete;
@@ -82,6 +87,10 @@ class TargetServer {
 
   boost::asio::io_context io_;
   boost::asio::steady_timer grace_timer_;
+  // Keeps the I/O threads running while a request waits on a network store (no asio operation
+  // is pending then): without it, run() could return once the listeners stop and a store
+  // completion would be posted to a loop nobody runs. Released when the sessions have drained.
+  std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> work_;
   std::optional<boost::asio::signal_set> signals_;
   std::shared_ptr<Listener> api_listener_;
   std::shared_ptr<Listener> admin_listener_;

@@ -23,6 +23,17 @@ constexpr std::string_view endpoint_name(Endpoint e) {
   return "unknown";
 }
 
+// The inverse of endpoint_name, for ledgers read back from a network store.
+inline bool parse_endpoint_name(std::string_view name, Endpoint& out) {
+  for (Endpoint e : {Endpoint::buggy, Endpoint::unstable, Endpoint::safe}) {
+    if (endpoint_name(e) == name) {
+      out = e;
+      return true;
+    }
+  }
+  return false;
+}
+
 struct OrderRecord {
   std::string order_id;
   std::string idempotency_key;  // "" when the request carried none

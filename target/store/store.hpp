@@ -15,6 +15,9 @@
 //   one atomic step as far as any reader can tell (no oversell, no lost update, no lost order).
 // - read_stock() + overwrite_stock_and_record() exist only for the buggy endpoint: together they
 //   are a deliberate, non-atomic read-modify-write.
+// - A network store that cannot answer says so as a value (store_error, or `failed` set); it
+//   never throws. Calls still queued when a store is destroyed are dropped unanswered, so the
+//   server destroys its store only after its sessions have drained.
 #pragma once
 
 #include <cstdint>
@@ -48,6 +51,7 @@ struct PurchaseOutcome {
 struct StockReading {
   bool found = false;
   int64_t stock = 0;
+  bool failed = false;  // the store did not answer
 };
 
 struct ProductSnapshot {
@@ -56,14 +60,25 @@ struct ProductSnapshot {
   int64_t initial_stock = 0;
   int64_t stock = 0;
   uint64_t orders = 0;
-  uint64_t generation = 0;  // changes on every reset, so a paged ledger read can notice one
+  uint64_t generation = 0;      // changes on every reset, so a paged ledger read can notice one
+  int64_t pending_writes = -1;  // write-behind only: orders not yet in the ledger; -1: n/a
+  bool failed = false;          // the store did not answer
 };
 
 struct OrdersPage {
   bool found = false;
   uint64_t generation = 0;
   std::vector<OrderRecord> orders;
+  bool failed = false;  // the store did not answer
 };
+
+// A reading, snapshot or page that says "the store did not answer".
+template <class T>
+T store_failure() {
+  T value;
+  value.failed = true;
+  return value;
+}
 
 class Store {
  public:

@@ -127,7 +127,12 @@ struct RouterHarness {
 
 // A real TargetServer on 127.0.0.1 with ports chosen by the kernel.
 struct LiveServer {
-  explicit LiveServer(TargetOptions options) : server(options) {
+  explicit LiveServer(TargetOptions options) : server(options) { open(); }
+  LiveServer(TargetOptions options, std::unique_ptr<Store> store)
+      : server(options, std::move(store)) {
+    open();
+  }
+  void open() {
     auto b = server.open();
     REQUIRE(b.has_value());
     bound = *b;

@@ -157,6 +157,24 @@ TEST_CASE("after a 503-after-commit fault a retry with the same key gets the one
   CHECK(product(s).stock == 9);
 }
 
+TEST_CASE("an after-commit fault also hits sold-out answers, and the key keeps the 409",
+          "[target]") {
+  // Stock 0: every purchase is a definite no; the fault still reaches the client, so the
+  // unstable endpoint's fault rate holds after the stock runs out.
+  LiveServer s(LiveServer::options(0, std::chrono::milliseconds(0)));
+  s.server.faults().configure(FaultSettings{1.0, {FaultKind::after_commit}, {}});
+  const std::string body = checkout_body(1, "u-1", 1);
+  auto first = http_call("POST", s.api("/api/v1/checkout/unstable"), json_call(body, "late"));
+  REQUIRE(first.has_value());
+  CHECK(first->status == 503);
+  CHECK(first->body.find("\"error\":\"injected_fault\"") != std::string::npos);
+  s.server.faults().configure(FaultSettings{0.0, {FaultKind::after_commit}, {}});
+  auto replay = http_call("POST", s.api("/api/v1/checkout/unstable"), json_call(body, "late"));
+  REQUIRE(replay.has_value());
+  CHECK(replay->status == 409);
+  CHECK(product(s).orders == 0);
+}
+
 TEST_CASE("a 503-before-commit fault buys nothing and releases the key", "[target]") {
   LiveServer s(LiveServer::options(10, std::chrono::milliseconds(0)));
   s.server.faults().configure(FaultSettings{1.0, {FaultKind::before_commit}, {}});

@@ -1,0 +1,76 @@
+// PostgresStore: each call is one job on the store pool, running one of the functions in
+// pg_purchase.cpp / pg_ledger.cpp on that thread's connection.
+#include "target/store/postgres/postgres_store.hpp"
+
+#include "target/store/postgres/pg_schema.hpp"
+
+namespace stampede::target {
+
+Expected<std::unique_ptr<PostgresStore>> PostgresStore::open(const PostgresSettings& settings) {
+  std::vector<std::unique_ptr<PgConnection>> connections;
+  for (unsigned i = 0; i < std::max(1u, settings.connections); ++i) {
+    connections.push_back(std::make_unique<PgConnection>(settings.conninfo));
+  }
+  if (auto ok = ensure_schema(*connections.front()); !ok) return unexpected(ok.error());
+  return std::unique_ptr<PostgresStore>(new PostgresStore(settings, std::move(connections)));
+}
+
+PostgresStore::PostgresStore(const PostgresSettings& settings,
+                             std::vector<std::unique_ptr<PgConnection>> connections)
+    : settings_(settings), pool_(std::move(connections), settings.queue_capacity) {}
+
+std::string_view PostgresStore::strategy_name() const {
+  return settings_.strategy == PostgresStrategy::row_lock ? "postgres-row-lock"
+                                                          : "postgres-conditional";
+}
+
+void PostgresStore::purchase(const PurchaseRequest& request, StoreCallback<PurchaseOutcome> done) {
+  auto job = [strategy = settings_.strategy, p = OwnedPurchase(request), done](PgConnection& pg) {
+    done(pg_purchase(pg, strategy, p));
+  };
+  if (!pool_.submit(std::move(job))) done(PurchaseOutcome{PurchaseStatus::store_error, {}, 0});
+}
+
+void PostgresStore::read_stock(uint64_t product_id, StoreCallback<StockReading> done) {
+  auto job = [product_id, done](PgConnection& pg) {
+    PgResult r = pg.exec("SELECT stock FROM products WHERE id = $1", {std::to_string(product_id)});
+    if (!r.ok()) return done(store_failure<StockReading>());
+    if (r.rows() == 0) return done(StockReading{});
+    done(StockReading{true, r.integer(0, 0)});
+  };
+  if (!pool_.submit(std::move(job))) done(store_failure<StockReading>());
+}
+
+void PostgresStore::overwrite_stock_and_record(const PurchaseRequest& request, int64_t new_stock,
+                                               StoreCallback<PurchaseOutcome> done) {
+  auto job = [p = OwnedPurchase(request), new_stock, done](PgConnection& pg) {
+    done(pg_overwrite_and_record(pg, p, new_stock));
+  };
+  if (!pool_.submit(std::move(job))) done(PurchaseOutcome{PurchaseStatus::store_error, {}, 0});
+}
+
+void PostgresStore::read_product(uint64_t product_id, StoreCallback<ProductSnapshot> done) {
+  auto job = [product_id, done](PgConnection& pg) { done(pg_snapshot(pg, product_id)); };
+  if (!pool_.submit(std::move(job))) done(store_failure<ProductSnapshot>());
+}
+
+void PostgresStore::read_products(StoreCallback<std::vector<ProductSnapshot>> done) {
+  auto job = [done](PgConnection& pg) { done(pg_snapshots(pg)); };
+  if (!pool_.submit(std::move(job))) done({});
+}
+
+void PostgresStore::read_orders(uint64_t product_id, uint64_t first, uint32_t max_count,
+                                StoreCallback<OrdersPage> done) {
+  auto job = [product_id, first, max_count, done](PgConnection& pg) {
+    done(pg_orders_page(pg, product_id, first, max_count));
+  };
+  if (!pool_.submit(std::move(job))) done(store_failure<OrdersPage>());
+}
+
+void PostgresStore::reset_product(uint64_t product_id, int64_t stock,
+                                  StoreCallback<ProductSnapshot> done) {
+  auto job = [product_id, stock, done](PgConnection& pg) { done(pg_reset(pg, product_id, stock)); };
+  if (!pool_.submit(std::move(job))) done(store_failure<ProductSnapshot>());
+}
+
+}  // namespace stampede::target

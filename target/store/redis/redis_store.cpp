@@ -1,0 +1,221 @@
+// RedisStore: every call is one job on the store pool; the safe path is one Lua script
+// (redis-lua) or the lock protocol in redis_lock_purchase.cpp (redis-lock).
+#include "target/store/redis/redis_store.hpp"
+
+#include <boost/json/parse.hpp>
+#include <boost/json/value.hpp>
+
+#include "target/store/redis/redis_scripts.hpp"
+
+namespace stampede::target {
+
+namespace scripts = redis_scripts;
+
+namespace {
+
+// Fills the ledger entry from the script's JSON array; false when it is not one.
+bool parse_order(std::string_view text, OrderRecord& out) {
+  boost::system::error_code ec;
+  const boost::json::value v = boost::json::parse(text, ec);
+  const auto* a = ec ? nullptr : v.if_array();
+  if (a == nullptr || a->size() != 4) return false;
+  for (const auto& field : *a) {
+    if (!field.is_string()) return false;
+  }
+  const auto str = [&](size_t i) { return std::string((*a)[i].get_string()); };
+  out.order_id = str(0);
+  out.idempotency_key = str(1);
+  out.user_id = str(3);
+  return parse_endpoint_name(std::string((*a)[2].get_string()), out.endpoint);
+}
+
+const redisReply* element(const redisReply* r, size_t i) {
+  if (r == nullptr || r->type != REDIS_REPLY_ARRAY || i >= r->elements) return nullptr;
+  return r->element[i];
+}
+
+}  // namespace
+
+Expected<std::unique_ptr<RedisStore>> RedisStore::open(const RedisSettings& settings,
+                                                       OrderSink sink) {
+  std::vector<std::unique_ptr<RedisConnection>> connections;
+  for (unsigned i = 0; i < std::max(1u, settings.connections); ++i) {
+    connections.push_back(std::make_unique<RedisConnection>(settings.host, settings.port));
+  }
+  if (auto ok = connections.front()->check(); !ok) return unexpected(ok.error());
+  return std::unique_ptr<RedisStore>(
+      new RedisStore(settings, std::move(sink), std::move(connections)));
+}
+
+RedisStore::RedisStore(const RedisSettings& settings, OrderSink sink,
+                       std::vector<std::unique_ptr<RedisConnection>> connections)
+    : settings_(settings),
+      sink_(std::move(sink)),
+      pool_(std::move(connections), settings.queue_capacity) {}
+
+std::string_view RedisStore::strategy_name() const {
+  if (sink_) return "redis-lua-writebehind";
+  return settings_.strategy == RedisStrategy::lua ? "redis-lua" : "redis-lock";
+}
+
+PurchaseOutcome RedisStore::outcome_of(const redisReply* reply, const OwnedPurchase& p) const {
+  if (reply == nullptr || reply->type != REDIS_REPLY_ARRAY || reply->elements != 4) {
+    return PurchaseOutcome{PurchaseStatus::store_error, {}, 0};
+  }
+  const int64_t status = reply_integer(element(reply, 0), -1);
+  const int64_t stock = reply_integer(element(reply, 1));
+  switch (status) {
+    case scripts::kBought: {
+      std::string order_id(reply_string(element(reply, 2)));
+      if (sink_) {
+        sink_(p.product_id, static_cast<uint64_t>(reply_integer(element(reply, 3))),
+              p.order(order_id));
+      }
+      return PurchaseOutcome{PurchaseStatus::bought, std::move(order_id), stock};
+    }
+    case scripts::kSoldOut:
+      return PurchaseOutcome{PurchaseStatus::sold_out, {}, stock};
+    case scripts::kUnknown:
+      return PurchaseOutcome{PurchaseStatus::unknown_product, {}, 0};
+    default:  // lock lost, or a shape we do not know: nothing was written
+      return PurchaseOutcome{PurchaseStatus::store_error, {}, 0};
+  }
+}
+
+void RedisStore::purchase(const PurchaseRequest& request, StoreCallback<PurchaseOutcome> done) {
+  auto job = [this, p = OwnedPurchase(request), done](RedisConnection& c) {
+    if (settings_.strategy == RedisStrategy::lock) return done(purchase_with_lock(c, p));
+    const scripts::ProductKeys k(p.product_id);
+    const std::string quantity = std::to_string(p.quantity);
+    RedisReply r =
+        c.eval(scripts::kPurchase, {k.stock, k.orders, scripts::kOrderSeqKey, k.gen, k.keys},
+               {quantity, p.idempotency_key, endpoint_name(p.endpoint), p.user_id});
+    done(outcome_of(r.get(), p));
+  };
+  if (!pool_.submit(std::move(job))) done(PurchaseOutcome{PurchaseStatus::store_error, {}, 0});
+}
+
+void RedisStore::read_stock(uint64_t product_id, StoreCallback<StockReading> done) {
+  auto job = [product_id, done](RedisConnection& c) {
+    RedisReply r = c.command({"GET", scripts::ProductKeys(product_id).stock});
+    if (!r || is_error(r.get())) return done(store_failure<StockReading>());
+    if (r->type == REDIS_REPLY_NIL) return done(StockReading{});
+    done(StockReading{true, reply_integer(r.get())});
+  };
+  if (!pool_.submit(std::move(job))) done(store_failure<StockReading>());
+}
+
+void RedisStore::overwrite_stock_and_record(const PurchaseRequest& request, int64_t new_stock,
+                                            StoreCallback<PurchaseOutcome> done) {
+  auto job = [this, p = OwnedPurchase(request), new_stock, done](RedisConnection& c) {
+    const scripts::ProductKeys k(p.product_id);
+    const std::string stock = std::to_string(new_stock);
+    RedisReply r =
+        c.eval(scripts::kRecord, {k.stock, k.orders, scripts::kOrderSeqKey, k.gen, k.lock, k.keys},
+               {"", stock, p.idempotency_key, endpoint_name(p.endpoint), p.user_id});
+    done(outcome_of(r.get(), p));
+  };
+  if (!pool_.submit(std::move(job))) done(PurchaseOutcome{PurchaseStatus::store_error, {}, 0});
+}
+
+ProductSnapshot RedisStore::snapshot(RedisConnection& c, uint64_t product_id) {
+  const scripts::ProductKeys k(product_id);
+  RedisReply r = c.eval(scripts::kSnapshot, {k.initial, k.stock, k.orders, k.gen}, {});
+  ProductSnapshot s;
+  if (!r || r->type != REDIS_REPLY_ARRAY || r->elements == 0) {
+    s.failed = true;
+    return s;
+  }
+  if (reply_integer(element(r.get(), 0)) == 0 || r->elements != 5) return s;
+  s.found = true;
+  s.product_id = product_id;
+  s.initial_stock = reply_integer(element(r.get(), 1));
+  s.stock = reply_integer(element(r.get(), 2));
+  s.orders = static_cast<uint64_t>(reply_integer(element(r.get(), 3)));
+  s.generation = static_cast<uint64_t>(reply_integer(element(r.get(), 4)));
+  return s;
+}
+
+void RedisStore::read_product(uint64_t product_id, StoreCallback<ProductSnapshot> done) {
+  auto job = [product_id, done](RedisConnection& c) { done(snapshot(c, product_id)); };
+  if (!pool_.submit(std::move(job))) done(store_failure<ProductSnapshot>());
+}
+
+void RedisStore::read_products(StoreCallback<std::vector<ProductSnapshot>> done) {
+  auto job = [done](RedisConnection& c) {
+    std::vector<ProductSnapshot> out;
+    RedisReply ids = c.command({"SMEMBERS", scripts::kProductsKey});
+    if (!ids || ids->type != REDIS_REPLY_ARRAY) return done(std::move(out));
+    for (size_t i = 0; i < ids->elements; ++i) {
+      ProductSnapshot s = snapshot(c, static_cast<uint64_t>(reply_integer(ids->element[i])));
+      if (s.found) out.push_back(s);
+    }
+    std::sort(out.begin(), out.end(),
+              [](const auto& a, const auto& b) { return a.product_id < b.product_id; });
+    done(std::move(out));
+  };
+  if (!pool_.submit(std::move(job))) done({});
+}
+
+void RedisStore::read_orders(uint64_t product_id, uint64_t first, uint32_t max_count,
+                             StoreCallback<OrdersPage> done) {
+  auto job = [product_id, first, max_count, done](RedisConnection& c) {
+    const scripts::ProductKeys k(product_id);
+    const std::string from = std::to_string(first);
+    const std::string to = std::to_string(first + std::max<uint32_t>(max_count, 1) - 1);
+    RedisReply r = c.eval(scripts::kOrdersPage, {k.stock, k.orders, k.gen}, {from, to});
+    OrdersPage page;
+    if (!r || r->type != REDIS_REPLY_ARRAY || r->elements == 0) {
+      page.failed = true;
+      return done(std::move(page));
+    }
+    if (reply_integer(element(r.get(), 0)) == 0) return done(std::move(page));
+    const redisReply* entries = element(r.get(), 2);
+    if (entries == nullptr || entries->type != REDIS_REPLY_ARRAY) {
+      page.failed = true;
+      return done(std::move(page));
+    }
+    page.found = true;
+    page.generation = static_cast<uint64_t>(reply_integer(element(r.get(), 1)));
+    page.orders.reserve(entries->elements);
+    for (size_t i = 0; i < entries->elements; ++i) {
+      OrderRecord order;
+      if (!parse_order(reply_string(entries->element[i]), order)) {
+        page.failed = true;  // a foreign or corrupt entry: fail the stream, never skip it
+        page.found = false;
+        page.orders.clear();
+        break;
+      }
+      page.orders.push_back(std::move(order));
+    }
+    done(std::move(page));
+  };
+  if (!pool_.submit(std::move(job))) done(store_failure<OrdersPage>());
+}
+
+void RedisStore::reset(uint64_t product_id, int64_t stock, std::string generation,
+                       StoreCallback<ProductSnapshot> done) {
+  auto job = [product_id, stock, generation = std::move(generation), done](RedisConnection& c) {
+    const scripts::ProductKeys k(product_id);
+    const std::string id = std::to_string(product_id);
+    const std::string value = std::to_string(stock);
+    RedisReply r = c.eval(scripts::kReset,
+                          {k.initial, k.stock, k.orders, k.gen, scripts::kProductsKey, k.keys},
+                          {id, value, generation});
+    if (!r || r->type != REDIS_REPLY_INTEGER) return done(store_failure<ProductSnapshot>());
+    done(snapshot(c, product_id));
+  };
+  if (!pool_.submit(std::move(job))) done(store_failure<ProductSnapshot>());
+}
+
+void RedisStore::reset_product(uint64_t product_id, int64_t stock,
+                               StoreCallback<ProductSnapshot> done) {
+  reset(product_id, stock, "", std::move(done));
+}
+
+void RedisStore::reset_product_at(uint64_t product_id, int64_t stock, uint64_t generation,
+                                  StoreCallback<ProductSnapshot> done) {
+  reset(product_id, stock, std::to_string(generation), std::move(done));
+}
+
+}  // namespace stampede::target
