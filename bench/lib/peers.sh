@@ -1,0 +1,271 @@
+# Starting the servers and running the load tools that bench/run compares. Sourced by bench/run
+# after scripts/lib/processes.sh; every process started here goes on STAMPEDE_PIDS so the
+# caller's trap stops exactly those. Each measure_* function runs one bounded load (its tool's
+# own duration flag, wrapped in `timeout`), prints one figure on stdout and keeps its output
+# under $BENCH_WORK/logs. Needs BENCH_WORK, BENCH_ROOT and the binaries BENCH_CLI (stampede),
+# BENCH_AGENT (stampede-agent) and BENCH_TARGET (stampede-target).
+
+BENCH_LOCUST=${BENCH_LOCUST:-/usr/bin/locust}
+
+bench_free_port() {
+  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# bench_wait_http URL SECONDS PID: waits until URL answers, failing if PID dies first.
+bench_wait_http() {
+  local url=$1 deadline=$((SECONDS + $2)) pid=$3
+  while [ $SECONDS -le $deadline ]; do
+    curl -fsS -o /dev/null --max-time 1 "$url" 2>/dev/null && return 0
+    kill -0 "$pid" 2>/dev/null || return 1
+    sleep 0.1
+  done
+  return 1
+}
+
+# bench_start_nginx: one worker answering every path with a fixed JSON body (an order id per
+# request, so the agent classifies each answer as a purchase) and /stock.json with a stock no
+# run can exhaust. Sets NGINX (host:port). nginx cannot report a port it picked, so this picks
+# a free one and retries if another process took it in between.
+bench_start_nginx() {
+  local dir=$BENCH_WORK/nginx try port pid user_line=''
+  mkdir -p "$dir/tmp"
+  [ "$(id -u)" = 0 ] && user_line='user root;'
+  for try in 1 2 3; do
+    port=$(bench_free_port)
+    cat >"$dir/nginx.conf" <<EOF
+$user_line
+daemon off;
+worker_processes 1;
+# bench/run has raised its own limit to at least this; nginx inherits it.
+worker_rlimit_nofile 10500;
+pid $dir/nginx.pid;
+error_log $dir/error.log warn;
+events { worker_connections 10500; }
+http {
+  access_log off;
+  # The same for every tool: no connection is closed by the server during a run.
+  keepalive_requests 100000000;
+  keepalive_timeout 60s;
+  client_body_temp_path $dir/tmp/body;
+  proxy_temp_path $dir/tmp/proxy;
+  fastcgi_temp_path $dir/tmp/fastcgi;
+  uwsgi_temp_path $dir/tmp/uwsgi;
+  scgi_temp_path $dir/tmp/scgi;
+  default_type application/json;
+  server {
+    listen 127.0.0.1:$port;
+    location = /stock.json { return 200 '{"stock": 1000000000}'; }
+    location / { return 200 '{"order_id": "\$request_id", "product_id": 1, "remaining": 41}'; }
+  }
+}
+EOF
+    nginx -p "$dir" -c "$dir/nginx.conf" -e "$dir/error.log" >"$dir/stdout.log" 2>&1 &
+    pid=$!
+    STAMPEDE_PIDS+=("$pid")
+    if bench_wait_http "http://127.0.0.1:$port/stock.json" 10 "$pid"; then
+      NGINX=127.0.0.1:$port
+      NGINX_PID=$pid
+      return 0
+    fi
+    kill -TERM "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+  done
+  echo "bench: nginx did not start: $(tail -n 3 "$dir/error.log" 2>/dev/null)" >&2
+  return 1
+}
+
+# bench_start_target NAME [flags]: stampede-target with one I/O thread (nginx has one worker).
+# Sets TARGET and ADMIN (host:port); the admin token is $BENCH_WORK/admin-token.
+bench_start_target() {
+  local name=$1 line
+  shift
+  [ -f "$BENCH_WORK/admin-token" ] || {
+    head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$BENCH_WORK/admin-token"
+    chmod 600 "$BENCH_WORK/admin-token"
+  }
+  "$BENCH_TARGET" --listen 127.0.0.1:0 --admin-listen 127.0.0.1:0 \
+    --admin-token-file "$BENCH_WORK/admin-token" --threads 1 "$@" >"$BENCH_WORK/logs/$name.log" 2>&1 &
+  STAMPEDE_PIDS+=($!)
+  line=$(stampede_wait_line "$BENCH_WORK/logs/$name.log" '^stampede-target listening on' 30 $!)
+  TARGET=$(awk '{print $4}' <<<"$line")
+  ADMIN=$(awk '{print $6}' <<<"$line")
+}
+
+# bench_reset_stock N: the flash sale starts again with N items.
+bench_reset_stock() {
+  curl -fsS -o /dev/null --max-time 5 -X POST "http://$ADMIN/admin/reset" \
+    -H "Authorization: Bearer $(cat "$BENCH_WORK/admin-token")" \
+    -H 'Content-Type: application/json' -d "{\"product_id\": 1, \"stock\": $1}"
+}
+
+# bench_stop PID: stops one process this script started and drops it from STAMPEDE_PIDS.
+bench_stop() {
+  local pid=$1 p keep=()
+  kill -TERM "$pid" 2>/dev/null || true
+  for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  kill -KILL "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+  for p in "${STAMPEDE_PIDS[@]}"; do [ "$p" = "$pid" ] || keep+=("$p"); done
+  STAMPEDE_PIDS=("${keep[@]}")
+}
+
+# bench_sample_rss PID OUT: until PID exits (or 10 minutes pass), writes the peak resident set
+# (VmHWM, kB) seen so far to OUT every 100 ms. Run it in the background.
+bench_sample_rss() {
+  local pid=$1 out=$2 hwm
+  for _ in $(seq 6000); do
+    hwm=$(awk '/^VmHWM:/ {print $2}' "/proc/$pid/status" 2>/dev/null) || break
+    [ -n "$hwm" ] || break
+    echo "$hwm" >"$out.tmp" && mv "$out.tmp" "$out"
+    sleep 0.1
+  done
+}
+
+# bench_run_bounded SECONDS LOG CMD...: runs one load tool for at most its duration plus a
+# minute (start-up, shutdown), output to LOG, tracked on STAMPEDE_PIDS while it runs so the
+# caller's trap stops it too. Returns the tool's exit status. With BENCH_RSS_OUT set, the peak
+# resident memory (kB) of the tool's process is sampled into that file.
+bench_run_bounded() {
+  local secs=$1 log=$2 pid sampler='' code=0
+  shift 2
+  timeout "$((secs + 60))" "$@" >"$log" 2>&1 &
+  pid=$!
+  STAMPEDE_PIDS+=("$pid")
+  if [ -n "${BENCH_RSS_OUT:-}" ]; then
+    # timeout's child is the tool; sample the tool, not timeout.
+    local child=''
+    for _ in $(seq 50); do
+      child=$(cat "/proc/$pid/task/$pid/children" 2>/dev/null | awk '{print $1}')
+      [ -n "$child" ] && break
+      sleep 0.02
+    done
+    if [ -n "$child" ]; then
+      bench_sample_rss "$child" "$BENCH_RSS_OUT" &
+      sampler=$!
+    fi
+  fi
+  wait "$pid" || code=$?
+  [ -z "$sampler" ] || wait "$sampler" 2>/dev/null || true
+  local p keep=()
+  for p in "${STAMPEDE_PIDS[@]}"; do [ "$p" = "$pid" ] || keep+=("$p"); done
+  STAMPEDE_PIDS=("${keep[@]}")
+  return $code
+}
+
+report_rps() {
+  python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["endpoints"][0]["throughput_rps"])' "$1"
+}
+
+# measure_agent LOG_NAME CONNECTIONS SECONDS: one embedded run (coordinator and one one-thread
+# agent in one process) against nginx's fixed JSON body; prints requests/s.
+measure_agent() {
+  local name=$1 conns=$2 secs=$3 log=$BENCH_WORK/logs/$1.log
+  bench_run_bounded "$secs" "$log" "$BENCH_CLI" run --embedded 1 --agent-threads 1 \
+    --target "http://$NGINX" --path /bench.json --method GET --endpoint nginx \
+    --users "$conns" --duration "${secs}s" --stock-url "http://$NGINX/stock.json" \
+    --quiet --report "$BENCH_WORK/logs/$name.json" ||
+    { echo "bench: stampede run exited $?: $(tail -n 3 "$log")" >&2; return 1; }
+  report_rps "$BENCH_WORK/logs/$name.json"
+}
+
+# measure_wrk LOG_NAME CONNECTIONS SECONDS URL [LUA_SCRIPT]: wrk with one thread.
+measure_wrk() {
+  local name=$1 conns=$2 secs=$3 url=$4 script=() log=$BENCH_WORK/logs/$1.log
+  [ -z "${5:-}" ] || script=(-s "$5")
+  bench_run_bounded "$secs" "$log" wrk -t1 -c "$conns" -d "${secs}s" "${script[@]}" "$url" ||
+    { echo "bench: wrk failed: $(tail -n 3 "$log")" >&2; return 1; }
+  # Non-2xx answers would flatter the figure; a run that has them is not a measurement.
+  if grep -q 'Non-2xx or 3xx responses' "$log"; then
+    echo "bench: wrk saw non-2xx answers: $(grep 'Non-2xx' "$log")" >&2
+    return 1
+  fi
+  awk '/^Requests\/sec:/ {print $2; found = 1} END {exit !found}' "$log"
+}
+
+# measure_h2load LOG_NAME CONNECTIONS SECONDS URL: h2load over HTTP/1.1, one thread.
+measure_h2load() {
+  local name=$1 conns=$2 secs=$3 url=$4 log=$BENCH_WORK/logs/$1.log
+  bench_run_bounded "$secs" "$log" h2load --h1 -t1 -c "$conns" -D "$secs" "$url" ||
+    { echo "bench: h2load failed: $(tail -n 3 "$log")" >&2; return 1; }
+  # Only a run whose every request succeeded counts (h2load prints "N succeeded, 0 failed").
+  awk '/^requests:/ {failed = $10 + $12 + $14} /^status codes:/ {ok = ($3 + 0 > 0)}
+       /^finished in/ {rps = $4; sub(",", "", rps)}
+       END {if (!ok || failed > 0 || rps == "") exit 1; print rps}' "$log"
+}
+
+# locust_csv_rps PREFIX: the Aggregated row's requests/s from Locust's --csv stats; fails when
+# any request failed, since a failing run is not a measurement.
+locust_csv_rps() {
+  python3 - "$1_stats.csv" <<'PY'
+import csv, sys
+rows = {r["Name"]: r for r in csv.DictReader(open(sys.argv[1]))}
+agg = rows["Aggregated"]
+if int(agg["Request Count"]) == 0 or int(agg["Failure Count"]) > 0:
+    sys.exit("locust: %s requests, %s failures" % (agg["Request Count"], agg["Failure Count"]))
+print(agg["Requests/s"])
+PY
+}
+
+# measure_locust LOG_NAME USERS SECONDS: one Locust process, FastHttpUser, against nginx.
+measure_locust() {
+  local name=$1 users=$2 secs=$3 prefix=$BENCH_WORK/logs/$1
+  bench_run_bounded "$secs" "$prefix.log" "$BENCH_LOCUST" -f "$BENCH_ROOT/bench/peers/locust_fixed_json.py" \
+    --headless -u "$users" -r "$users" -t "${secs}s" --host "http://$NGINX" --only-summary \
+    --csv "$prefix" --loglevel WARNING ||
+    { echo "bench: locust failed: $(tail -n 3 "$prefix.log")" >&2; return 1; }
+  locust_csv_rps "$prefix"
+}
+
+# measure_cluster LOG_NAME USERS SECONDS STOCK: coordinator + 2 one-thread agents (separate
+# processes) selling STOCK items on the target's safe endpoint; prints requests/s and leaves
+# the report in $BENCH_WORK/logs/LOG_NAME.json for its integrity figures.
+measure_cluster() {
+  local name=$1 users=$2 secs=$3 stock=$4 line agents_ep control_ep i pids=() code=0
+  local log=$BENCH_WORK/logs/$name
+  "$BENCH_CLI" coordinator --agents-bind 'tcp://127.0.0.1:*' --control-bind 'tcp://127.0.0.1:*' \
+    --metrics-bind 127.0.0.1:0 >"$log-coordinator.log" 2>&1 &
+  STAMPEDE_PIDS+=($!)
+  pids+=($!)
+  line=$(stampede_wait_line "$log-coordinator.log" '^stampede coordinator listening' 30 $!) || code=1
+  agents_ep=$(awk '{print $5}' <<<"$line")
+  control_ep=$(awk '{print $7}' <<<"$line")
+  if [ $code -eq 0 ]; then
+    for i in 1 2; do
+      "$BENCH_AGENT" --coordinator "$agents_ep" --name "bench-agent-$i" --threads 1 >"$log-agent-$i.log" 2>&1 &
+      STAMPEDE_PIDS+=($!)
+      pids+=($!)
+    done
+    bench_run_bounded "$secs" "$log.log" "$BENCH_CLI" run --coordinator "$control_ep" \
+      --target "http://$TARGET" --admin-url "http://$ADMIN" --admin-token-file "$BENCH_WORK/admin-token" \
+      --endpoint safe --stock "$stock" --users "$users" --duration "${secs}s" --expect-agents 2 \
+      --quiet --report "$log.json" || code=$?
+  fi
+  for i in "${pids[@]}"; do bench_stop "$i"; done
+  if [ $code -ne 0 ]; then
+    echo "bench: the Stampede cluster's run exited $code: $(tail -n 3 "$log.log" "$log-coordinator.log")" >&2
+    return 1
+  fi
+  report_rps "$log.json"
+}
+
+# measure_locust_distributed LOG_NAME USERS SECONDS STOCK: Locust master + 2 workers, the same
+# flash sale (fresh Idempotency-Key per attempt; 201 and 409 both count as answered).
+measure_locust_distributed() {
+  local name=$1 users=$2 secs=$3 stock=$4 prefix=$BENCH_WORK/logs/$1 port i pids=() code=0
+  local file=$BENCH_ROOT/bench/peers/locust_flash_sale.py
+  bench_reset_stock "$stock" || { echo "bench: could not reset the target's stock" >&2; return 1; }
+  port=$(bench_free_port)
+  for i in 1 2; do
+    "$BENCH_LOCUST" -f "$file" --worker --master-host 127.0.0.1 --master-port "$port" \
+      --loglevel WARNING >"$prefix-worker-$i.log" 2>&1 &
+    STAMPEDE_PIDS+=($!)
+    pids+=($!)
+  done
+  bench_run_bounded "$secs" "$prefix.log" "$BENCH_LOCUST" -f "$file" --master \
+    --master-bind-host 127.0.0.1 --master-bind-port "$port" --expect-workers 2 \
+    --headless -u "$users" -r "$users" -t "${secs}s" --host "http://$TARGET" --only-summary \
+    --csv "$prefix" --loglevel WARNING || code=$?
+  for i in "${pids[@]}"; do bench_stop "$i"; done
+  [ $code -eq 0 ] || { echo "bench: the Locust master exited $code: $(tail -n 3 "$prefix.log")" >&2; return 1; }
+  locust_csv_rps "$prefix"
+}
