@@ -14,12 +14,15 @@
 #include <tuple>
 
 #include "agent/control/agent_loop.hpp"
+#include "common/duration.hpp"
 #include "common/framing.hpp"
 #include "common/url.hpp"
+#include "coordinator/cli/client_security.hpp"
 #include "coordinator/daemon/coordinator.hpp"
 #include "coordinator/metrics/coordinator_metrics.hpp"
 #include "coordinator/report/expectations.hpp"
 #include "coordinator/report/report.hpp"
+#include "coordinator/report/summary_writers.hpp"
 
 namespace stampede::coordinator {
 using namespace std::chrono_literals;
@@ -81,6 +84,7 @@ int converse(zmq::context_t& ctx, const std::string& endpoint, const v1::RunRequ
              const RunFlags& flags) {
   zmq::socket_t socket(ctx, zmq::socket_type::dealer);
   apply_control_socket_options(socket);
+  apply_client_security(socket, endpoint);  // CURVE keys from main, if given
   socket.connect(endpoint);
   v1::Envelope env;
   *env.mutable_run_request() = request;
@@ -96,7 +100,7 @@ int converse(zmq::context_t& ctx, const std::string& endpoint, const v1::RunRequ
       return 3;
     }
     zmq::pollitem_t item{socket.handle(), 0, ZMQ_POLLIN, 0};
-    zmq::poll(&item, 1, 200ms);
+    poll_interruptible(&item, 1, 200ms);
     auto in = receive_envelope(socket, false);
     const auto now = std::chrono::steady_clock::now();
     if (in.status == RecvStatus::none) {
@@ -135,8 +139,7 @@ int converse(zmq::context_t& ctx, const std::string& endpoint, const v1::RunRequ
       std::cerr << "stampede: the coordinator sent an unreadable report\n";
       return 3;
     }
-    Expectations expectations;
-    expectations.expect_violated.insert(flags.expect_violated.begin(), flags.expect_violated.end());
+    const Expectations expectations = expectations_for(flags);
     const auto unmet = unmet_expectations(report.get_object(), expectations);
     for (const auto& ep : report.get_object().at("endpoints").get_array()) {
       const std::string name(ep.at("endpoint").get_string());
@@ -147,40 +150,37 @@ int converse(zmq::context_t& ctx, const std::string& endpoint, const v1::RunRequ
     }
     for (const auto& line : unmet) std::cout << "FAILED " << line << "\n";
     if (!flags.report.empty()) std::cout << "report written to " << flags.report << "\n";
+    for (const auto& [path, text] :
+         {std::pair{flags.markdown,
+                    flags.markdown.empty() ? "" : render_markdown(report.get_object(), unmet)},
+          std::pair{flags.html,
+                    flags.html.empty() ? "" : render_html(report.get_object(), unmet)}}) {
+      if (path.empty()) continue;
+      std::string error;
+      if (!write_file_atomically(path, text, error)) {
+        std::cerr << "stampede: " << error << "\n";
+        return 3;
+      }
+      std::cout << "summary written to " << path << "\n";
+    }
     return unmet.empty() ? 0 : 1;
   }
 }
 
 }  // namespace
 
-Expected<uint32_t> parse_duration_ms(const std::string& text) {
-  size_t pos = 0;
-  double value = 0;
-  try {
-    value = std::stod(text, &pos);
-  } catch (...) {
-    return unexpected("bad duration '" + text + "' (want e.g. 30s, 500ms, 2m)");
-  }
-  const std::string unit = text.substr(pos);
-  double ms = 0;
-  if (unit == "ms")
-    ms = value;
-  else if (unit == "s" || unit.empty())
-    ms = value * 1000;
-  else if (unit == "m")
-    ms = value * 60'000;
-  else if (unit == "h")
-    ms = value * 3'600'000;
-  else
-    return unexpected("bad duration unit in '" + text + "' (ms, s, m or h)");
-  if (ms <= 0 || ms > 86'400'000)
-    return unexpected("duration '" + text + "' out of range (0, 24h]");
-  return static_cast<uint32_t>(ms);
-}
-
 void add_run_flags(CLI::App& sub, RunFlags& f) {
+  sub.add_option("SCENARIO_FILE", f.scenario_file,
+                 "Scenario in YAML or JSON (flags given win over it)")
+      ->check(CLI::ExistingFile);
   sub.add_option("--coordinator", f.coordinator, "Coordinator's control socket")
       ->capture_default_str();
+  sub.add_option("--max-p99-ms", f.max_p99_ms,
+                 "Fail (exit 1) when an endpoint's p99 latency is above this")
+      ->check(CLI::NonNegativeNumber);
+  sub.add_option("--max-error-rate", f.max_error_rate,
+                 "Fail (exit 1) when (errors + indeterminate) / attempts is above this")
+      ->check(CLI::Range(0.0, 1.0));
   sub.add_option("--embedded", f.embedded,
                  "Start a coordinator with N local agents in this process")
       ->check(CLI::Range(1u, 256u));
@@ -206,6 +206,8 @@ void add_run_flags(CLI::App& sub, RunFlags& f) {
   sub.add_option("--agents-wait", f.agents_wait_s, "Seconds to wait for them")
       ->capture_default_str();
   sub.add_option("--report", f.report, "Write the JSON report here");
+  sub.add_option("--markdown", f.markdown, "Write a Markdown summary here");
+  sub.add_option("--html", f.html, "Write a self-contained HTML report (charts inline) here");
   sub.add_option("--method", f.method, "HTTP method")->capture_default_str();
   sub.add_option("--path", f.path, "Request path (${endpoint}, ${user_id}, ${key} are filled)");
   sub.add_option("--header", f.headers, "Extra header K:V (repeatable)");
@@ -239,15 +241,179 @@ void add_run_flags(CLI::App& sub, RunFlags& f) {
   sub.add_flag("--quiet", f.quiet, "No live progress");
 }
 
+namespace {
+
+// The scenario's phases, or one per endpoint; what a phase leaves out comes from the flags.
+Expected<std::vector<v1::PhaseSpec>> build_phases(const RunFlags& f, bool bundled) {
+  std::vector<ScenarioPhase> given = f.phases;
+  if (given.empty()) {
+    std::vector<std::string> endpoints = f.endpoints;
+    if (endpoints.empty()) {
+      endpoints = bundled ? std::vector<std::string>{"buggy", "unstable", "safe"}
+                          : std::vector<std::string>{"checkout"};
+    }
+    for (const auto& e : endpoints) {
+      ScenarioPhase p;
+      p.spec.set_endpoint(e);
+      p.spec.set_stock(-1);
+      given.push_back(std::move(p));
+    }
+  }
+  uint32_t duration_ms = 0, ramp_ms = 0, think_ms = 0;
+  for (auto [text, flag, out] : {std::tuple{&f.duration, "--duration", &duration_ms},
+                                 std::tuple{&f.ramp, "--ramp", &ramp_ms},
+                                 std::tuple{&f.think_time, "--think-time", &think_ms}}) {
+    if (text->empty()) continue;
+    auto ms = parse_duration_ms(*text);
+    if (!ms) return unexpected(std::string(flag) + ": " + ms.error());
+    *out = *ms;
+  }
+  std::vector<v1::PhaseSpec> out;
+  for (const auto& p : given) {
+    v1::PhaseSpec ph = p.spec;
+    const std::string& e = ph.endpoint();
+    if (e.empty() ||
+        e.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789-_") != std::string::npos) {
+      return unexpected("endpoint '" + e + "': use lower-case letters, digits, '-' and '_'");
+    }
+    if (!ph.users()) ph.set_users(f.users);
+    if (!ph.attempts() && !ph.duration_ms()) {
+      ph.set_attempts(f.requests);
+      ph.set_duration_ms(duration_ms);
+    }
+    if (!ph.attempts() && !ph.duration_ms()) {
+      return unexpected(f.phases.empty() ? "give --requests N or --duration D"
+                                         : "phase " + e + ": give requests or duration");
+    }
+    if (ph.rate_per_s() == 0) ph.set_rate_per_s(f.rate);
+    if (ph.stock() < 0) ph.set_stock(f.stock);
+    if (!ph.ramp_ms()) ph.set_ramp_ms(ramp_ms);
+    if (!ph.think_time_ms()) ph.set_think_time_ms(think_ms);
+    if (ph.rate_per_s() > 0 && ph.think_time_ms()) {
+      return unexpected(
+          "--think-time is for closed loop; with --rate the arrival rate sets the pace");
+    }
+    out.push_back(std::move(ph));
+  }
+  return out;
+}
+
+template <class T>
+Expected<T> number_setting(const std::string& key, const std::string& text) {
+  try {
+    size_t pos = 0;
+    const double v = std::stod(text, &pos);
+    if (pos != text.size() || v < 0) throw std::invalid_argument(text);
+    return static_cast<T>(v);
+  } catch (const std::exception&) {
+    return unexpected("scenario " + key + ": '" + text + "' is not a non-negative number");
+  }
+}
+
+}  // namespace
+
+Expected<bool> apply_scenario(RunFlags& f, const Scenario& scenario,
+                              const std::function<bool(const std::string& flag)>& given) {
+  f.scenario_name = scenario.name;
+  f.phases = scenario.phases;
+  for (const auto& [key, values] : scenario.settings) {
+    std::string flag = "--" + key;
+    std::replace(flag.begin(), flag.end(), '_', '-');
+    if (given(flag) || values.empty()) continue;
+    const std::string& v = values.front();
+    auto set_number = [&](auto& field) -> Expected<bool> {
+      auto n = number_setting<std::decay_t<decltype(field)>>(key, v);
+      if (!n) return unexpected(n.error());
+      field = *n;
+      return true;
+    };
+    Expected<bool> ok = true;
+    if (key == "target")
+      f.target = v;
+    else if (key == "admin_url")
+      f.admin_url = v;
+    else if (key == "admin_token_file")
+      f.admin_token_file = v;
+    else if (key == "method")
+      f.method = v;
+    else if (key == "path")
+      f.path = v;
+    else if (key == "body")
+      f.body = v;
+    else if (key == "order_id_field")
+      f.order_id_field = v;
+    else if (key == "stock_url")
+      f.stock_url = v;
+    else if (key == "stock_field")
+      f.stock_field = v;
+    else if (key == "ledger_url")
+      f.ledger_url = v;
+    else if (key == "report")
+      f.report = v;
+    else if (key == "duration")
+      f.duration = v;
+    else if (key == "ramp")
+      f.ramp = v;
+    else if (key == "think_time")
+      f.think_time = v;
+    else if (key == "header")
+      f.headers = values;
+    else if (key == "sold_out_status") {
+      f.sold_out_statuses.clear();
+      for (const auto& s : values) {
+        auto n = number_setting<unsigned>(key, s);
+        if (!n) return unexpected(n.error());
+        f.sold_out_statuses.push_back(*n);
+      }
+    } else if (key == "expect_agents")
+      ok = set_number(f.expect_agents);
+    else if (key == "agents_wait")
+      ok = set_number(f.agents_wait_s);
+    else if (key == "connect_timeout_ms")
+      ok = set_number(f.connect_timeout_ms);
+    else if (key == "request_timeout_ms")
+      ok = set_number(f.request_timeout_ms);
+    else if (key == "retries")
+      ok = set_number(f.retries);
+    else if (key == "retry_backoff_ms")
+      ok = set_number(f.retry_backoff_ms);
+    else if (key == "agent_threads")
+      ok = set_number(f.agent_threads);
+    else if (key == "users")
+      ok = set_number(f.users);
+    else if (key == "requests")
+      ok = set_number(f.requests);
+    else if (key == "rate")
+      ok = set_number(f.rate);
+    else if (key == "stock")
+      ok = set_number(f.stock);
+    else if (key == "max_p99_ms")
+      ok = set_number(f.max_p99_ms);
+    else if (key == "max_error_rate")
+      ok = set_number(f.max_error_rate);
+    if (!ok) return ok;
+  }
+  return true;
+}
+
+Expectations expectations_for(const RunFlags& f) {
+  Expectations e;
+  e.expect_violated.insert(f.expect_violated.begin(), f.expect_violated.end());
+  if (f.max_p99_ms >= 0) e.all.max_p99_ms = f.max_p99_ms;
+  if (f.max_error_rate >= 0) e.all.max_error_rate = f.max_error_rate;
+  for (const auto& p : f.phases) {
+    if (p.expect_violated) e.expect_violated.insert(p.spec.endpoint());
+    auto& limits = e.per_endpoint[p.spec.endpoint()];
+    if (p.max_p99_ms) limits.max_p99_ms = p.max_p99_ms;
+    if (p.max_error_rate) limits.max_error_rate = p.max_error_rate;
+  }
+  return e;
+}
+
 Expected<v1::RunRequest> build_run_request(const RunFlags& f) {
   v1::RunRequest r;
   auto target = HttpUrl::parse(f.target);
   if (!target) return unexpected("--target: " + target.error());
-  if (f.requests == 0 && f.duration.empty()) return unexpected("give --requests N or --duration D");
-  if (f.rate > 0 && !f.think_time.empty()) {
-    return unexpected(
-        "--think-time is for closed loop; with --rate the arrival rate sets the pace");
-  }
   if (!f.run_id.empty()) {
     for (char c : f.run_id) {
       if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_') {
@@ -256,18 +422,8 @@ Expected<v1::RunRequest> build_run_request(const RunFlags& f) {
     }
   }
   r.set_run_id(f.run_id);
+  r.set_scenario(f.scenario_name);
   const bool bundled = f.path.empty();
-  std::vector<std::string> endpoints = f.endpoints;
-  if (endpoints.empty())
-    endpoints = bundled ? std::vector<std::string>{"buggy", "unstable", "safe"}
-                        : std::vector<std::string>{"checkout"};
-  for (const auto& e : endpoints) {
-    if (e.empty() ||
-        e.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789-_") != std::string::npos) {
-      return unexpected("--endpoint '" + e + "': use lower-case letters, digits, '-' and '_'");
-    }
-    r.add_endpoints(e);
-  }
   auto* req = r.mutable_request();
   req->set_target_url(target->origin());
   req->set_method(f.method);
@@ -310,21 +466,15 @@ Expected<v1::RunRequest> build_run_request(const RunFlags& f) {
     }
   }
   r.set_stock_field(f.stock_field);
-  r.set_users(f.users);
-  r.set_attempts(f.requests);
-  if (!f.duration.empty()) {
-    auto d = parse_duration_ms(f.duration);
-    if (!d) return unexpected("--duration: " + d.error());
-    r.set_duration_ms(*d);
-  }
-  r.set_rate_per_s(f.rate);
-  for (auto [text, flag, field] :
-       {std::tuple{&f.ramp, "--ramp", &v1::RunRequest::set_ramp_ms},
-        std::tuple{&f.think_time, "--think-time", &v1::RunRequest::set_think_time_ms}}) {
-    if (text->empty()) continue;
-    auto ms = parse_duration_ms(*text);
-    if (!ms) return unexpected(std::string(flag) + ": " + ms.error());
-    (r.*field)(*ms);
+  auto phases = build_phases(f, bundled);
+  if (!phases) return unexpected(phases.error());
+  bool any_reset = false;
+  std::vector<std::string> endpoints;
+  for (auto& ph : *phases) {
+    any_reset = any_reset || ph.stock() >= 0;
+    endpoints.push_back(ph.endpoint());
+    r.add_endpoints(ph.endpoint());
+    *r.add_phases() = std::move(ph);
   }
   r.set_max_retries(f.retries);
   r.set_retry_backoff_ms(f.retry_backoff_ms);
@@ -333,7 +483,7 @@ Expected<v1::RunRequest> build_run_request(const RunFlags& f) {
   r.set_stock(f.stock);
   r.set_agent_threads(f.agent_threads);
   r.set_product_id(1);
-  if (f.stock >= 0) {
+  if (any_reset) {
     if (f.admin_url.empty()) return unexpected("--stock resets the target and needs --admin-url");
     if (auto u = HttpUrl::parse(f.admin_url); !u) return unexpected("--admin-url: " + u.error());
     r.set_admin_url(f.admin_url);
@@ -354,7 +504,22 @@ Expected<v1::RunRequest> build_run_request(const RunFlags& f) {
   return r;
 }
 
-int run_command(const RunFlags& flags) {
+int run_command(RunFlags flags, const CLI::App* sub) {
+  if (!flags.scenario_file.empty()) {
+    auto scenario = load_scenario_file(flags.scenario_file);
+    if (!scenario) {
+      std::cerr << "stampede run: " << scenario.error() << "\n";
+      return 2;
+    }
+    auto given = [sub](const std::string& flag) {
+      const CLI::Option* opt = sub ? sub->get_option_no_throw(flag) : nullptr;
+      return opt && opt->count() > 0;
+    };
+    if (auto ok = apply_scenario(flags, *scenario, given); !ok) {
+      std::cerr << "stampede run: " << ok.error() << "\n";
+      return 2;
+    }
+  }
   auto request = build_run_request(flags);
   if (!request) {
     std::cerr << "stampede run: " << request.error() << "\n";
@@ -393,6 +558,8 @@ int run_command(const RunFlags& flags) {
     ao.name = "embedded-" + std::to_string(i + 1);
     ao.threads = flags.agent_threads ? flags.agent_threads : 1;
     ao.log = false;
+    // In-process agents answer only this process's coordinator, aimed by the user right here.
+    ao.limits = agent::JobLimits::anywhere();
     agents.push_back(std::make_unique<agent::AgentLoop>(ctx, ao));
   }
   for (auto& a : agents) agent_threads.emplace_back([&stop, &a] { a->run(stop); });

@@ -4,15 +4,23 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
+#include <functional>
 #include <string>
 #include <vector>
 
 #include "common/expected.hpp"
+#include "coordinator/report/expectations.hpp"
+#include "coordinator/scenario/scenario_file.hpp"
 #include "stampede.pb.h"
 
 namespace stampede::coordinator {
 
 struct RunFlags {
+  std::string scenario_file;
+  std::string scenario_name;
+  std::vector<ScenarioPhase> phases;  // from the scenario file; empty: one per --endpoint
+  double max_p99_ms = -1;             // < 0: no limit
+  double max_error_rate = -1;
   std::string coordinator = "tcp://127.0.0.1:5556";
   unsigned embedded = 0;
   unsigned agent_threads = 0;
@@ -27,6 +35,8 @@ struct RunFlags {
   unsigned expect_agents = 1;
   unsigned agents_wait_s = 30;
   std::string report;
+  std::string markdown;  // a Markdown summary
+  std::string html;      // a self-contained HTML report
   std::string method = "POST";
   std::string path;
   std::vector<std::string> headers;
@@ -51,7 +61,11 @@ struct RunFlags {
 
 void add_run_flags(CLI::App& sub, RunFlags& flags);
 Expected<v1::RunRequest> build_run_request(const RunFlags& flags);
-Expected<uint32_t> parse_duration_ms(const std::string& text);
-int run_command(const RunFlags& flags);
+Expectations expectations_for(const RunFlags& flags);
+// Fills every setting of the scenario whose flag was not given (given() says which were).
+Expected<bool> apply_scenario(RunFlags& flags, const Scenario& scenario,
+                              const std::function<bool(const std::string& flag)>& given);
+// `sub` (the parsed subcommand) tells which flags the user gave, so they win over a scenario.
+int run_command(RunFlags flags, const CLI::App* sub = nullptr);
 
 }  // namespace stampede::coordinator

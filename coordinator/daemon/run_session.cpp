@@ -27,6 +27,20 @@ RunSession::RunSession(RunHost& host, v1::RunRequest request, std::string client
     : host_(host), request_(std::move(request)), client_id_(std::move(client_id)), created_(now) {
   step_deadline_ = now + std::chrono::milliseconds(
                              request_.agents_wait_ms() ? request_.agents_wait_ms() : 30000);
+  if (request_.phases_size() == 0) {
+    // The flat form: one phase per endpoint, all with the run's settings.
+    for (const auto& endpoint : request_.endpoints()) {
+      auto* ph = request_.add_phases();
+      ph->set_endpoint(endpoint);
+      ph->set_users(request_.users());
+      ph->set_attempts(request_.attempts());
+      ph->set_duration_ms(request_.duration_ms());
+      ph->set_rate_per_s(request_.rate_per_s());
+      ph->set_stock(request_.stock());
+      ph->set_ramp_ms(request_.ramp_ms());
+      ph->set_think_time_ms(request_.think_time_ms());
+    }
+  }
   started_unix_ns_ = unix_now_ns();
   report_.run_id = request_.run_id();
   report_.scenario = request_.scenario();
@@ -38,7 +52,7 @@ TargetProbe RunSession::probe_for(const std::string& endpoint) const {
   p.admin_url = request_.admin_url();
   p.admin_token = request_.admin_token();
   p.product_id = request_.product_id() ? request_.product_id() : 1;
-  p.reset_stock = request_.stock();
+  p.reset_stock = phase().stock();
   p.stock_url = substitute(request_.stock_url(), "endpoint", endpoint);
   p.stock_field = request_.stock_field().empty() ? "stock" : request_.stock_field();
   p.ledger_url = substitute(request_.ledger_url(), "endpoint", endpoint);
@@ -48,6 +62,10 @@ TargetProbe RunSession::probe_for(const std::string& endpoint) const {
 bool RunSession::tick(SteadyTime now) {
   switch (step_) {
     case Step::wait_agents: {
+      if (request_.phases_size() == 0) {
+        finish(2, "the run names no endpoint or phase");
+        break;
+      }
       const auto live = host_.live_agents();
       const size_t want = std::max<uint32_t>(1, request_.expect_agents());
       if (live.size() >= want) {
@@ -87,8 +105,8 @@ bool RunSession::tick(SteadyTime now) {
         }
         step_ = Step::running;
         const uint64_t limit_ms =
-            request_.duration_ms()
-                ? request_.duration_ms() + request_.request().request_timeout_ms() + 60'000
+            phase().duration_ms()
+                ? phase().duration_ms() + request_.request().request_timeout_ms() + 60'000
                 : 600'000;
         step_deadline_ = now + std::chrono::milliseconds(limit_ms);
         next_update_ = now + 1s;
@@ -136,7 +154,7 @@ bool RunSession::tick(SteadyTime now) {
         } else {
           finish_phase(std::move(*end));
           if (step_ != Step::done) {
-            if (++phase_ < static_cast<size_t>(request_.endpoints_size())) {
+            if (++phase_ < static_cast<size_t>(request_.phases_size())) {
               begin_phase(now);
             } else {
               finish(0, "");
@@ -177,7 +195,7 @@ void RunSession::assign_jobs(SteadyTime now) {
   std::vector<uint32_t> weights;
   for (auto* a : agents)
     weights.push_back(request_.agent_threads() ? request_.agent_threads() : a->threads);
-  const auto shares = split_shares(request_.users(), request_.attempts(), weights);
+  const auto shares = split_shares(phase().users(), phase().attempts(), weights);
   const std::string endpoint = phase_endpoint();
   for (size_t i = 0; i < agents.size(); ++i) {
     if (shares[i].users == 0) continue;
@@ -203,14 +221,13 @@ void RunSession::dispatch(AgentRecord& agent, JobShare share, uint64_t start_at_
   job->mutable_request()->set_path(substitute(request_.request().path(), "endpoint", endpoint));
   job->set_users(share.users);
   job->set_max_attempts(share.attempts);
-  job->set_duration_ms(request_.duration_ms());
-  job->set_rate_per_s(request_.rate_per_s() * share.users /
-                      std::max<uint32_t>(1, request_.users()));
+  job->set_duration_ms(phase().duration_ms());
+  job->set_rate_per_s(phase().rate_per_s() * share.users / std::max<uint32_t>(1, phase().users()));
   job->set_key_prefix(share.key_prefix);
   job->set_user_offset(share.user_offset);
   job->set_threads(request_.agent_threads());
-  job->set_ramp_ms(request_.ramp_ms());
-  job->set_think_time_ms(request_.think_time_ms());
+  job->set_ramp_ms(phase().ramp_ms());
+  job->set_think_time_ms(phase().think_time_ms());
   job->set_max_retries(request_.max_retries());
   job->set_retry_backoff_ms(request_.retry_backoff_ms());
   share.agent_name = agent.name;
@@ -339,9 +356,17 @@ void RunSession::finish_phase(PhaseEnd end) {
   p.status_codes = merge_->status_codes();
   p.problems = merge_->problems();
   p.start_spread_ms = merge_->start_spread_ms();
+  p.timeline = std::move(timeline_);
+  timeline_.clear();
+  const double final_t =
+      p.duration_s > 0 ? p.duration_s : (p.timeline.empty() ? 0 : p.timeline.back().t_s);
+  p.timeline.push_back(
+      {final_t, p.counts.attempts(), p.counts.ok(), p.counts.fail(), p.counts.info()});
   // Attempts of a lost agent are unknown: say so in the counts rather than drop them.
   for (const auto& j : merge_->jobs()) {
-    if (j.lost) {
+    // A lost agent's last report stands for what it did; one that came back and delivered its
+    // result is already in the totals (its share ran twice: its own and the re-issued one).
+    if (j.lost && !j.has_result) {
       auto* c = &p.counts;
       c->set_attempts(c->attempts() + j.live.attempts());
       c->set_ok(c->ok() + j.live.ok());
@@ -366,13 +391,17 @@ void RunSession::send_update(const std::string& note) {
   v1::Envelope env;
   auto* u = env.mutable_run_update();
   u->set_phase(static_cast<uint32_t>(phase_ + 1));
-  u->set_phases(static_cast<uint32_t>(request_.endpoints_size()));
+  u->set_phases(static_cast<uint32_t>(request_.phases_size()));
   u->set_agents(static_cast<uint32_t>(host_.live_agents().size()));
   u->set_note(note);
-  if (merge_ && phase_ < static_cast<size_t>(request_.endpoints_size())) {
+  if (merge_ && phase_ < static_cast<size_t>(request_.phases_size())) {
     u->set_endpoint(phase_endpoint());
     *u->mutable_counts() = merge_->live_totals();
     const double elapsed_s = static_cast<double>(unix_now_ns() - phase_start_unix_ns_) / 1e9;
+    if (phase_start_unix_ns_ && elapsed_s > 0 && step_ != Step::prepare && step_ != Step::assign) {
+      const auto& c = u->counts();
+      timeline_.push_back({elapsed_s, c.attempts(), c.ok(), c.fail(), c.info()});
+    }
     if (phase_start_unix_ns_ && elapsed_s > 0)
       u->set_rate_rps(static_cast<double>(u->counts().attempts()) / elapsed_s);
     if (auto* m = host_.metrics()) m->update_live(phase_endpoint(), u->counts());

@@ -56,7 +56,8 @@ class RunSession {
   void dispatch(AgentRecord& agent, JobShare share, uint64_t start_at_unix_ns);
   void reissue_lost_shares();
   TargetProbe probe_for(const std::string& endpoint) const;
-  std::string phase_endpoint() const { return request_.endpoints(static_cast<int>(phase_)); }
+  const v1::PhaseSpec& phase() const { return request_.phases(static_cast<int>(phase_)); }
+  std::string phase_endpoint() const { return phase().endpoint(); }
 
   RunHost& host_;
   v1::RunRequest request_;
@@ -79,6 +80,7 @@ class RunSession {
   std::future<Expected<int64_t>> preparing_;
   std::future<Expected<PhaseEnd>> reconciling_;
   RunReport report_;
+  std::vector<TimelinePoint> timeline_;  // the current phase's progress, one point per update
 };
 
 }  // namespace stampede::coordinator

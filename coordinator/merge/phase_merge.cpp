@@ -103,7 +103,11 @@ double PhaseMerge::start_spread_ms() const {
 std::vector<std::string> PhaseMerge::problems() const {
   auto out = problems_;
   for (const auto& j : jobs_) {
-    if (j.lost) {
+    if (j.lost && j.has_result) {
+      out.push_back("agent " + j.agent_name +
+                    " was marked lost (no heartbeat) but came back and delivered its result; its "
+                    "unfinished share was re-issued meanwhile, so that part ran twice");
+    } else if (j.lost) {
       out.push_back(
           "agent " + j.agent_name + " was lost mid-run after " + std::to_string(j.live.attempts()) +
           " reported attempts; attempts after its last report are unknown, and ledger orders "

@@ -2,8 +2,22 @@
 #include "coordinator/report/expectations.hpp"
 
 #include <boost/json.hpp>
+#include <cstdio>
 
 namespace stampede::coordinator {
+namespace {
+
+std::string fixed(double v, const char* format) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, format, v);
+  return buf;
+}
+
+int64_t figure(const boost::json::object& e, const char* key) {
+  return e.at(key).to_number<int64_t>();
+}
+
+}  // namespace
 
 std::vector<std::string> unmet_expectations(const boost::json::object& report,
                                             const Expectations& expectations) {
@@ -21,11 +35,33 @@ std::vector<std::string> unmet_expectations(const boost::json::object& report,
         out.push_back(name + ": expected the oracle to catch a violation, but integrity held");
     } else if (!ok) {
       out.push_back(name + ": integrity violated (oversold " +
-                    std::to_string(e.at("oversold").to_number<int64_t>()) + ", lost_updates " +
-                    std::to_string(e.at("lost_updates").to_number<int64_t>()) + ", lost_acks " +
-                    std::to_string(e.at("lost_acks").to_number<int64_t>()) + ", phantoms " +
-                    std::to_string(e.at("phantoms").to_number<int64_t>()) + ", duplicates " +
-                    std::to_string(e.at("duplicates").to_number<int64_t>()) + ")");
+                    std::to_string(figure(e, "oversold")) + ", lost_updates " +
+                    std::to_string(figure(e, "lost_updates")) + ", lost_acks " +
+                    std::to_string(figure(e, "lost_acks")) + ", phantoms " +
+                    std::to_string(figure(e, "phantoms")) + ", duplicates " +
+                    std::to_string(figure(e, "duplicates")) + ")");
+    }
+    Limits limits = expectations.all;
+    if (auto it = expectations.per_endpoint.find(name); it != expectations.per_endpoint.end()) {
+      if (it->second.max_p99_ms) limits.max_p99_ms = it->second.max_p99_ms;
+      if (it->second.max_error_rate) limits.max_error_rate = it->second.max_error_rate;
+    }
+    if (limits.max_p99_ms) {
+      const double p99 = e.at("latency_ms").at("p99").to_number<double>();
+      if (p99 > *limits.max_p99_ms) {
+        out.push_back(name + ": p99 latency " + fixed(p99, "%.2f") + " ms is over the limit of " +
+                      fixed(*limits.max_p99_ms, "%g") + " ms");
+      }
+    }
+    if (limits.max_error_rate) {
+      const double attempts = static_cast<double>(figure(e, "attempts"));
+      const double errors = static_cast<double>(figure(e, "errors") + figure(e, "indeterminate"));
+      const double rate = attempts > 0 ? errors / attempts : 0.0;
+      if (rate > *limits.max_error_rate) {
+        out.push_back(name + ": error rate " + fixed(rate, "%.4f") +
+                      " (errors and indeterminate) is over the limit of " +
+                      fixed(*limits.max_error_rate, "%g"));
+      }
     }
   }
   for (const auto& name : expectations.expect_violated) {

@@ -18,6 +18,12 @@
 
 namespace stampede::coordinator {
 
+// Where a phase stood at one moment: seconds since its start and cumulative outcome counts.
+struct TimelinePoint {
+  double t_s = 0;
+  uint64_t attempts = 0, ok = 0, fail = 0, info = 0;
+};
+
 struct PhaseReport {
   std::string endpoint;
   int64_t initial_stock = 0;
@@ -29,8 +35,9 @@ struct PhaseReport {
   LatencyHistogram latency_uncorrected;  // open loop only: from the actual send
   uint64_t retries = 0;
   std::map<unsigned, uint64_t> status_codes;
-  std::vector<std::string> problems;  // lost agents, missing batches: said, not hidden
-  double start_spread_ms = 0;         // first sends of the agents that started together
+  std::vector<std::string> problems;    // lost agents, missing batches: said, not hidden
+  double start_spread_ms = 0;           // first sends of the agents that started together
+  std::vector<TimelinePoint> timeline;  // about one point a second, for charts
 };
 
 struct AgentTotals {

@@ -33,6 +33,38 @@ report_check "$E2E_TMP/open.json" \
   'ep["safe"]["latency_ms"]["p99"] >= ep["safe"]["latency_ms_uncorrected"]["p50"]' \
   'ep["safe"]["integrity"] == "ok"'
 
+# A scenario file (YAML): per-phase load and expectations; a flag given wins over the file.
+cat >"$E2E_TMP/scenario.yaml" <<YAML
+name: e2e-flash-sale
+target: http://127.0.0.1:1
+admin_url: http://$ADMIN
+admin_token_file: $E2E_TMP/token
+phases:
+  - {endpoint: buggy, stock: 20, users: 60, requests: 200, expect: violated}
+  - {endpoint: safe, stock: 20, users: 30, requests: 100, max_error_rate: 0.0}
+YAML
+"$E2E_CLI" run "$E2E_TMP/scenario.yaml" --embedded 2 --target "http://$TARGET" \
+  --report "$E2E_TMP/scenario.json" --quiet >"$E2E_TMP/scenario.out" 2>&1 ||
+  { cat "$E2E_TMP/scenario.out"; fail "scenario run"; }
+report_check "$E2E_TMP/scenario.json" \
+  'r["scenario"] == "e2e-flash-sale"' \
+  'ep["buggy"]["attempts"] == 200 and ep["buggy"]["integrity"] == "violated"' \
+  'ep["safe"]["attempts"] == 100 and ep["safe"]["acknowledged"] == 20'
+# A limit nobody can meet fails the run with exit 1 and names it.
+set +e
+"$E2E_CLI" run "$E2E_TMP/scenario.yaml" --embedded 1 --target "http://$TARGET" --max-p99-ms 0 \
+  --quiet >"$E2E_TMP/strict.out" 2>&1
+code=$?
+set -e
+[ $code -eq 1 ] || { cat "$E2E_TMP/strict.out"; fail "p99 limit exited $code, want 1"; }
+grep -q "FAILED safe: p99 latency" "$E2E_TMP/strict.out" || fail "p99 limit not named"
+echo 'phases: [{endpoint: safe, reqests: 5}]' >"$E2E_TMP/typo.yaml"
+set +e
+"$E2E_CLI" run "$E2E_TMP/typo.yaml" --embedded 1 >"$E2E_TMP/typo.out" 2>&1
+code=$?
+set -e
+[ $code -eq 2 ] && grep -q "reqests" "$E2E_TMP/typo.out" || { cat "$E2E_TMP/typo.out"; fail "typo exited $code"; }
+
 # `stampede demo`: the whole lab from one command; buggy is caught, the others hold, exit 0.
 "$E2E_CLI" demo --target-bin "$E2E_TARGET_BIN" --users 100 --requests 300 --stock 30 \
   --report "$E2E_TMP/demo.json" >"$E2E_TMP/demo.out" 2>&1 || { cat "$E2E_TMP/demo.out"; fail "demo exited $?"; }

@@ -9,7 +9,8 @@ set +e
 "$E2E_CLI" run --coordinator "$CONTROL_EP" --target "http://$TARGET" --admin-url "http://$ADMIN" \
   --admin-token-file "$E2E_TMP/token" --endpoint buggy,unstable,safe --stock 50 --users 300 \
   --requests 900 --expect-agents 3 --agents-wait 30 --expect-violated buggy \
-  --report "$E2E_TMP/report.json" >"$E2E_TMP/run.out" 2>"$E2E_TMP/run.err"
+  --report "$E2E_TMP/report.json" --markdown "$E2E_TMP/summary.md" --html "$E2E_TMP/report.html" \
+  >"$E2E_TMP/run.out" 2>"$E2E_TMP/run.err"
 code=$?
 set -e
 cat "$E2E_TMP/run.out"
@@ -31,6 +32,13 @@ report_check "$E2E_TMP/report.json" \
   'all(ep["safe"][k] == 0 for k in ("oversold","lost_updates","lost_acks","phantoms","duplicates"))' \
   'ep["safe"]["checks_skipped"] == []' \
   'ep["safe"]["latency_ms"]["p50"] > 0 and ep["safe"]["latency_ms"]["max"] >= ep["safe"]["latency_ms"]["p99"]'
+
+# The Markdown and HTML summaries say the same as the JSON report.
+grep -q '| buggy | violated |' "$E2E_TMP/summary.md" || fail "markdown summary lacks buggy's verdict"
+grep -q '| safe | ok | 900 | 50 |' "$E2E_TMP/summary.md" || fail "markdown summary lacks safe's figures"
+grep -q "<td class='violated'>violated</td>" "$E2E_TMP/report.html" || fail "html verdict"
+grep -q "aria-label='requests per second over time'" "$E2E_TMP/report.html" || fail "html throughput chart"
+! grep -qE "(src|href)=['\"]https?:" "$E2E_TMP/report.html" || fail "html report fetches something"
 
 # The coordinator's /metrics carries the verdict with design.md's names.
 curl -fsS "http://$METRICS/metrics" >"$E2E_TMP/metrics.txt"

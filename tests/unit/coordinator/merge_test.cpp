@@ -124,7 +124,8 @@ TEST_CASE("messages for unknown jobs are ignored", "[coordinator][merge]") {
   CHECK(m.acknowledged().empty());
 }
 
-TEST_CASE("open-loop results merge their uncorrected latency and retries too", "[coordinator][merge]") {
+TEST_CASE("open-loop results merge their uncorrected latency and retries too",
+          "[coordinator][merge]") {
   PhaseMerge m;
   m.add_job(share("j0", "a0", "p"));
   m.add_job(share("j1", "a1", "q"));
@@ -143,7 +144,8 @@ TEST_CASE("open-loop results merge their uncorrected latency and retries too", "
   CHECK(m.retries() == 6);
 }
 
-TEST_CASE("the start spread covers jobs that started together, not re-issued shares", "[coordinator][merge]") {
+TEST_CASE("the start spread covers jobs that started together, not re-issued shares",
+          "[coordinator][merge]") {
   PhaseMerge m;
   m.add_job(share("j0", "a0", "p"));
   m.add_job(share("j1", "a1", "q"));
@@ -161,4 +163,23 @@ TEST_CASE("the start spread covers jobs that started together, not re-issued sha
   m.add_result(r1);
   m.add_result(r2);
   CHECK(m.start_spread_ms() == Approx(3.5));
+}
+
+TEST_CASE("a lost agent that comes back is counted once and said to have come back",
+          "[coordinator][merge]") {
+  PhaseMerge m;
+  m.add_job(share("j0", "a0", "p"));
+  v1::Progress p;
+  p.set_job_id("j0");
+  p.set_seq(1);
+  p.mutable_counts()->set_attempts(40);
+  m.add_progress(p);
+  m.mark_lost("j0");
+  LatencyHistogram h;
+  h.record_us(5);
+  REQUIRE(m.add_result(result_for("j0", 10, 90, 0, h, 0)));
+  CHECK(m.totals().attempts() == 100);  // the real attempts, from its result
+  auto problems = m.problems();
+  REQUIRE(problems.size() == 1);
+  CHECK(problems[0].find("came back") != std::string::npos);
 }

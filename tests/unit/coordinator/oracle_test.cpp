@@ -141,7 +141,8 @@ TEST_CASE("ledger NDJSON parses and a bad line is an error naming it", "[coordin
   CHECK(bad.error().find("line 2") != std::string::npos);
 }
 
-TEST_CASE("ledger orders under a lost agent's keys are recovered, not phantoms", "[coordinator][oracle]") {
+TEST_CASE("ledger orders under a lost agent's keys are recovered, not phantoms",
+          "[coordinator][oracle]") {
   auto in = clean_history();
   in.initial_stock = 5;
   in.final_stock = 0;

@@ -4,6 +4,7 @@
 
 #include "coordinator/report/expectations.hpp"
 #include "coordinator/report/report.hpp"
+#include "coordinator/report/summary_writers.hpp"
 
 using namespace stampede::coordinator;
 
@@ -64,4 +65,42 @@ TEST_CASE("the table shows each endpoint's verdict", "[coordinator][report]") {
   CHECK(table.find("buggy") != std::string::npos);
   CHECK(table.find("violated") != std::string::npos);
   CHECK(table.find("integrity") != std::string::npos);
+}
+
+TEST_CASE("latency and error-rate limits fail the run and say by how much",
+          "[coordinator][report]") {
+  auto run = sample();
+  run.phases[1].latency.record_us(400'000);  // p99 of {1.5 ms, 400 ms} is 400 ms
+  run.phases[1].counts.set_errors(1);
+  run.phases[1].counts.set_info(1);  // (1 + 1) / 10 attempts = 0.2
+  auto j = to_json(run);
+  Expectations e;
+  e.expect_violated.insert("buggy");
+  CHECK(unmet_expectations(j, e).empty());
+  e.all.max_p99_ms = 100;
+  auto slow = unmet_expectations(j, e);
+  REQUIRE(slow.size() == 1);
+  CHECK(slow[0].find("safe: p99 latency") != std::string::npos);
+  e.per_endpoint["safe"].max_p99_ms = 1000;  // a per-endpoint limit wins over the global one
+  e.per_endpoint["safe"].max_error_rate = 0.1;
+  auto errors = unmet_expectations(j, e);
+  REQUIRE(errors.size() == 1);
+  CHECK(errors[0].find("error rate 0.2000") != std::string::npos);
+}
+
+TEST_CASE("the Markdown and HTML summaries show verdicts and escape report text",
+          "[coordinator][report]") {
+  auto run = sample();
+  run.phases[1].problems.push_back("agent <b>x</b> | lost");
+  run.phases[1].timeline = {{0.5, 3, 3, 0, 0}, {1.0, 10, 10, 0, 0}};
+  auto j = to_json(run);
+  auto md = render_markdown(j, {"buggy: something"});
+  CHECK(md.find("| buggy | violated |") != std::string::npos);
+  CHECK(md.find("agent <b>x</b> \\| lost") != std::string::npos);
+  CHECK(md.find("Expectations failed") != std::string::npos);
+  auto html = render_html(j, {});
+  CHECK(html.find("Every expectation held") != std::string::npos);
+  CHECK(html.find("agent &lt;b&gt;x&lt;/b&gt;") != std::string::npos);
+  CHECK(html.find("<b>x</b>") == std::string::npos);
+  CHECK(html.find("requests per second over time") != std::string::npos);
 }

@@ -48,12 +48,12 @@ TEST_CASE("bad run flags are refused with a reason", "[coordinator][cli]") {
 }
 
 TEST_CASE("durations accept ms, s, m and h", "[coordinator][cli]") {
-  CHECK(*parse_duration_ms("500ms") == 500);
-  CHECK(*parse_duration_ms("2s") == 2000);
-  CHECK(*parse_duration_ms("1.5m") == 90000);
-  CHECK_FALSE(parse_duration_ms("soon"));
-  CHECK_FALSE(parse_duration_ms("5 parsecs"));
-  CHECK_FALSE(parse_duration_ms("-1s"));
+  CHECK(*stampede::parse_duration_ms("500ms") == 500);
+  CHECK(*stampede::parse_duration_ms("2s") == 2000);
+  CHECK(*stampede::parse_duration_ms("1.5m") == 90000);
+  CHECK_FALSE(stampede::parse_duration_ms("soon"));
+  CHECK_FALSE(stampede::parse_duration_ms("5 parsecs"));
+  CHECK_FALSE(stampede::parse_duration_ms("-1s"));
 }
 
 TEST_CASE("open loop takes --rate and refuses a think time beside it", "[coordinator][cli]") {
