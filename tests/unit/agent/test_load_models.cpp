@@ -252,7 +252,7 @@ TEST_CASE("think time spaces one user's attempts", "[agent][closed_loop]") {
   for (size_t i = 1; i < seen.size(); ++i) {
     const uint64_t gap = seen[i].arrived_unix_ns - seen[i - 1].arrived_unix_ns;
     INFO("gap " << i << ": " << gap << " ns");
-    CHECK(gap >= ms_to_ns(39ms));  // the think time, less clock granularity
+    CHECK(gap >= ms_to_ns(39ms));   // the think time, less clock granularity
     CHECK(gap < ms_to_ns(2000ms));  // and not some other, much longer pause
   }
 }
