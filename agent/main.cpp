@@ -3,6 +3,7 @@
 #include <csignal>
 #include <iostream>
 
+#include "agent/control/agent_flags.hpp"
 #include "agent/control/agent_loop.hpp"
 #include "common/cli_env.hpp"
 #include "common/version.hpp"
@@ -27,6 +28,24 @@ int main(int argc, char** argv) {
   app.add_option("--heartbeat-ms", heartbeat_ms, "Heartbeat interval")
       ->check(CLI::Range(50u, 60000u))
       ->capture_default_str();
+  std::vector<std::string> allow_targets;
+  std::string max_duration;
+  std::string curve_secret_file;
+  app.add_option("--allow-target", allow_targets,
+                 "Targets this agent may load: CIDR, address or host name, optionally :PORT "
+                 "(repeatable or comma-separated; default 127.0.0.0/8 and ::1 only)")
+      ->delimiter(',');
+  app.add_option("--max-rate", options.limits.max_rate_per_s,
+                 "Refuse jobs over this many requests per second (open loop only; 0: no cap)")
+      ->check(CLI::NonNegativeNumber);
+  app.add_option("--max-connections", options.limits.max_connections,
+                 "Refuse jobs with more users (connections) than this (0: no cap)");
+  app.add_option("--max-duration", max_duration,
+                 "Refuse longer jobs and stop any job after this long (90s, 10m)");
+  app.add_option("--curve-secret-file", curve_secret_file,
+                 "This agent's CURVE secret key (from `stampede keygen`)");
+  app.add_option("--coordinator-public-key", options.coordinator_public_key,
+                 "The coordinator's CURVE public key (Z85), pinned");
   app.set_version_flag("--version", stampede::kVersion);
   stampede::bind_env_names(app);
   try {
@@ -39,6 +58,11 @@ int main(int argc, char** argv) {
   if (options.coordinator.rfind("tcp://", 0) != 0 && options.coordinator.rfind("ipc://", 0) != 0) {
     std::cerr << "stampede-agent: --coordinator must be tcp://HOST:PORT, got '"
               << options.coordinator << "'\n";
+    return 2;
+  }
+  if (auto problem = stampede::agent::apply_security_flags(options, allow_targets, max_duration,
+                                                           curve_secret_file)) {
+    std::cerr << "stampede-agent: " << *problem << "\n";
     return 2;
   }
   options.heartbeat_interval = std::chrono::milliseconds(heartbeat_ms);

@@ -2,6 +2,8 @@
 // the message is reported malformed.
 #include "common/framing.hpp"
 
+#include <cerrno>
+
 namespace stampede {
 
 bool send_envelope(zmq::socket_t& socket, v1::Envelope& envelope, const std::string* routing_id) {
@@ -49,22 +51,44 @@ Incoming receive_envelope(zmq::socket_t& socket, bool from_router) {
     return in;
   }
   const zmq::message_t& payload = frames[want - 1];
-  if (!in.envelope.ParseFromArray(payload.data(), static_cast<int>(payload.size()))) {
-    in.problem = "frame is not a stampede.v1.Envelope";
-    return in;
-  }
-  if (in.envelope.protocol_version() != v1::PROTOCOL_VERSION_CURRENT) {
-    in.problem = "protocol version " + std::to_string(in.envelope.protocol_version()) + ", want " +
-                 std::to_string(v1::PROTOCOL_VERSION_CURRENT);
+  if (auto problem = parse_envelope(payload.data(), payload.size(), in.envelope)) {
+    in.problem = std::move(*problem);
     return in;
   }
   in.status = RecvStatus::ok;
   return in;
 }
 
+std::optional<std::string> parse_envelope(const void* data, size_t size, v1::Envelope& out) {
+  if (size > static_cast<size_t>(kMaxFrameBytes)) return "frame over the size limit";
+  if (!out.ParseFromArray(data, static_cast<int>(size))) {
+    return "frame is not a stampede.v1.Envelope";
+  }
+  if (out.protocol_version() != v1::PROTOCOL_VERSION_CURRENT) {
+    return "protocol version " + std::to_string(out.protocol_version()) + ", want " +
+           std::to_string(v1::PROTOCOL_VERSION_CURRENT);
+  }
+  return std::nullopt;
+}
+
 void apply_control_socket_options(zmq::socket_t& socket) {
   socket.set(zmq::sockopt::linger, 0);
   socket.set(zmq::sockopt::maxmsgsize, kMaxFrameBytes);
+  // A ROUTER drops frames for a peer whose queue is at the high-water mark, and a DEALER's
+  // non-blocking send fails there; the default (1000 messages) is within reach of a busy run's
+  // order batches and progress. Results must not be lost to a slow peer, so the marks are
+  // raised well past any run's traffic while still bounding a misbehaving peer's memory.
+  socket.set(zmq::sockopt::sndhwm, kControlHighWaterMark);
+  socket.set(zmq::sockopt::rcvhwm, kControlHighWaterMark);
+}
+
+int poll_interruptible(zmq::pollitem_t* items, size_t count, std::chrono::milliseconds timeout) {
+  try {
+    return zmq::poll(items, count, timeout);
+  } catch (const zmq::error_t& e) {
+    if (e.num() == EINTR) return 0;
+    throw;
+  }
 }
 
 }  // namespace stampede

@@ -8,6 +8,8 @@
 //   if (in.status == RecvStatus::ok) handle(in.routing_id, in.envelope);
 #pragma once
 
+#include <chrono>
+#include <optional>
 #include <string>
 #include <zmq.hpp>
 
@@ -16,6 +18,8 @@
 namespace stampede {
 
 constexpr int64_t kMaxFrameBytes = 64ll << 20;  // a ZMQ_MAXMSGSIZE for every control socket
+// ZMQ_SNDHWM / ZMQ_RCVHWM of every control socket, in messages (see apply_control_socket_options).
+constexpr int kControlHighWaterMark = 100'000;
 
 enum class RecvStatus { ok, none, malformed };
 
@@ -34,7 +38,15 @@ bool send_envelope(zmq::socket_t& socket, v1::Envelope& envelope,
 // Non-blocking: status none when nothing is waiting.
 Incoming receive_envelope(zmq::socket_t& socket, bool from_router);
 
+// The payload check on its own, for callers that hold bytes rather than a socket (fuzzing):
+// nullopt when data is an Envelope of the current protocol version, else why not.
+std::optional<std::string> parse_envelope(const void* data, size_t size, v1::Envelope& out);
+
 // Socket options every control socket gets: no linger on close, bounded messages.
 void apply_control_socket_options(zmq::socket_t& socket);
+
+// zmq::poll, except that a signal arriving mid-wait (EINTR) counts as "nothing ready": loops
+// then see their stop flag instead of dying on "Interrupted system call".
+int poll_interruptible(zmq::pollitem_t* items, size_t count, std::chrono::milliseconds timeout);
 
 }  // namespace stampede

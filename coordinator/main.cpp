@@ -4,8 +4,10 @@
 
 #include "common/cli_env.hpp"
 #include "common/version.hpp"
+#include "coordinator/cli/client_security.hpp"
 #include "coordinator/cli/daemon_command.hpp"
 #include "coordinator/cli/demo_command.hpp"
+#include "coordinator/cli/keygen_command.hpp"
 #include "coordinator/cli/run_command.hpp"
 
 int main(int argc, char** argv) {
@@ -21,10 +23,18 @@ int main(int argc, char** argv) {
   sc::RunFlags run_flags;
   auto* run = app.add_subcommand("run", "Run a stampede and report the oracle's verdict");
   sc::add_run_flags(*run, run_flags);
+  sc::ClientSecurityFlags run_security;
+  sc::add_client_security_flags(*run, run_security);
 
   sc::AgentsFlags agents_flags;
   auto* agents = app.add_subcommand("agents", "List the agents connected to a coordinator");
   sc::add_agents_flags(*agents, agents_flags);
+  sc::ClientSecurityFlags agents_security;
+  sc::add_client_security_flags(*agents, agents_security);
+
+  sc::KeygenFlags keygen_flags;
+  auto* keygen = app.add_subcommand("keygen", "Write a CURVE key pair for the control plane");
+  sc::add_keygen_flags(*keygen, keygen_flags);
 
   sc::DemoFlags demo_flags;
   auto* demo =
@@ -39,9 +49,17 @@ int main(int argc, char** argv) {
     std::cerr << "stampede: " << e.what() << " (see --help)\n";
     return 2;
   }
+  if (*run || *agents) {
+    // Keys are loaded before any thread starts (client_security.hpp).
+    if (auto problem = sc::install_client_security(*run ? run_security : agents_security)) {
+      std::cerr << "stampede: " << *problem << "\n";
+      return 2;
+    }
+  }
   try {
     if (*daemon) return sc::daemon_command(daemon_flags);
-    if (*run) return sc::run_command(run_flags);
+    if (*keygen) return sc::keygen_command(keygen_flags);
+    if (*run) return sc::run_command(run_flags, run);
     if (*agents) return sc::agents_command(agents_flags);
     if (*demo) return sc::demo_command(demo_flags, argv[0]);
   } catch (const std::exception& e) {

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <iostream>
+#include <map>
 #include <optional>
 #include <thread>
 
@@ -38,6 +39,20 @@ struct ActiveJob {
   std::optional<v1::Envelope> result;  // sent, awaiting ResultAck
   Steady::time_point next_progress{};
   Steady::time_point next_resend{};
+  std::optional<Steady::time_point> stop_by;  // --max-duration, in this agent's clock
+};
+
+// Frames dropped by reason; count() says whether this one is worth a log line (the first, then
+// every 1000th), so a flood of garbage cannot flood the log.
+class DroppedFrames {
+ public:
+  bool count(const std::string& reason) {
+    const uint64_t n = ++by_reason_[reason];
+    return n % 1000 == 1;
+  }
+
+ private:
+  std::map<std::string, uint64_t> by_reason_;
 };
 }  // namespace
 
@@ -55,12 +70,23 @@ bool AgentLoop::run(const std::atomic<bool>& stop) {
   // Do not queue frames for a coordinator that is not there: a stale Register or result
   // arriving much later would confuse a restarted coordinator.
   socket.set(zmq::sockopt::immediate, 1);
+  if (options_.curve) make_curve_client(socket, *options_.curve, options_.coordinator_public_key);
   socket.connect(options_.coordinator);
 
   auto say = [&](const std::string& line) {
     if (options_.log) std::cerr << "stampede-agent " << options_.name << ": " << line << std::endl;
   };
-  auto send = [&](v1::Envelope& env) { return send_envelope(socket, env); };
+  // A frame that cannot be queued is counted and said once in a while: order batches that never
+  // left show up at the coordinator as missing batches, never as silently smaller results.
+  uint64_t unsent = 0;
+  auto send = [&](v1::Envelope& env) {
+    if (send_envelope(socket, env)) return true;
+    if (++unsent % 1000 == 1) {
+      say("could not queue a frame for the coordinator (" + std::to_string(unsent) + " so far)");
+    }
+    return false;
+  };
+  DroppedFrames dropped;
 
   bool registered = false;
   Steady::time_point last_heard = Steady::now();
@@ -108,13 +134,16 @@ bool AgentLoop::run(const std::atomic<bool>& stop) {
 
   while (!stop.load()) {
     zmq::pollitem_t item{socket.handle(), 0, ZMQ_POLLIN, 0};
-    zmq::poll(&item, 1, 50ms);
+    poll_interruptible(&item, 1, 50ms);
     const auto now = Steady::now();
 
     for (int n = 0; n < 1000; ++n) {
       auto in = receive_envelope(socket, false);
       if (in.status == RecvStatus::none) break;
-      if (in.status == RecvStatus::malformed) continue;
+      if (in.status == RecvStatus::malformed) {
+        if (dropped.count("malformed")) say("dropped a malformed frame: " + in.problem);
+        continue;
+      }
       last_heard = now;
       const auto& env = in.envelope;
       switch (env.body_case()) {
@@ -140,6 +169,13 @@ bool AgentLoop::run(const std::atomic<bool>& stop) {
             send(reply);
             break;
           }
+          if (auto why = check_job(spec, options_.limits)) {
+            say("refused job " + spec.job_id() + ": " + *why);
+            reply.mutable_job_rejected()->set_job_id(spec.job_id());
+            reply.mutable_job_rejected()->set_reason("agent " + options_.name + ": " + *why);
+            send(reply);
+            break;
+          }
           auto swarm = Swarm::create(spec, spec.threads() ? spec.threads() : options_.threads);
           if (!swarm) {
             reply.mutable_job_rejected()->set_job_id(spec.job_id());
@@ -159,6 +195,14 @@ bool AgentLoop::run(const std::atomic<bool>& stop) {
             job->swarm->start(from_unix_ns(env.start().start_at_unix_ns()));
             job->started = true;
             job->next_progress = now + kProgressEvery;
+            if (options_.limits.max_duration_ms > 0) {
+              // The start instant is in the coordinator's clock; the cap counts from it.
+              auto until_start =
+                  from_unix_ns(env.start().start_at_unix_ns()) - std::chrono::system_clock::now();
+              if (until_start.count() < 0) until_start = {};
+              job->stop_by = now + std::chrono::duration_cast<Steady::duration>(until_start) +
+                             std::chrono::milliseconds(options_.limits.max_duration_ms);
+            }
           }
           break;
         case v1::Envelope::kStop:
@@ -167,7 +211,15 @@ bool AgentLoop::run(const std::atomic<bool>& stop) {
         case v1::Envelope::kResultAck:
           if (job && job->result && job->spec.job_id() == env.result_ack().job_id()) job.reset();
           break;
+        case v1::Envelope::kHeartbeat:
+          break;
         default:
+          // A type this agent does not take (or none: a newer peer's message) is not an error
+          // worth stopping for; it is counted and said once in a while.
+          if (dropped.count("unknown type")) {
+            say("dropped a frame of a type agents do not take (" +
+                std::to_string(static_cast<int>(env.body_case())) + ")");
+          }
           break;
       }
     }
@@ -194,6 +246,11 @@ bool AgentLoop::run(const std::atomic<bool>& stop) {
       next_heartbeat = now + options_.heartbeat_interval;
     }
 
+    if (job && job->started && !job->result && job->stop_by && now >= *job->stop_by) {
+      say("job " + job->spec.job_id() + " reached --max-duration; stopping it");
+      job->swarm->stop();
+      job->stop_by.reset();
+    }
     if (job && job->started && !job->result) {
       if (job->swarm->finished()) {
         auto result = job->swarm->take_result();

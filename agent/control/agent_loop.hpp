@@ -10,8 +10,12 @@
 #include <atomic>
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
 #include <zmq.hpp>
+
+#include "agent/control/job_limits.hpp"
+#include "common/curve_keys.hpp"
 
 namespace stampede::agent {
 
@@ -22,6 +26,11 @@ struct AgentOptions {
   std::chrono::milliseconds heartbeat_interval{1000};
   std::chrono::milliseconds coordinator_timeout{5000};  // silence after which we re-register
   bool log = true;
+  JobLimits limits;  // checked against every job before it runs (default: loopback targets only)
+  // CURVE: this agent's own key pair and the coordinator's public key it pins. Unset: plain
+  // (only for loopback or in-process coordinators).
+  std::optional<CurveKeyPair> curve;
+  std::string coordinator_public_key;
 };
 
 class AgentLoop {

@@ -5,8 +5,12 @@
 #include <cstdio>
 #include <iostream>
 
+#include <optional>
+
+#include "common/curve_keys.hpp"
 #include "common/framing.hpp"
 #include "common/url.hpp"
+#include "coordinator/cli/client_security.hpp"
 #include "coordinator/daemon/coordinator.hpp"
 #include "coordinator/metrics/coordinator_metrics.hpp"
 
@@ -34,6 +38,13 @@ void add_daemon_flags(CLI::App& sub, DaemonFlags& f) {
                  "Silence after which an agent is missing")
       ->check(CLI::Range(200u, 600000u))
       ->capture_default_str();
+  sub.add_option("--curve-secret-file", f.curve_secret_file,
+                 "The coordinator's CURVE secret key (from `stampede keygen`)");
+  sub.add_option("--authorized-keys", f.authorized_keys,
+                 "File of the CURVE public keys (agents, CLI clients) admitted, one a line");
+  sub.add_flag(
+      "--insecure-bind", f.insecure_bind,
+      "Allow a non-loopback bind without CURVE keys (anyone reaching it steers the agents)");
 }
 
 int daemon_command(const DaemonFlags& f) {
@@ -46,6 +57,38 @@ int daemon_command(const DaemonFlags& f) {
   if (f.heartbeat_timeout_ms <= f.heartbeat_ms) {
     std::cerr << "stampede coordinator: --heartbeat-timeout-ms must exceed --heartbeat-ms\n";
     return 2;
+  }
+  CoordinatorOptions options;
+  if (f.curve_secret_file.empty() != f.authorized_keys.empty()) {
+    std::cerr << "stampede coordinator: --curve-secret-file and --authorized-keys go together\n";
+    return 2;
+  }
+  if (!f.curve_secret_file.empty()) {
+    if (!curve_available()) {
+      std::cerr << "stampede coordinator: this libzmq has no CURVE support\n";
+      return 2;
+    }
+    auto own = load_secret_key_file(f.curve_secret_file);
+    auto keys = load_authorized_keys(f.authorized_keys);
+    if (!own || !keys) {
+      std::cerr << "stampede coordinator: "
+                << (!own ? "--curve-secret-file " + own.error()
+                         : "--authorized-keys " + keys.error())
+                << "\n";
+      return 2;
+    }
+    options.curve = std::move(*own);
+    options.authorized_keys = std::move(*keys);
+  } else {
+    for (const auto* ep : {&f.agents_bind, &f.control_bind}) {
+      if (endpoint_is_local(*ep)) continue;
+      if (!f.insecure_bind) {
+        std::cerr << "stampede coordinator: refusing to bind " << *ep
+                  << " without CURVE keys (anyone who reaches it could steer the agents): give "
+                     "--curve-secret-file and --authorized-keys, or --insecure-bind\n";
+        return 2;
+      }
+    }
   }
   CoordinatorMetrics metrics;
   std::string metrics_at = "off";
@@ -63,20 +106,33 @@ int daemon_command(const DaemonFlags& f) {
     }
   }
   zmq::context_t ctx;
-  CoordinatorOptions options;
   options.agents_bind = f.agents_bind;
   options.control_bind = f.control_bind;
   options.heartbeat_interval = std::chrono::milliseconds(f.heartbeat_ms);
   options.heartbeat_timeout = std::chrono::milliseconds(f.heartbeat_timeout_ms);
-  Coordinator coordinator(ctx, options, &metrics);
+  std::optional<Coordinator> coordinator_slot;
   try {
-    coordinator.bind();
+    // Constructing it binds the ZAP handler when there are keys.
+    coordinator_slot.emplace(ctx, options, &metrics);
+    coordinator_slot->bind();
   } catch (const zmq::error_t& e) {
     std::cerr << "stampede coordinator: cannot bind: " << e.what() << "\n";
     return 3;
   }
   std::signal(SIGINT, on_signal);
   std::signal(SIGTERM, on_signal);
+  Coordinator& coordinator = *coordinator_slot;
+  if (options.curve) {
+    std::fprintf(stderr, "stampede coordinator: CURVE on, %zu authorized key(s); public key %s\n",
+                 options.authorized_keys.size(), options.curve->public_z85.c_str());
+  } else if (f.insecure_bind &&
+             !(endpoint_is_local(f.agents_bind) && endpoint_is_local(f.control_bind))) {
+    std::fprintf(stderr,
+                 "stampede coordinator: WARNING: no CURVE keys on a network address "
+                 "(--insecure-bind): anyone who reaches it can steer the agents\n");
+  } else {
+    std::fprintf(stderr, "stampede coordinator: no CURVE keys: listening on loopback only\n");
+  }
   std::printf("stampede coordinator listening: agents %s control %s metrics %s\n",
               coordinator.agents_endpoint().c_str(), coordinator.control_endpoint().c_str(),
               metrics_at.c_str());
@@ -94,6 +150,7 @@ int agents_command(const AgentsFlags& f) {
   zmq::context_t ctx;
   zmq::socket_t socket(ctx, zmq::socket_type::dealer);
   apply_control_socket_options(socket);
+  apply_client_security(socket, f.coordinator);
   socket.connect(f.coordinator);
   v1::Envelope env;
   env.mutable_agents_request();
@@ -101,7 +158,7 @@ int agents_command(const AgentsFlags& f) {
   const auto deadline = std::chrono::steady_clock::now() + 5s;
   while (std::chrono::steady_clock::now() < deadline) {
     zmq::pollitem_t item{socket.handle(), 0, ZMQ_POLLIN, 0};
-    zmq::poll(&item, 1, 100ms);
+    poll_interruptible(&item, 1, 100ms);
     auto in = receive_envelope(socket, false);
     if (in.status != RecvStatus::ok || !in.envelope.has_agents_reply()) continue;
     std::printf("%-24s %-20s %6s %8s %-8s %s\n", "AGENT", "HOST", "CORES", "THREADS", "STATE",

@@ -12,6 +12,9 @@ struct DaemonFlags {
   std::string metrics_bind = "127.0.0.1:9464";
   unsigned heartbeat_ms = 1000;
   unsigned heartbeat_timeout_ms = 5000;
+  std::string curve_secret_file;  // with authorized_keys: CURVE on both sockets
+  std::string authorized_keys;
+  bool insecure_bind = false;  // allow a non-loopback bind without keys
 };
 
 void add_daemon_flags(CLI::App& sub, DaemonFlags& flags);

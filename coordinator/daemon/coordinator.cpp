@@ -7,6 +7,7 @@
 #include "common/clock.hpp"
 #include "common/framing.hpp"
 #include "common/version.hpp"
+#include "common/zap_authenticator.hpp"
 #include "coordinator/metrics/coordinator_metrics.hpp"
 
 namespace stampede::coordinator {
@@ -27,11 +28,19 @@ Coordinator::Coordinator(zmq::context_t& ctx, CoordinatorOptions options,
     : options_(std::move(options)),
       metrics_(metrics),
       agents_(ctx, zmq::socket_type::router),
-      control_(ctx, zmq::socket_type::router) {
+      control_(ctx, zmq::socket_type::router),
+      control_metrics_(metrics ? metrics->registry().get() : nullptr) {
   for (auto* s : {&agents_, &control_}) {
     apply_control_socket_options(*s);
     // Report an unroutable peer as an error instead of dropping the frame silently.
     s->set(zmq::sockopt::router_mandatory, 1);
+  }
+  if (options_.curve) {
+    // The handler first: a context with no ZAP handler lets any CURVE client in.
+    zap_ = std::make_unique<ZapAuthenticator>(ctx, options_.authorized_keys,
+                                              [this](const ZapVerdict& v) { on_zap_verdict(v); });
+    make_curve_server(agents_, *options_.curve, "agents");
+    make_curve_server(control_, *options_.curve, "control");
   }
 }
 
@@ -61,18 +70,45 @@ void Coordinator::send_to_client(const std::string& client_id, v1::Envelope& env
   send_envelope(control_, envelope, &client_id);  // a vanished CLI is not the run's problem
 }
 
+void Coordinator::drop_frame(const std::string& socket, const std::string& reason,
+                             const std::string& detail) {
+  // The first of each kind is worth a line; a flood of them is worth a line per thousand.
+  const uint64_t n = control_metrics_.frame_dropped(socket, reason);
+  if (n % 1000 == 1) {
+    log("dropped a frame on the " + socket + " socket (" + reason + ", " + std::to_string(n) +
+        " so far): " + detail);
+  }
+}
+
+void Coordinator::on_zap_verdict(const ZapVerdict& v) {
+  if (v.admitted) return;
+  control_metrics_.auth_refused(v.domain);
+  const auto now = std::chrono::steady_clock::now();
+  auto& [last, unlogged] = refusals_logged_[v.key_z85 + "@" + v.address];
+  ++unlogged;
+  if (unlogged > 1 && now - last < 10s) return;
+  log("refused a connection to the " + v.domain + " socket from " + v.address + " with key " +
+      (v.key_z85.empty() ? "(none)" : v.key_z85) + ": " + v.reason +
+      (unlogged > 1 ? " (" + std::to_string(unlogged) + " attempts)" : ""));
+  last = now;
+  unlogged = 0;
+}
+
 void Coordinator::serve(const std::atomic<bool>& stop) {
   zmq::pollitem_t items[] = {{agents_.handle(), 0, ZMQ_POLLIN, 0},
-                             {control_.handle(), 0, ZMQ_POLLIN, 0}};
+                             {control_.handle(), 0, ZMQ_POLLIN, 0},
+                             {zap_ ? zap_->socket().handle() : nullptr, 0, ZMQ_POLLIN, 0}};
   while (!stop.load()) {
-    zmq::poll(items, 2, run_ ? 20ms : 100ms);
+    poll_interruptible(items, zap_ ? 3 : 2, run_ ? 20ms : 100ms);
     const auto now = std::chrono::steady_clock::now();
+    // Handshakes wait on this answer; serving it first keeps connecting peers from stalling.
+    if (zap_) zap_->serve_pending();
     // Bounded drains, so a flood on one socket cannot starve the other or the run.
     for (int i = 0; i < 1000; ++i) {
       auto in = receive_envelope(agents_, true);
       if (in.status == RecvStatus::none) break;
       if (in.status == RecvStatus::malformed) {
-        ++malformed_frames_;
+        drop_frame("agents", "malformed", in.problem);
         continue;
       }
       on_agent_frame(in.routing_id, in.envelope, now);
@@ -81,7 +117,7 @@ void Coordinator::serve(const std::atomic<bool>& stop) {
       auto in = receive_envelope(control_, true);
       if (in.status == RecvStatus::none) break;
       if (in.status == RecvStatus::malformed) {
-        ++malformed_frames_;
+        drop_frame("control", "malformed", in.problem);
         continue;
       }
       on_control_frame(in.routing_id, in.envelope, now);
@@ -107,6 +143,21 @@ void Coordinator::housekeeping(SteadyTime now) {
 
 void Coordinator::on_agent_frame(const std::string& routing_id, const v1::Envelope& env,
                                  SteadyTime now) {
+  switch (env.body_case()) {
+    case v1::Envelope::kRegister:
+    case v1::Envelope::kHeartbeat:
+    case v1::Envelope::kJobAccepted:
+    case v1::Envelope::kJobRejected:
+    case v1::Envelope::kProgress:
+    case v1::Envelope::kOrders:
+    case v1::Envelope::kResult:
+      break;
+    default:
+      // Not an agent's message (or from a newer protocol): never handed to the run.
+      drop_frame("agents", "unknown_type",
+                 "body " + std::to_string(static_cast<int>(env.body_case())));
+      return;
+  }
   v1::Envelope reply;
   if (env.has_register_()) {
     const auto& reg = env.register_();
@@ -186,6 +237,9 @@ void Coordinator::on_control_frame(const std::string& routing_id, const v1::Enve
     run_ = std::make_unique<RunSession>(static_cast<RunHost&>(*this), std::move(request),
                                         routing_id, now);
     if (metrics_) metrics_->set_run_active(true);
+  } else {
+    drop_frame("control", "unknown_type",
+               "body " + std::to_string(static_cast<int>(env.body_case())));
   }
 }
 

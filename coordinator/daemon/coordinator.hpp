@@ -13,8 +13,18 @@
 #include <string>
 #include <zmq.hpp>
 
+#include <map>
+#include <optional>
+
+#include "common/curve_keys.hpp"
 #include "coordinator/daemon/agent_registry.hpp"
+#include "coordinator/daemon/control_plane_metrics.hpp"
 #include "coordinator/daemon/run_session.hpp"
+
+namespace stampede {
+class ZapAuthenticator;
+struct ZapVerdict;
+}  // namespace stampede
 
 namespace stampede::coordinator {
 
@@ -24,6 +34,11 @@ struct CoordinatorOptions {
   std::chrono::milliseconds heartbeat_interval{1000};
   std::chrono::milliseconds heartbeat_timeout{5000};
   bool log = true;  // one line per agent join/loss on stderr
+  // CURVE on both sockets: the coordinator's own key pair, and the public keys (agents and CLI
+  // clients) its ZAP handler admits. Unset: plain sockets (loopback or inproc only; the daemon
+  // command enforces that).
+  std::optional<CurveKeyPair> curve;
+  AuthorizedKeys authorized_keys;
 };
 
 class Coordinator final : private RunHost {
@@ -41,6 +56,8 @@ class Coordinator final : private RunHost {
   void on_agent_frame(const std::string& routing_id, const v1::Envelope& env, SteadyTime now);
   void on_control_frame(const std::string& routing_id, const v1::Envelope& env, SteadyTime now);
   void housekeeping(SteadyTime now);
+  void drop_frame(const std::string& socket, const std::string& reason, const std::string& detail);
+  void on_zap_verdict(const ZapVerdict& verdict);
   void log(const std::string& line) const;
 
   std::vector<AgentRecord*> live_agents() override { return registry_.live(); }
@@ -55,7 +72,12 @@ class Coordinator final : private RunHost {
   AgentRegistry registry_;
   std::unique_ptr<RunSession> run_;
   SteadyTime next_housekeeping_{};
-  uint64_t malformed_frames_ = 0;
+  ControlPlaneMetrics control_metrics_;
+  // Created before the sockets bind when options_.curve is set; served on the loop thread.
+  std::unique_ptr<ZapAuthenticator> zap_;
+  // Refusals logged per key and address: the first at once, then a summary at most every 10 s,
+  // since a refused peer reconnects every 100 ms.
+  std::map<std::string, std::pair<SteadyTime, uint64_t>> refusals_logged_;
 };
 
 }  // namespace stampede::coordinator

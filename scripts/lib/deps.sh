@@ -6,11 +6,13 @@ STAMPEDE_BUILD_PACKAGES=(
   libzmq3-dev cppzmq-dev
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   libprotobuf-dev protobuf-compiler
-  prometheus-cpp-dev libcli11-dev
+  prometheus-cpp-dev libcli11-dev libyaml-cpp-dev
   libhiredis-dev libpq-dev
 )
 STAMPEDE_TEST_PACKAGES=(catch2 python3 curl redis-server postgresql
-  prometheus docker-compose iproute2 python3-yaml)
+  prometheus docker-compose iproute2 python3-yaml
+  nginx-light wrk nghttp2-client python3-locust
+  clang libclang-rt-14-dev)
 
 stampede_install_packages() {
   [ "${STAMPEDE_SKIP_DEPS:-0}" = 1 ] && return 0

@@ -79,7 +79,7 @@ for role in coord a1 a2; do
 done
 
 ip netns exec "${NS[coord]}" "$E2E_CLI" coordinator --agents-bind "tcp://${IP[coord]}:*" --control-bind "tcp://${IP[coord]}:*" \
-  --metrics-bind "${IP[coord]}:0" --heartbeat-ms 200 --heartbeat-timeout-ms 2000 \
+  --metrics-bind "${IP[coord]}:0" --heartbeat-ms 200 --heartbeat-timeout-ms 2000 --insecure-bind \
   >"$E2E_TMP/coordinator.log" 2>&1 &
 STAMPEDE_PIDS+=($!)
 line=$(stampede_wait_line "$E2E_TMP/coordinator.log" '^stampede coordinator listening' 30 $!)
@@ -90,7 +90,7 @@ METRICS=$(awk '{print $9}' <<<"$line")
 
 for role in a1 a2; do
   ip netns exec "${NS[$role]}" "$E2E_AGENT_BIN" --coordinator "$AGENTS_EP" --name "host-$role" --threads 1 \
-    --heartbeat-ms 200 >"$E2E_TMP/agent-$role.log" 2>&1 &
+    --heartbeat-ms 200 --allow-target 10.203.77.0/24 >"$E2E_TMP/agent-$role.log" 2>&1 &
   STAMPEDE_PIDS+=($!)
 done
 
