@@ -1,6 +1,7 @@
 // `stampede run` flag validation: each bad combination is a clear error (exit 2 in main).
 #include <catch2/catch.hpp>
 
+#include "common/duration.hpp"
 #include "coordinator/cli/run_command.hpp"
 
 using namespace stampede::coordinator;
