@@ -6,8 +6,8 @@ source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/security_lib.sh"
 
 start_target
-start_coordinator_with
-start_agent_with fenced --allow-target 10.0.0.0/8,192.168.0.0/16
+start_coordinator
+start_agent fenced --allow-target 10.0.0.0/8,192.168.0.0/16
 stampede_wait_line "$E2E_TMP/agent-fenced.log" 'registered with' 30 "${STAMPEDE_PIDS[-1]}" >/dev/null ||
   fail "agent never registered"
 expect_exit 3 "fenced.*outside this agent's --allow-target \(10.0.0.0/8, 192.168.0.0/16\)" \
@@ -21,8 +21,8 @@ echo "== caps: --max-connections"
 stampede_stop_all
 rm -f "$E2E_TMP"/*.log  # so the fresh processes' "listening" lines are the ones read
 start_target
-start_coordinator_with
-start_agent_with capped --max-connections 5 --allow-target 127.0.0.1
+start_coordinator
+start_agent capped --max-connections 5 --allow-target 127.0.0.1
 stampede_wait_line "$E2E_TMP/agent-capped.log" 'registered with' 30 "${STAMPEDE_PIDS[-1]}" >/dev/null ||
   fail "agent never registered"
 expect_exit 3 "30 users \(connections\) is over this agent's --max-connections 5" \

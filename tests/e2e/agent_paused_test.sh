@@ -4,23 +4,9 @@
 # endpoint shows 0 oversold, 0 lost acks, 0 duplicates, and the lost agent's attempts are counted
 # as indeterminate (recovered where they landed), not guessed.
 source "$(dirname "$0")/lib.sh"
-start_target
-start_coordinator
-for i in 1 2 3; do start_agent "pause-$i"; done
-victim=${STAMPEDE_PIDS[-2]}  # pause-2
-
-"$E2E_CLI" run --coordinator "$CONTROL_EP" --target "http://$TARGET" --admin-url "http://$ADMIN" \
-  --admin-token-file "$E2E_TMP/token" --endpoint safe --stock 100 --users 30 --requests 24000 \
-  --expect-agents 3 --report "$E2E_TMP/report.json" >"$E2E_TMP/run.out" 2>"$E2E_TMP/run.err" &
-run_pid=$!
-STAMPEDE_PIDS+=($run_pid)
-
-deadline=$((SECONDS + 60))
-until grep -qE 'attempts [0-9]{4,}' "$E2E_TMP/run.err" 2>/dev/null; do
-  [ $SECONDS -lt $deadline ] || fail "run never got going: $(tail -n 3 "$E2E_TMP/run.err")"
-  kill -0 $run_pid 2>/dev/null || fail "run ended before the pause: $(cat "$E2E_TMP/run.out")"
-  sleep 0.05
-done
+start_chaos_run pause
+victim=$VICTIM
+run_pid=$RUN_PID
 kill -STOP "$victim"
 # Resume only once the coordinator has given up on it (heartbeat timeout 2 s).
 stampede_wait_line "$E2E_TMP/coordinator.log" 'agent pause-2.* missing' 30 "$run_pid" >/dev/null || {

@@ -2,17 +2,6 @@
 # a target that is down (3), and an agent that cannot reach its coordinator keeps trying, saying so.
 source "$(dirname "$0")/lib.sh"
 
-expect_exit() {  # expect_exit CODE PATTERN CMD...
-  local want=$1 pattern=$2
-  shift 2
-  set +e
-  timeout 60 "$@" >"$E2E_TMP/out" 2>&1
-  local got=$?
-  set -e
-  [ "$got" -eq "$want" ] || { cat "$E2E_TMP/out" >&2; fail "$* exited $got, want $want"; }
-  grep -qiE "$pattern" "$E2E_TMP/out" || { cat "$E2E_TMP/out" >&2; fail "$*: no '$pattern' in output"; }
-}
-
 expect_exit 2 "bogus" "$E2E_CLI" run --bogus
 expect_exit 2 "bogus" "$E2E_AGENT_BIN" --bogus
 expect_exit 2 "bogus" "$E2E_TARGET_BIN" --bogus

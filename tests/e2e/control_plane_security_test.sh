@@ -22,16 +22,16 @@ expect_exit 2 "go together" "$E2E_AGENT_BIN" --curve-secret-file "$E2E_TMP/agent
 echo "== a coordinator with keys"
 { echo "# admitted"; echo "${PUB[agent]} agent-1"; echo "${PUB[cli]} cli"; } >"$E2E_TMP/authorized_keys"
 start_target
-start_coordinator_with --curve-secret-file "$E2E_TMP/coordinator.key" \
+start_coordinator --curve-secret-file "$E2E_TMP/coordinator.key" \
   --authorized-keys "$E2E_TMP/authorized_keys"
 # Z85 keys hold regex characters: keys are matched with grep -F.
 grep -qF "CURVE on, 2 authorized key(s); public key ${PUB[coordinator]}" "$E2E_TMP/coordinator.log" ||
   fail "coordinator did not say CURVE is on: $(cat "$E2E_TMP/coordinator.log")"
 PIN=(--coordinator-public-key "${PUB[coordinator]}")
-start_agent_with admitted --curve-secret-file "$E2E_TMP/agent.key" "${PIN[@]}"
+start_agent admitted --curve-secret-file "$E2E_TMP/agent.key" "${PIN[@]}"
 stampede_wait_line "$E2E_TMP/agent-admitted.log" 'registered with' 30 "${STAMPEDE_PIDS[-1]}" >/dev/null ||
   fail "the admitted agent never registered"
-start_agent_with stranger --curve-secret-file "$E2E_TMP/stranger.key" "${PIN[@]}"
+start_agent stranger --curve-secret-file "$E2E_TMP/stranger.key" "${PIN[@]}"
 stranger_pid=${STAMPEDE_PIDS[-1]}
 stampede_wait_line "$E2E_TMP/coordinator.log" "refused a connection to the agents socket" 30 \
   "${STAMPEDE_PIDS[1]}" >/dev/null || fail "no refusal logged"
