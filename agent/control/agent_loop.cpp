@@ -10,6 +10,7 @@
 
 #include "agent/engine/swarm.hpp"
 #include "common/clock.hpp"
+#include "common/clock_offset.hpp"
 #include "common/framing.hpp"
 #include "common/version.hpp"
 
@@ -92,6 +93,13 @@ bool AgentLoop::run(const std::atomic<bool>& stop) {
   Steady::time_point last_heard = Steady::now();
   Steady::time_point next_register{};
   Steady::time_point next_heartbeat{};
+  // Reset with each registration: a new coordinator, a new clock.
+  ClockOffsetEstimator clock_offset;
+  auto to_coordinator_clock = [&](uint64_t local_ns) {
+    return local_ns
+               ? static_cast<uint64_t>(static_cast<int64_t>(local_ns) + clock_offset.offset_ns())
+               : uint64_t{0};
+  };
   Steady::time_point next_complaint = Steady::now() + 3s;
   std::optional<ActiveJob> job;
 
@@ -148,8 +156,10 @@ bool AgentLoop::run(const std::atomic<bool>& stop) {
       const auto& env = in.envelope;
       switch (env.body_case()) {
         case v1::Envelope::kRegistered:
-          if (!registered)
+          if (!registered) {
             say("registered with " + options_.coordinator + " as " + env.registered().agent_id());
+            clock_offset.reset();
+          }
           registered = true;
           break;
         case v1::Envelope::kRefused:
@@ -192,13 +202,14 @@ bool AgentLoop::run(const std::atomic<bool>& stop) {
         }
         case v1::Envelope::kStart:
           if (job && job->spec.job_id() == env.start().job_id() && !job->started) {
-            job->swarm->start(from_unix_ns(env.start().start_at_unix_ns()));
+            const uint64_t start_at = static_cast<uint64_t>(
+                static_cast<int64_t>(env.start().start_at_unix_ns()) - clock_offset.offset_ns());
+            job->swarm->start(from_unix_ns(start_at));
             job->started = true;
             job->next_progress = now + kProgressEvery;
             if (options_.limits.max_duration_ms > 0) {
               // The start instant is in the coordinator's clock; the cap counts from it.
-              auto until_start =
-                  from_unix_ns(env.start().start_at_unix_ns()) - std::chrono::system_clock::now();
+              auto until_start = from_unix_ns(start_at) - std::chrono::system_clock::now();
               if (until_start.count() < 0) until_start = {};
               job->stop_by = now + std::chrono::duration_cast<Steady::duration>(until_start) +
                              std::chrono::milliseconds(options_.limits.max_duration_ms);
@@ -212,6 +223,9 @@ bool AgentLoop::run(const std::atomic<bool>& stop) {
           if (job && job->result && job->spec.job_id() == env.result_ack().job_id()) job.reset();
           break;
         case v1::Envelope::kHeartbeat:
+          // The coordinator's clock against ours, so its start instant means the same moment here.
+          clock_offset.add_sample(env.heartbeat().echo_unix_ns(), env.heartbeat().sent_unix_ns(),
+                                  unix_now_ns());
           break;
         default:
           // A type this agent does not take (or none: a newer peer's message) is not an error
@@ -271,8 +285,9 @@ bool AgentLoop::run(const std::atomic<bool>& stop) {
           sc->set_count(count);
         }
         r->set_batches(job->batches);
-        r->set_first_send_unix_ns(result.first_send_unix_ns);
-        r->set_last_done_unix_ns(result.last_done_unix_ns);
+        // In the coordinator's clock, so the spread of first sends across hosts is comparable.
+        r->set_first_send_unix_ns(to_coordinator_clock(result.first_send_unix_ns));
+        r->set_last_done_unix_ns(to_coordinator_clock(result.last_done_unix_ns));
         job->result = env;
         send(env);
         job->next_resend = now + kResultResendEvery;
