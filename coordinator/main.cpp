@@ -32,6 +32,16 @@ int main(int argc, char** argv) {
   sc::ClientSecurityFlags agents_security;
   sc::add_client_security_flags(*agents, agents_security);
 
+  // status and abort share agents' flags: where the coordinator is, and the client's keys.
+  sc::AgentsFlags status_flags, abort_flags;
+  sc::ClientSecurityFlags status_security, abort_security;
+  auto* status = app.add_subcommand("status", "Show the run in progress and the agents' count");
+  sc::add_agents_flags(*status, status_flags);
+  sc::add_client_security_flags(*status, status_security);
+  auto* abort_run = app.add_subcommand("abort", "Stop the run in progress");
+  sc::add_agents_flags(*abort_run, abort_flags);
+  sc::add_client_security_flags(*abort_run, abort_security);
+
   sc::KeygenFlags keygen_flags;
   auto* keygen = app.add_subcommand("keygen", "Write a CURVE key pair for the control plane");
   sc::add_keygen_flags(*keygen, keygen_flags);
@@ -49,9 +59,12 @@ int main(int argc, char** argv) {
     std::cerr << "stampede: " << e.what() << " (see --help)\n";
     return 2;
   }
-  if (*run || *agents) {
+  if (*run || *agents || *status || *abort_run) {
     // Keys are loaded before any thread starts (client_security.hpp).
-    if (auto problem = sc::install_client_security(*run ? run_security : agents_security)) {
+    if (auto problem = sc::install_client_security(*run      ? run_security
+                                                   : *agents ? agents_security
+                                                   : *status ? status_security
+                                                             : abort_security)) {
       std::cerr << "stampede: " << *problem << "\n";
       return 2;
     }
@@ -61,6 +74,8 @@ int main(int argc, char** argv) {
     if (*keygen) return sc::keygen_command(keygen_flags);
     if (*run) return sc::run_command(run_flags, run);
     if (*agents) return sc::agents_command(agents_flags);
+    if (*status) return sc::status_command(status_flags);
+    if (*abort_run) return sc::abort_command(abort_flags);
     if (*demo) return sc::demo_command(demo_flags, argv[0]);
   } catch (const std::exception& e) {
     std::cerr << "stampede: " << e.what() << "\n";

@@ -146,32 +146,82 @@ void add_agents_flags(CLI::App& sub, AgentsFlags& f) {
       ->capture_default_str();
 }
 
-int agents_command(const AgentsFlags& f) {
+namespace {
+
+// One request on the control socket and its answer, or nothing after 5 s.
+std::optional<v1::Envelope> ask_coordinator(const std::string& endpoint, v1::Envelope request,
+                                            v1::Envelope::BodyCase answer) {
   zmq::context_t ctx;
   zmq::socket_t socket(ctx, zmq::socket_type::dealer);
   apply_control_socket_options(socket);
-  apply_client_security(socket, f.coordinator);
-  socket.connect(f.coordinator);
-  v1::Envelope env;
-  env.mutable_agents_request();
-  send_envelope(socket, env);
+  apply_client_security(socket, endpoint);
+  socket.connect(endpoint);
+  send_envelope(socket, request);
   const auto deadline = std::chrono::steady_clock::now() + 5s;
   while (std::chrono::steady_clock::now() < deadline) {
     zmq::pollitem_t item{socket.handle(), 0, ZMQ_POLLIN, 0};
     poll_interruptible(&item, 1, 100ms);
     auto in = receive_envelope(socket, false);
-    if (in.status != RecvStatus::ok || !in.envelope.has_agents_reply()) continue;
-    std::printf("%-24s %-20s %6s %8s %-8s %s\n", "AGENT", "HOST", "CORES", "THREADS", "STATE",
-                "LAST SEEN");
-    for (const auto& a : in.envelope.agents_reply().agents()) {
-      std::printf("%-24s %-20s %6u %8u %-8s %llums ago\n", a.agent_id().c_str(), a.host().c_str(),
-                  a.cores(), a.threads(), a.state().c_str(),
-                  static_cast<unsigned long long>(a.last_seen_ms_ago()));
-    }
+    if (in.status == RecvStatus::ok && in.envelope.body_case() == answer) return in.envelope;
+  }
+  return std::nullopt;
+}
+
+int not_answering(const char* command, const std::string& endpoint) {
+  std::cerr << "stampede " << command << ": coordinator " << endpoint << " not answering (5 s)\n";
+  return 3;
+}
+
+}  // namespace
+
+int agents_command(const AgentsFlags& f) {
+  v1::Envelope env;
+  env.mutable_agents_request();
+  auto reply = ask_coordinator(f.coordinator, env, v1::Envelope::kAgentsReply);
+  if (!reply) return not_answering("agents", f.coordinator);
+  std::printf("%-24s %-20s %6s %8s %-8s %s\n", "AGENT", "HOST", "CORES", "THREADS", "STATE",
+              "LAST SEEN");
+  for (const auto& a : reply->agents_reply().agents()) {
+    std::printf("%-24s %-20s %6u %8u %-8s %llums ago\n", a.agent_id().c_str(), a.host().c_str(),
+                a.cores(), a.threads(), a.state().c_str(),
+                static_cast<unsigned long long>(a.last_seen_ms_ago()));
+  }
+  return 0;
+}
+
+int status_command(const AgentsFlags& f) {
+  v1::Envelope env;
+  env.mutable_status_request();
+  auto reply = ask_coordinator(f.coordinator, env, v1::Envelope::kStatusReply);
+  if (!reply) return not_answering("status", f.coordinator);
+  const auto& s = reply->status_reply();
+  std::printf("agents: %u live, %u known\n", s.agents_live(), s.agents_known());
+  if (!s.run_active()) {
+    std::printf("run: none\n");
     return 0;
   }
-  std::cerr << "stampede agents: coordinator " << f.coordinator << " not answering (5 s)\n";
-  return 3;
+  const auto& p = s.progress();
+  std::printf("run: %s, phase %u/%u %s: attempts %llu, ok %llu, fail %llu, info %llu, %.0f req/s\n",
+              s.run_id().c_str(), p.phase(), p.phases(), p.endpoint().c_str(),
+              static_cast<unsigned long long>(p.counts().attempts()),
+              static_cast<unsigned long long>(p.counts().ok()),
+              static_cast<unsigned long long>(p.counts().fail()),
+              static_cast<unsigned long long>(p.counts().info()), p.rate_rps());
+  return 0;
+}
+
+int abort_command(const AgentsFlags& f) {
+  v1::Envelope env;
+  env.mutable_abort_request()->set_reason("stampede abort");
+  auto reply = ask_coordinator(f.coordinator, env, v1::Envelope::kAbortReply);
+  if (!reply) return not_answering("abort", f.coordinator);
+  if (!reply->abort_reply().aborted()) {
+    std::printf("no run to abort\n");
+    return 0;
+  }
+  std::printf("run %s aborted; its CLI gets the report of the phases done and exit 3\n",
+              reply->abort_reply().run_id().c_str());
+  return 0;
 }
 
 }  // namespace stampede::coordinator

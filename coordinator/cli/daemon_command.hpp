@@ -25,5 +25,9 @@ struct AgentsFlags {
 };
 void add_agents_flags(CLI::App& sub, AgentsFlags& flags);
 int agents_command(const AgentsFlags& flags);
+// `stampede status`: the run in progress, if any, and how many agents are live.
+int status_command(const AgentsFlags& flags);
+// `stampede abort`: stops the run in progress; its CLI gets exit 3 and the phases done.
+int abort_command(const AgentsFlags& flags);
 
 }  // namespace stampede::coordinator

@@ -223,6 +223,29 @@ void Coordinator::on_control_frame(const std::string& routing_id, const v1::Enve
           std::chrono::duration_cast<std::chrono::milliseconds>(now - a.last_seen).count()));
     }
     send_envelope(control_, reply, &routing_id);
+  } else if (env.has_status_request()) {
+    auto* out = reply.mutable_status_reply();
+    out->set_run_active(run_ != nullptr);
+    out->set_agents_live(static_cast<uint32_t>(registry_.live().size()));
+    out->set_agents_known(static_cast<uint32_t>(registry_.all().size()));
+    if (run_) {
+      out->set_run_id(run_->run_id());
+      *out->mutable_progress() = run_->snapshot("");
+    }
+    send_envelope(control_, reply, &routing_id);
+  } else if (env.has_abort_request()) {
+    auto* out = reply.mutable_abort_reply();
+    out->set_aborted(run_ != nullptr);
+    if (run_) {
+      out->set_run_id(run_->run_id());
+      const std::string why =
+          env.abort_request().reason().empty() ? "aborted" : env.abort_request().reason();
+      log("run " + run_->run_id() + " aborted: " + why);
+      run_->abort("run aborted: " + why);
+      run_.reset();
+      if (metrics_) metrics_->set_run_active(false);
+    }
+    send_envelope(control_, reply, &routing_id);
   } else if (env.has_run_request()) {
     if (run_) {
       reply.mutable_run_finished()->set_exit_code(3);

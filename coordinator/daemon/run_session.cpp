@@ -387,26 +387,53 @@ void RunSession::finish_phase(PhaseEnd end) {
   report_.phases.push_back(std::move(p));
 }
 
+v1::RunUpdate RunSession::snapshot(const std::string& note) const {
+  v1::RunUpdate u;
+  u.set_phase(static_cast<uint32_t>(phase_ + 1));
+  u.set_phases(static_cast<uint32_t>(request_.phases_size()));
+  u.set_agents(static_cast<uint32_t>(host_.live_agents().size()));
+  u.set_note(note);
+  if (merge_ && phase_ < static_cast<size_t>(request_.phases_size())) {
+    u.set_endpoint(phase_endpoint());
+    *u.mutable_counts() = merge_->live_totals();
+    const double elapsed_s = phase_elapsed_s();
+    if (elapsed_s > 0) u.set_rate_rps(static_cast<double>(u.counts().attempts()) / elapsed_s);
+  }
+  return u;
+}
+
+double RunSession::phase_elapsed_s() const {
+  if (!phase_start_unix_ns_) return 0;
+  // Signed: the start instant lies a little in the future right after StartJob goes out.
+  return static_cast<double>(static_cast<int64_t>(unix_now_ns() - phase_start_unix_ns_)) / 1e9;
+}
+
 void RunSession::send_update(const std::string& note) {
   v1::Envelope env;
-  auto* u = env.mutable_run_update();
-  u->set_phase(static_cast<uint32_t>(phase_ + 1));
-  u->set_phases(static_cast<uint32_t>(request_.phases_size()));
-  u->set_agents(static_cast<uint32_t>(host_.live_agents().size()));
-  u->set_note(note);
-  if (merge_ && phase_ < static_cast<size_t>(request_.phases_size())) {
-    u->set_endpoint(phase_endpoint());
-    *u->mutable_counts() = merge_->live_totals();
-    const double elapsed_s = static_cast<double>(unix_now_ns() - phase_start_unix_ns_) / 1e9;
-    if (phase_start_unix_ns_ && elapsed_s > 0 && step_ != Step::prepare && step_ != Step::assign) {
-      const auto& c = u->counts();
+  *env.mutable_run_update() = snapshot(note);
+  const auto& u = env.run_update();
+  if (!u.endpoint().empty()) {
+    const double elapsed_s = phase_elapsed_s();
+    if (elapsed_s > 0 && step_ != Step::prepare && step_ != Step::assign) {
+      const auto& c = u.counts();
       timeline_.push_back({elapsed_s, c.attempts(), c.ok(), c.fail(), c.info()});
     }
-    if (phase_start_unix_ns_ && elapsed_s > 0)
-      u->set_rate_rps(static_cast<double>(u->counts().attempts()) / elapsed_s);
-    if (auto* m = host_.metrics()) m->update_live(phase_endpoint(), u->counts());
+    if (auto* m = host_.metrics()) m->update_live(u.endpoint(), u.counts());
   }
   host_.send_to_client(client_id_, env);
+}
+
+void RunSession::abort(const std::string& reason) {
+  if (step_ == Step::done) return;
+  if (merge_) {
+    for (size_t i = 0; i < job_agents_.size(); ++i) {
+      if (merge_->jobs()[i].has_result) continue;
+      v1::Envelope env;
+      env.mutable_stop()->set_job_id(merge_->jobs()[i].job_id);
+      send_to_job_agent(i, env);
+    }
+  }
+  finish(3, reason);
 }
 
 void RunSession::finish(int exit_code, const std::string& message) {

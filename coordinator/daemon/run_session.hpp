@@ -41,6 +41,10 @@ class RunSession {
   bool tick(SteadyTime now);
   void on_agent_message(const AgentRecord& agent, const v1::Envelope& envelope);
   void on_agent_lost(const std::string& agent_id);
+  // Where the run stands, for `stampede status`.
+  v1::RunUpdate snapshot(const std::string& note) const;
+  // Stops every agent's job and ends the run with exit 3 and the report of the phases done.
+  void abort(const std::string& reason);
   const std::string& run_id() const { return request_.run_id(); }
 
  private:
@@ -51,6 +55,7 @@ class RunSession {
   void finish_phase(PhaseEnd end);
   void finish(int exit_code, const std::string& message);
   void send_update(const std::string& note);
+  double phase_elapsed_s() const;
   void send_to_job_agent(size_t job, v1::Envelope& envelope);
   // Sends one share as a job; a non-zero start instant also starts it (re-issued shares).
   void dispatch(AgentRecord& agent, JobShare share, uint64_t start_at_unix_ns);
