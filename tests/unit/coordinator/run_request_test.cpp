@@ -64,8 +64,8 @@ TEST_CASE("open loop takes --rate and refuses a think time beside it", "[coordin
   f.stock_url = "http://127.0.0.1:1/s";
   auto r = build_run_request(f);
   REQUIRE(r);
-  CHECK(r->rate_per_s() == 100);
-  CHECK(r->duration_ms() == 2000);
+  CHECK(r->phases(0).rate_per_s() == 100);
+  CHECK(r->phases(0).duration_ms() == 2000);
   f.think_time = "10ms";
   auto bad = build_run_request(f);
   REQUIRE_FALSE(bad);
@@ -81,8 +81,8 @@ TEST_CASE("ramp, think time and retries reach the run request", "[coordinator][c
   f.retries = 2;
   auto r = build_run_request(f);
   REQUIRE(r);
-  CHECK(r->ramp_ms() == 3000);
-  CHECK(r->think_time_ms() == 20);
+  CHECK(r->phases(0).ramp_ms() == 3000);
+  CHECK(r->phases(0).think_time_ms() == 20);
   CHECK(r->max_retries() == 2);
   f.ramp = "later";
   CHECK_FALSE(build_run_request(f));
