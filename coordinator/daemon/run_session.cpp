@@ -356,7 +356,9 @@ void RunSession::finish_phase(PhaseEnd end) {
   p.status_codes = merge_->status_codes();
   p.problems = merge_->problems();
   p.start_spread_ms = merge_->start_spread_ms();
-  p.timeline = std::move(timeline_);
+  // Anchored at the start, so even a phase shorter than one update has an interval to chart.
+  p.timeline.push_back({0, 0, 0, 0, 0});
+  p.timeline.insert(p.timeline.end(), timeline_.begin(), timeline_.end());
   timeline_.clear();
   const double final_t =
       p.duration_s > 0 ? p.duration_s : (p.timeline.empty() ? 0 : p.timeline.back().t_s);

@@ -67,8 +67,10 @@ std::string throughput_svg(const json::array& timeline) {
     const auto& b = timeline[i].as_array();
     const double dt = b[0].to_number<double>() - a[0].to_number<double>();
     if (dt <= 0) continue;
-    pts.emplace_back(b[0].to_number<double>(),
-                     (b[1].to_number<double>() - a[1].to_number<double>()) / dt);
+    // Each interval is drawn as a level segment at its mean rate.
+    const double rate = (b[1].to_number<double>() - a[1].to_number<double>()) / dt;
+    pts.emplace_back(a[0].to_number<double>(), rate);
+    pts.emplace_back(b[0].to_number<double>(), rate);
   }
   if (pts.empty()) return "<p>Too short for a throughput chart.</p>";
   const double w = 600, h = 160, pad = 40;
