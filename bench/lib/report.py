@@ -71,9 +71,9 @@ COMPARISONS = [
 
 NOT_MEASURED = [
     ("(3) stampede-target redis-lua vs redis-benchmark (same Lua script)",
-     "the Redis strategies are being written; bench/run gets this row once they land"),
+     "the Redis strategies have landed, but bench/run does not drive them yet"),
     ("(3) stampede-target postgres-conditional vs pgbench (same UPDATE)",
-     "the PostgreSQL strategies are being written; bench/run gets this row once they land"),
+     "the PostgreSQL strategies have landed, but bench/run does not drive them yet"),
     ("(4) coordinator with 64 agents: CPU while idle, merge time per tick",
      "needs the coordinator to expose its merge time per tick; not measured yet"),
     ("(5) coordinator merge time at 8, 32 and 64 agents",
