@@ -104,11 +104,12 @@ bool RunSession::tick(SteadyTime now) {
           send_to_job_agent(i, env);
         }
         step_ = Step::running;
-        const uint64_t limit_ms =
-            phase().duration_ms()
-                ? phase().duration_ms() + request_.request().request_timeout_ms() + 60'000
-                : 600'000;
-        step_deadline_ = now + std::chrono::milliseconds(limit_ms);
+        // A timed phase ends by its clock; one bounded by attempts may run for hours, so its
+        // deadline measures a stall instead and moves whenever attempts advance (see below).
+        step_deadline_ =
+            now + (phase().duration_ms() ? std::chrono::milliseconds(phase().duration_ms()) : 0ms) +
+            stall_window();
+        last_attempts_ = 0;
         next_update_ = now + 1s;
       } else if (now > step_deadline_) {
         finish(3, "agents did not accept the " + phase_endpoint() + " job within 15 s");
@@ -116,6 +117,13 @@ bool RunSession::tick(SteadyTime now) {
       break;
     case Step::running:
     case Step::stopping:
+      if (step_ == Step::running && !phase().duration_ms()) {
+        const uint64_t attempts = merge_->live_totals().attempts();
+        if (attempts != last_attempts_) {
+          last_attempts_ = attempts;
+          step_deadline_ = now + stall_window();
+        }
+      }
       if (merge_->complete() && reissue_.empty()) {
         send_update("");
         step_ = Step::reconcile;
@@ -167,6 +175,10 @@ bool RunSession::tick(SteadyTime now) {
       break;
   }
   return step_ == Step::done;
+}
+
+std::chrono::milliseconds RunSession::stall_window() const {
+  return std::chrono::milliseconds(request_.request().request_timeout_ms()) + 60s;
 }
 
 void RunSession::send_to_job_agent(size_t job, v1::Envelope& env) {

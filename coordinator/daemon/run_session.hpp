@@ -56,6 +56,8 @@ class RunSession {
   void finish(int exit_code, const std::string& message);
   void send_update(const std::string& note);
   double phase_elapsed_s() const;
+  // How long a phase may go without one more attempt before its agents are told to stop.
+  std::chrono::milliseconds stall_window() const;
   void send_to_job_agent(size_t job, v1::Envelope& envelope);
   // Sends one share as a job; a non-zero start instant also starts it (re-issued shares).
   void dispatch(AgentRecord& agent, JobShare share, uint64_t start_at_unix_ns);
@@ -82,6 +84,7 @@ class RunSession {
   size_t accepted_ = 0;
   std::vector<JobShare> reissue_;  // lost agents' unfinished shares waiting for a free agent
   uint64_t reissued_ = 0;
+  uint64_t last_attempts_ = 0;  // attempts seen at the last deadline move
   std::future<Expected<int64_t>> preparing_;
   std::future<Expected<PhaseEnd>> reconciling_;
   RunReport report_;
