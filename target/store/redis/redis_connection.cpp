@@ -2,6 +2,8 @@
 // either answers or makes the next one reconnect.
 #include "target/store/redis/redis_connection.hpp"
 
+#include <poll.h>
+
 #include <charconv>
 
 namespace stampede::target {
@@ -12,12 +14,21 @@ timeval to_timeval(std::chrono::milliseconds ms) {
                  static_cast<suseconds_t>((ms.count() % 1000) * 1000)};
 }
 
+// Between commands a request/reply connection has nothing to read, so a readable or hung-up
+// socket means the server closed it (a restart, an idle kill). Checking before sending costs one
+// poll() and, unlike retrying after a failed command, can never run a purchase twice.
+bool closed_by_server(int fd) {
+  pollfd p{fd, POLLIN, 0};
+  return ::poll(&p, 1, 0) != 0;
+}
+
 }  // namespace
 
 RedisConnection::RedisConnection(std::string host, uint16_t port)
     : host_(std::move(host)), port_(port) {}
 
 bool RedisConnection::connect() {
+  if (context_ && context_->err == 0 && closed_by_server(context_->fd)) context_.reset();
   if (context_ && context_->err == 0) return true;
   context_.reset(redisConnectWithTimeout(host_.c_str(), port_, to_timeval(kTimeout)));
   if (!context_ || context_->err != 0) {
