@@ -6,7 +6,6 @@
 #include <boost/json.hpp>
 #include <csignal>
 #include <cstdio>
-#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -14,6 +13,7 @@
 #include <tuple>
 
 #include "agent/control/agent_loop.hpp"
+#include "common/atomic_file.hpp"
 #include "common/duration.hpp"
 #include "common/framing.hpp"
 #include "common/url.hpp"
@@ -38,26 +38,6 @@ std::string read_secret_file(const std::string& path) {
   std::string token;
   std::getline(in, token);
   return token;
-}
-
-bool write_file_atomically(const std::string& path, const std::string& content,
-                           std::string& error) {
-  const std::string tmp = path + ".tmp." + std::to_string(getpid());
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    out << content;
-    if (!out.flush()) {
-      error = "cannot write " + tmp;
-      return false;
-    }
-  }
-  std::error_code ec;
-  std::filesystem::rename(tmp, path, ec);
-  if (ec) {
-    error = "cannot rename " + tmp + " to " + path + ": " + ec.message();
-    return false;
-  }
-  return true;
 }
 
 void show_update(const v1::RunUpdate& u, bool tty) {
@@ -123,7 +103,8 @@ int converse(zmq::context_t& ctx, const std::string& endpoint, const v1::RunRequ
     auto report = boost::json::parse(fin.report_json(), ec);
     if (!flags.report.empty() && !ec) {
       std::string error;
-      if (!write_file_atomically(flags.report, boost::json::serialize(report) + "\n", error)) {
+      if (!write_file_atomically(flags.report, boost::json::serialize(report) + "\n", 0644,
+                                 error)) {
         std::cerr << "stampede: " << error << "\n";
         return 3;
       }
@@ -157,7 +138,7 @@ int converse(zmq::context_t& ctx, const std::string& endpoint, const v1::RunRequ
                     flags.html.empty() ? "" : render_html(report.get_object(), unmet)}}) {
       if (path.empty()) continue;
       std::string error;
-      if (!write_file_atomically(path, text, error)) {
+      if (!write_file_atomically(path, text, 0644, error)) {
         std::cerr << "stampede: " << error << "\n";
         return 3;
       }
