@@ -82,21 +82,28 @@ TEST_CASE("binding a port that is taken fails with a message instead of throwing
   CHECK(bound.error().find("cannot bind") != std::string::npos);
 }
 
-TEST_CASE("the buggy endpoint oversells under 200 concurrent buyers", "[target]") {
-  LiveServer s(LiveServer::options(100, std::chrono::milliseconds(20)));
-  constexpr int kBuyers = 200;
-  std::latch go(kBuyers);
+namespace {
+// `buyers` threads released together, one purchase each; returns how many got a 201.
+int buy_together(const LiveServer& s, const std::string& endpoint, int buyers) {
+  std::latch go(buyers);
   std::atomic<int> created{0};
-  std::vector<std::thread> buyers;
-  for (int i = 0; i < kBuyers; ++i) {
-    buyers.emplace_back([&, i] {
+  std::vector<std::thread> threads;
+  for (int i = 0; i < buyers; ++i) {
+    threads.emplace_back([&, i] {
       go.arrive_and_wait();
-      auto r = http_call("POST", s.api("/api/v1/checkout/buggy"),
+      auto r = http_call("POST", s.api("/api/v1/checkout/" + endpoint),
                          json_call(checkout_body(1, "u-" + std::to_string(i), 1)));
       if (r && r->status == 201) ++created;
     });
   }
-  for (auto& b : buyers) b.join();
+  for (auto& t : threads) t.join();
+  return created;
+}
+}  // namespace
+
+TEST_CASE("the buggy endpoint oversells under 200 concurrent buyers", "[target]") {
+  LiveServer s(LiveServer::options(100, std::chrono::milliseconds(20)));
+  const int created = buy_together(s, "buggy", 200);
   const ProductFigures p = product(s);
   INFO("created " << created << " orders " << p.orders << " stock " << p.stock);
   CHECK(p.orders == created);
@@ -106,19 +113,7 @@ TEST_CASE("the buggy endpoint oversells under 200 concurrent buyers", "[target]"
 
 TEST_CASE("the safe endpoint never oversells under 200 concurrent buyers", "[target]") {
   LiveServer s(LiveServer::options(100, std::chrono::milliseconds(20)));
-  constexpr int kBuyers = 200;
-  std::latch go(kBuyers);
-  std::atomic<int> created{0};
-  std::vector<std::thread> buyers;
-  for (int i = 0; i < kBuyers; ++i) {
-    buyers.emplace_back([&, i] {
-      go.arrive_and_wait();
-      auto r = http_call("POST", s.api("/api/v1/checkout/safe"),
-                         json_call(checkout_body(1, "u-" + std::to_string(i), 1)));
-      if (r && r->status == 201) ++created;
-    });
-  }
-  for (auto& b : buyers) b.join();
+  const int created = buy_together(s, "safe", 200);
   const ProductFigures p = product(s);
   CHECK(created == 100);
   CHECK(p.orders == 100);
