@@ -4,7 +4,9 @@
 Input: samples.tsv (comparison, side, round, metric, value), commands.tsv (comparison, side,
 command) and notes.tsv (comparison, side, text), as bench/run writes them. Each side's figure is
 the median of its rounds; each ratio is a ratio of medians, Stampede's side over the peer's.
-Comparisons that bench/run does not measure yet are listed as such, with no figures.
+Comparisons that bench/run does not measure yet are listed as such, with no figures. With
+--previous (bench/run --only), comparisons not run this time keep that file's figures, marked
+with the run that measured them. Where the issues set a goal, each goal gets a met/missed line.
 """
 import argparse
 import collections
@@ -16,7 +18,9 @@ import statistics
 import subprocess
 
 # What each comparison is, in the order BENCHMARKS.md shows them. "stampede" names the side
-# whose figure is the numerator of every ratio; "base" (scaling tables) the row others divide by.
+# whose figure is the numerator of every ratio; "scaling" and "grid" comparisons have their own
+# tables. "metric" is the figure each side records (default rps, requests/s); "goal" is the
+# issue's target: a ratio at least some value, or one side's median below some value.
 COMPARISONS = [
     {
         "id": "generator_vs_wrk_h2load",
@@ -56,6 +60,67 @@ COMPARISONS = [
         "stampede": "stampede-target",
     },
     {
+        "id": "target_redis_vs_redis_benchmark",
+        "title": "(3b) stampede-target redis-lua vs redis-benchmark (same Lua script, same Redis)",
+        "what": "Purchases per second through the target's safe endpoint on `--store redis://... "
+                "--strategy redis-lua` under wrk -t1 (bench/peers/checkout.lua: a fresh "
+                "Idempotency-Key per request), beside redis-benchmark (one thread, no pipelining) "
+                "calling the same Lua script (kPurchase from target/store/redis/redis_scripts.hpp, "
+                "loaded once, called by EVALSHA with the keys and arguments the target passes) "
+                "straight on the same redis-server, with as many connections as wrk. The stock "
+                "(10^12) never runs out, so every request on both sides is a purchase: the script "
+                "checks, decrements, appends the order to the ledger list and records the key; "
+                "there are no sold-out answers in these figures. Per request the target also "
+                "parses HTTP and JSON, checks its in-process idempotency table, hands the call to "
+                "one of its 8 store threads (each with its own Redis connection) and writes the 201 "
+                "answer: that is the overhead the ratio measures. redis-benchmark draws each "
+                "Idempotency-Key from 10^9 random values, so about 0.01 % of its calls repeat a key "
+                "and get the cheaper replay answer; its run is sized by a probe to last about as "
+                "long as wrk's and counts only if the ledger grew by at least 99 % of its calls. "
+                "redis-server: no snapshots, no append-only file.",
+        "stampede": "stampede-target",
+        "goal": {"ratio": "stampede-target/redis-benchmark", "at_least": 0.7, "issue": 4},
+    },
+    {
+        "id": "target_pg_vs_pgbench",
+        "title": "(3c) stampede-target postgres-conditional vs pgbench (same UPDATE, same row)",
+        "what": "Purchases per second through the target's safe endpoint on `--store "
+                "postgresql://... --strategy postgres-conditional` under wrk -t1 (a fresh "
+                "Idempotency-Key per request), beside pgbench (-j 1, extended protocol like the "
+                "target's PQexecParams) with as many clients, on the same product row of the same "
+                "PostgreSQL 15 (fsync, synchronous_commit and full_page_writes off on both sides: "
+                "neither is measuring the disk). The stock (10^12) never runs out: no sold-out "
+                "answers. What each side does per request: the target runs BEGIN; `UPDATE products "
+                "SET stock = stock - $2 WHERE id = $1 AND stock >= $2 RETURNING stock`; `INSERT "
+                "INTO orders ... ON CONFLICT DO NOTHING RETURNING order_id`; COMMIT (four round "
+                "trips on one of its 8 store connections) plus HTTP, JSON and its idempotency "
+                "table. pgbench-update runs only the UPDATE, autocommit (one round trip, no order "
+                "row): the comparison the issue names. pgbench-transaction runs the target's whole "
+                "transaction, the same four statements (bench/peers/pg_purchase_transaction.sql), "
+                "so the ratio against it isolates what the target adds in front of the database. "
+                "pgbench's runs count only if the stock fell by exactly the transactions it "
+                "reports and none failed.",
+        "stampede": "stampede-target",
+        "goal": {"ratio": "stampede-target/pgbench-update", "at_least": 0.7, "issue": 6},
+    },
+    {
+        "id": "coordinator_idle_cpu",
+        "title": "(4) Coordinator CPU while 64 agents only heartbeat, beside a Locust master "
+                 "with 64 idle workers (4 of each in --quick)",
+        "what": "CPU time (utime + stime from /proc/PID/stat, every thread of the process) the "
+                "controller uses over the measured seconds, as a percentage of one core, once "
+                "all its workers are connected and idle: `stampede agents` lists them all idle, or "
+                "the Locust master has logged them all connected. Stampede agents heartbeat once "
+                "a second (the coordinator answers each); Locust workers heartbeat once a second "
+                "too. Lower is better; the ratio is Stampede's CPU over Locust's.",
+        "stampede": "stampede-coordinator",
+        "metric": "cpu_pct",
+        "unit": "% of one core",
+        "lower_is_better": True,
+        "notes_header": "its workers' own CPU over the same seconds (last round)",
+        "goal": {"side": "stampede-coordinator", "below": 5.0, "issue": 8},
+    },
+    {
         "id": "agent_scaling",
         "title": "(5) How one agent's cost grows with its connections (wrk -t1 beside it)",
         "what": "Requests/s and peak resident memory (VmHWM, sampled every 100 ms) at each "
@@ -67,18 +132,33 @@ COMPARISONS = [
                 "with the connections: the requests column says how many that run made.",
         "scaling": True,
     },
+    {
+        "id": "merge_tick",
+        "title": "(5b) Coordinator merge time per second of traffic at 8, 32 and 64 agents",
+        "what": "bench/merge_tick: wall time for coordinator::PhaseMerge to take in one second of "
+                "what N agents send while a job runs (per agent, as agent/control/agent_loop.cpp "
+                "sends them: 2 Progress messages, each with a latency_window histogram of the "
+                "half second's attempts spread log-normally around 4 ms, and the OrderBatch frames "
+                "of the orders acknowledged meanwhile, at most 10,000 per frame), from serialized "
+                "frames: parse each Envelope, add_progress / add_batch, then what a tick reads "
+                "(live_totals, take_window and its p50 and p99). Median of many repetitions, each "
+                "from a fresh PhaseMerge, one thread: wall time, the figure the goal is about, and "
+                "in brackets the thread's CPU time, which a busy shared machine inflates less. Row *share*: every agent makes 20,000 "
+                "attempts/s (about one agent's speed in (1)) and the cluster's 20,000 "
+                "acknowledged orders/s (about the safe endpoint's rate in (3)) are shared among "
+                "the agents, the rest sold out. Row *full*: every attempt of every agent "
+                "acknowledged (a target that never says no: 20,000 orders/s per agent), the worst "
+                "case. A figure of X ms per second of traffic is X/10 % of one core; at 1,000 ms "
+                "the coordinator cannot keep up.",
+        "grid": {"rows": ["share", "full"], "columns": [8, 32, 64]},
+        "metric": "ms",
+        "unit": "ms",
+        "lower_is_better": True,
+        "goal": {"side": "share-a64", "below": 10.0, "issue": 8},
+    },
 ]
 
-NOT_MEASURED = [
-    ("(3) stampede-target redis-lua vs redis-benchmark (same Lua script)",
-     "the Redis strategies have landed, but bench/run does not drive them yet"),
-    ("(3) stampede-target postgres-conditional vs pgbench (same UPDATE)",
-     "the PostgreSQL strategies have landed, but bench/run does not drive them yet"),
-    ("(4) coordinator with 64 agents: CPU while idle, merge time per tick",
-     "needs the coordinator to expose its merge time per tick; not measured yet"),
-    ("(5) coordinator merge time at 8, 32 and 64 agents",
-     "same as (4); not measured yet"),
-]
+NOT_MEASURED = []
 
 
 def read_tsv(path, fields):
@@ -128,7 +208,44 @@ def git_commit(root):
         return ""
 
 
+def goal_verdict(spec, entry):
+    """The issue's goal for this comparison, checked against the medians: a dict for the JSON
+    and the Markdown line, or None when the comparison has no goal or no figure for it."""
+    goal = spec.get("goal")
+    if not goal:
+        return None
+    if "ratio" in goal:
+        value = entry["ratios"].get(goal["ratio"])
+        what, limit, ok = f"ratio {goal['ratio']}", goal["at_least"], None
+        if value is not None:
+            ok = value >= limit
+    else:
+        side = next((s for s in entry["sides"] if s["side"] == goal["side"]), None)
+        value = side["median"].get(spec.get("metric", "rps")) if side else None
+        what, limit, ok = f"{goal['side']} median", goal["below"], None
+        if value is not None:
+            ok = value < limit
+    if ok is None:
+        return None
+    return {"what": what, "limit": limit, "kind": "at_least" if "ratio" in goal else "below",
+            "value": value, "met": ok, "issue": goal.get("issue")}
+
+
 def build(args):
+    previous = {}
+    if args.previous and os.path.exists(args.previous):
+        try:
+            with open(args.previous) as f:
+                old = json.load(f)
+            for c in old.get("comparisons", []):
+                if c.get("id") and c.get("status") == "measured":
+                    c.setdefault("carried_from", {
+                        "generated_at": old.get("generated_at"), "invocation": old.get("invocation"),
+                        "mode": old.get("mode"), "load_average": old.get("load_average"),
+                        "commit": old.get("commit")})
+                    previous[c["id"]] = c
+        except (OSError, ValueError):
+            previous = {}
     samples = collections.defaultdict(lambda: collections.defaultdict(list))
     for cid, side, rnd, metric, value in read_tsv(args.samples, 5):
         samples[(cid, side)][metric].append(float(value))
@@ -144,6 +261,9 @@ def build(args):
         side_names = [s for c, s in commands if c == cid]
         entry = {"id": cid, "title": spec["title"], "what": spec["what"], "sides": []}
         if only and cid not in only:
+            if cid in previous and previous[cid].get("carried_from", {}).get("mode") != "quick":
+                out.append(previous[cid])
+                continue
             entry["status"] = "not run (--only)"
             out.append(entry)
             continue
@@ -156,7 +276,9 @@ def build(args):
                 "median": {k: statistics.median(v) for k, v in m.items()},
                 "notes": notes.get((cid, name), []),
             })
-        medians = {s["side"]: s["median"].get("rps") for s in entry["sides"]}
+        metric = spec.get("metric", "rps")
+        entry["metric"] = metric
+        medians = {s["side"]: s["median"].get(metric) for s in entry["sides"]}
         entry["status"] = "measured" if all(v is not None for v in medians.values()) and medians \
             else "incomplete"
         ratios = {}
@@ -165,12 +287,15 @@ def build(args):
                 peer = medians.get(name.replace("agent-", "wrk-", 1))
                 if name.startswith("agent-") and v is not None and peer:
                     ratios[name + "/" + name.replace("agent-", "wrk-", 1)] = v / peer
-        else:
+        elif spec.get("stampede"):
             mine = medians.get(spec["stampede"])
             for name, v in medians.items():
                 if name != spec["stampede"] and mine is not None and v:
                     ratios[spec["stampede"] + "/" + name] = mine / v
         entry["ratios"] = ratios
+        verdict = goal_verdict(spec, entry)
+        if verdict:
+            entry["goal"] = verdict
         out.append(entry)
     for title, why in NOT_MEASURED:
         out.append({"id": None, "title": title, "status": "not measured yet", "why": why})
@@ -191,10 +316,12 @@ def markdown(doc):
         "first rotates), and every ratio is a ratio of those medians, Stampede's side over the "
         "peer's. Absolute figures drift on a shared machine; the ratios are what to compare.",
         "",
-        "Rerun them: `bench/run` (installs nginx-light, wrk, nghttp2-client, python3-locust when "
-        "missing, builds the release binaries when missing, writes this file and "
-        "`bench/results.json`). `bench/run --quick` is the harness check that `scripts/test` runs "
-        "(ctest label `bench`); it writes to a temp folder and asserts no speed.",
+        "Rerun them: `bench/run` (installs nginx-light, wrk, nghttp2-client, python3-locust, "
+        "redis-server, redis-tools and postgresql when missing, builds the release binaries and "
+        "bench/merge_tick when missing, writes this file and `bench/results.json`). "
+        "`bench/run --only ID[,ID]` reruns some comparisons and keeps the others' figures, each "
+        "marked with the run that measured it. `bench/run --quick` is the harness check that "
+        "`scripts/test` runs (ctest label `bench`); it writes to a temp folder and asserts no speed.",
         "",
         "| | |",
         "| --- | --- |",
@@ -213,14 +340,25 @@ def markdown(doc):
         "noise. All traffic is on loopback.",
         "",
     ]
+    specs = {spec["id"]: spec for spec in COMPARISONS}
     for c in doc["comparisons"]:
         lines += [f"## {c['title']}", ""]
         if c["status"] == "not measured yet" or c["status"].startswith("not run"):
             lines += [f"**{c['status']}**" + (f": {c['why']}." if c.get("why") else "."), ""]
             continue
+        spec = specs.get(c["id"], {})
+        metric, unit = spec.get("metric", "rps"), spec.get("unit", "requests/s")
         lines += [c["what"], ""]
+        if c.get("carried_from"):
+            was = c["carried_from"]
+            load = (was.get("load_average") or {}).get("start") or "?"
+            lines += [f"*Figures from an earlier run, kept by `--only`: {was.get('generated_at')}, "
+                      f"`{was.get('invocation')}`, commit {was.get('commit') or 'unknown'}, load "
+                      f"average {load} at its start.*", ""]
         scaling = c["id"] == "agent_scaling"
-        if scaling:
+        if spec.get("grid"):
+            lines += grid_table(c, spec)
+        elif scaling:
             by = {s["side"]: s for s in c["sides"]}
             lines += ["| connections | agent requests/s | wrk requests/s | ratio agent/wrk "
                       "| agent peak RSS (MiB) | wrk peak RSS (MiB) | agent requests in the run "
@@ -238,22 +376,26 @@ def markdown(doc):
                     f"{', '.join(fmt(v) for v in w['samples'].get('rps', []))} |")
         else:
             has_notes = any(s["notes"] for s in c["sides"])
-            head = "| side | median requests/s | rounds (requests/s) |"
+            head = f"| side | median {unit} | rounds ({unit}) |"
             rule = "| --- | ---: | --- |"
             if has_notes:
-                head += " integrity afterwards (last round) |"
+                head += f" {spec.get('notes_header', 'integrity afterwards (last round)')} |"
                 rule += " --- |"
             lines += [head, rule]
             for s in c["sides"]:
-                row = (f"| {s['side']} | {fmt(s['median'].get('rps'))} | "
-                       f"{', '.join(fmt(v) for v in s['samples'].get('rps', []))} |")
+                digits = 0 if metric == "rps" else 2
+                row = (f"| {s['side']} | {fmt(s['median'].get(metric), digits)} | "
+                       f"{', '.join(fmt(v, digits) for v in s['samples'].get(metric, []))} |")
                 if has_notes:
                     row += f" {s['notes'][-1] if s['notes'] else '—'} |"
                 lines.append(row)
         lines.append("")
         if not scaling:
             for name, r in c["ratios"].items():
-                lines.append(f"- ratio {name}: **{r:.2f}**")
+                lines.append(f"- ratio {name}: **{r:.2f}**" +
+                             (" (lower is better)" if spec.get("lower_is_better") else ""))
+        if c.get("goal"):
+            lines.append(goal_line(c["goal"], unit, doc["mode"]))
         if c["status"] != "measured":
             lines.append("- **incomplete**: a side produced no figure; see bench/run's output.")
         lines += ["", "Commands (NGINX, TARGET, ADMIN, CONTROL: loopback addresses picked at run time):", ""]
@@ -261,6 +403,36 @@ def markdown(doc):
             lines.append(f"- {s['side']}: `{s['command']}`")
         lines.append("")
     return "\n".join(lines).rstrip() + "\n"
+
+
+def grid_table(c, spec):
+    """Rows (load models) by columns (agent counts): side names are ROW-aCOLUMN."""
+    by = {s["side"]: s for s in c["sides"]}
+    cols = spec["grid"]["columns"]
+    out = ["| load | " + " | ".join(f"{n} agents" for n in cols) + " | rounds, wall (ms) |",
+           "| --- | " + " | ".join("---:" for _ in cols) + " | --- |"]
+    for row in spec["grid"]["rows"]:
+        cells, rounds = [], []
+        for n in cols:
+            side = by.get(f"{row}-a{n}", {"median": {}, "samples": {}})
+            cells.append(fmt(side["median"].get(spec["metric"]), 2) + " ms (CPU " +
+                         fmt(side["median"].get("cpu_ms"), 2) + ")")
+            rounds.append(f"{n}: " + ", ".join(fmt(v, 2) for v in side["samples"].get(spec["metric"], [])))
+        out.append(f"| {row} | " + " | ".join(cells) + " | " + "; ".join(rounds) + " |")
+    return out
+
+
+def goal_line(g, unit, mode):
+    if g["kind"] == "at_least":
+        target, value = f"≥ {g['limit']:.2f}", f"{g['value']:.2f}"
+        gap = f"{g['limit'] - g['value']:.2f} ({100 * (1 - g['value'] / g['limit']):.0f} % below the goal)"
+    else:
+        target, value = f"< {g['limit']:g} {unit}", f"{g['value']:.2f} {unit}"
+        gap = f"{g['value'] - g['limit']:.2f} {unit} ({100 * (g['value'] / g['limit'] - 1):.0f} % above the goal)"
+    verdict = "**met**" if g["met"] else f"**missed** by {gap}"
+    issue = f" (issue {g['issue']})" if g.get("issue") else ""
+    quick = " — quick mode: one short round on a test build, not a measurement" if mode == "quick" else ""
+    return f"- goal{issue}: {g['what']} {target}: {value}, {verdict}{quick}"
 
 
 def main():
@@ -271,6 +443,8 @@ def main():
     p.add_argument("--seconds", type=int, required=True)
     p.add_argument("--only", default="")
     p.add_argument("--load-start", default="")
+    p.add_argument("--previous", default="", help="the results JSON being replaced (--only keeps "
+                   "its figures for the comparisons not run)")
     args = p.parse_args()
     root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     doc = {
