@@ -45,6 +45,7 @@ void add_daemon_flags(CLI::App& sub, DaemonFlags& f) {
   sub.add_flag(
       "--insecure-bind", f.insecure_bind,
       "Allow a non-loopback bind without CURVE keys (anyone reaching it steers the agents)");
+  ui::add_console_flags(sub, f.ui);
 }
 
 int daemon_command(const DaemonFlags& f) {
@@ -56,6 +57,11 @@ int daemon_command(const DaemonFlags& f) {
   }
   if (f.heartbeat_timeout_ms <= f.heartbeat_ms) {
     std::cerr << "stampede coordinator: --heartbeat-timeout-ms must exceed --heartbeat-ms\n";
+    return 2;
+  }
+  auto console_options = ui::console_options(f.ui);
+  if (!console_options) {
+    std::cerr << "stampede coordinator: " << console_options.error() << "\n";
     return 2;
   }
   CoordinatorOptions options;
@@ -79,6 +85,11 @@ int daemon_command(const DaemonFlags& f) {
     }
     options.curve = std::move(*own);
     options.authorized_keys = std::move(*keys);
+    // The web console is a control client inside this process: it presents the coordinator's
+    // own key, which only someone holding the coordinator's secret could present anyway.
+    if (console_options->enabled) {
+      options.authorized_keys.emplace(options.curve->public_z85, "web console");
+    }
   } else {
     for (const auto* ep : {&f.agents_bind, &f.control_bind}) {
       if (endpoint_is_local(*ep)) continue;
@@ -132,6 +143,17 @@ int daemon_command(const DaemonFlags& f) {
                  "(--insecure-bind): anyone who reaches it can steer the agents\n");
   } else {
     std::fprintf(stderr, "stampede coordinator: no CURVE keys: listening on loopback only\n");
+  }
+  std::optional<ui::WebConsole> console;
+  if (console_options->enabled) {
+    try {
+      console.emplace(ctx, *console_options, coordinator.control_endpoint(), options.curve);
+    } catch (const std::exception& e) {
+      std::cerr << "stampede coordinator: cannot serve the web console on " << f.ui.bind << ": "
+                << e.what() << "\n";
+      return 3;
+    }
+    std::printf("stampede coordinator web console: %s\n", console->url().c_str());
   }
   std::printf("stampede coordinator listening: agents %s control %s metrics %s\n",
               coordinator.agents_endpoint().c_str(), coordinator.control_endpoint().c_str(),

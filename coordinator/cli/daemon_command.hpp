@@ -4,6 +4,8 @@
 #include <CLI/CLI.hpp>
 #include <string>
 
+#include "coordinator/ui/web_console.hpp"
+
 namespace stampede::coordinator {
 
 struct DaemonFlags {
@@ -15,6 +17,7 @@ struct DaemonFlags {
   std::string curve_secret_file;  // with authorized_keys: CURVE on both sockets
   std::string authorized_keys;
   bool insecure_bind = false;  // allow a non-loopback bind without keys
+  ui::ConsoleFlags ui;         // --ui-bind and its settings: the live web console
 };
 
 void add_daemon_flags(CLI::App& sub, DaemonFlags& flags);
