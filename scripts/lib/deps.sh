@@ -12,7 +12,11 @@ STAMPEDE_BUILD_PACKAGES=(
 STAMPEDE_TEST_PACKAGES=(catch2 python3 curl redis-server postgresql
   prometheus docker-compose iproute2 python3-yaml
   nginx-light wrk nghttp2-client python3-locust
-  clang libclang-rt-14-dev)
+  clang libclang-rt-14-dev chromium)
+# The web console's browser test (tests/e2e/ui_console_test.sh) drives that chromium from Node
+# with playwright-core from npm. Debian's nodejs and npm serve where there is no Node yet; a Node
+# already installed (NodeSource's carries its own npm) is kept.
+command -v npm >/dev/null 2>&1 || STAMPEDE_TEST_PACKAGES+=(nodejs npm)
 
 stampede_install_packages() {
   [ "${STAMPEDE_SKIP_DEPS:-0}" = 1 ] && return 0
