@@ -102,6 +102,16 @@ COMPARISONS = [
                 "reports and none failed.",
         "stampede": "stampede-target",
         "goal": {"ratio": "stampede-target/pgbench-update", "at_least": 0.7, "issue": 6},
+        "reading": "The UPDATE alone holds the row lock for one statement; a purchase holds it "
+                   "from its UPDATE until its COMMIT, across the INSERT and two more round trips, "
+                   "and every purchase takes the same row, so the row's throughput is bounded by "
+                   "that hold time whoever sends the statements. So the issue's ratio against "
+                   "pgbench-update mostly prices the transaction the safe strategy needs (stock "
+                   "and ledger move together); the ratios against pgbench-transaction, the same "
+                   "database work, are the ones that price the HTTP server, JSON and idempotency "
+                   "table in front of it. pgbench-transaction is slower with 64 clients than with 8: 64 backends "
+                   "queue on one row lock and each is woken to re-check it, where the target "
+                   "never has more than its 8 store connections waiting.",
     },
     {
         "id": "coordinator_idle_cpu",
@@ -119,6 +129,9 @@ COMPARISONS = [
         "lower_is_better": True,
         "notes_header": "its workers' own CPU over the same seconds (last round)",
         "goal": {"side": "stampede-coordinator", "below": 5.0, "issue": 8},
+        "reading": "Starting 64 Locust workers takes most of a minute of both cores and raises "
+                   "the load average that the header quotes at the end of the run; the "
+                   "measurement starts only once every worker has connected.",
     },
     {
         "id": "agent_scaling",
@@ -155,6 +168,14 @@ COMPARISONS = [
         "unit": "ms",
         "lower_is_better": True,
         "goal": {"side": "share-a64", "below": 10.0, "issue": 8},
+        "reading": "Two costs, readable from the rows: each acknowledged order is one string key "
+                   "built and one insert into an unordered_map (a fraction of a microsecond while "
+                   "the map is small, nearer a microsecond once it holds a million entries), which "
+                   "is all of the full row; and each Progress's latency window is expanded into a "
+                   "dense histogram of every bucket (17,192 counters, 134 KiB) before it is "
+                   "merged, tens of microseconds each whatever its size, which is most of the "
+                   "share row's growth with agents. Where the full row passes 1,000 ms, one "
+                   "coordinator thread cannot keep up with that load.",
     },
 ]
 
@@ -396,6 +417,8 @@ def markdown(doc):
                              (" (lower is better)" if spec.get("lower_is_better") else ""))
         if c.get("goal"):
             lines.append(goal_line(c["goal"], unit, doc["mode"]))
+        if spec.get("reading"):
+            lines += ["", spec["reading"]]
         if c["status"] != "measured":
             lines.append("- **incomplete**: a side produced no figure; see bench/run's output.")
         lines += ["", "Commands (NGINX, TARGET, ADMIN, CONTROL: loopback addresses picked at run time):", ""]
