@@ -6,10 +6,18 @@
 
 namespace stampede {
 
-bool send_envelope(zmq::socket_t& socket, v1::Envelope& envelope, const std::string* routing_id) {
+std::string serialize_envelope(v1::Envelope& envelope) {
   envelope.set_protocol_version(v1::PROTOCOL_VERSION_CURRENT);
   std::string bytes;
   envelope.SerializeToString(&bytes);
+  return bytes;
+}
+
+bool send_envelope(zmq::socket_t& socket, v1::Envelope& envelope, const std::string* routing_id) {
+  return send_bytes(socket, serialize_envelope(envelope), routing_id);
+}
+
+bool send_bytes(zmq::socket_t& socket, const std::string& bytes, const std::string* routing_id) {
   try {
     if (routing_id) {
       if (!socket.send(zmq::buffer(*routing_id),

@@ -35,6 +35,12 @@ struct Incoming {
 bool send_envelope(zmq::socket_t& socket, v1::Envelope& envelope,
                    const std::string* routing_id = nullptr);
 
+// The same in two steps, for a frame the sender keeps to send again: serialize_envelope() stamps
+// the protocol version and returns the bytes send_bytes() sends.
+std::string serialize_envelope(v1::Envelope& envelope);
+bool send_bytes(zmq::socket_t& socket, const std::string& bytes,
+                const std::string* routing_id = nullptr);
+
 // Non-blocking: status none when nothing is waiting.
 Incoming receive_envelope(zmq::socket_t& socket, bool from_router);
 

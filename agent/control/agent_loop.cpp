@@ -37,6 +37,10 @@ struct ActiveJob {
   bool started = false;
   uint64_t progress_seq = 0;
   uint64_t batches = 0;
+  // Every OrderBatch sent, serialized, kept until the ResultAck: a coordinator that died and
+  // came back has lost what it had merged, and gets all of them again when this agent registers
+  // anew. About 30 bytes an order, so a million orders cost some 30 MB until the ack.
+  std::vector<std::string> sent_batches;
   std::optional<v1::Envelope> result;  // sent, awaiting ResultAck
   Steady::time_point next_progress{};
   Steady::time_point next_resend{};
@@ -80,13 +84,14 @@ bool AgentLoop::run(const std::atomic<bool>& stop) {
   // A frame that cannot be queued is counted and said once in a while: order batches that never
   // left show up at the coordinator as missing batches, never as silently smaller results.
   uint64_t unsent = 0;
-  auto send = [&](v1::Envelope& env) {
-    if (send_envelope(socket, env)) return true;
+  auto send_bytes_counted = [&](const std::string& bytes) {
+    if (send_bytes(socket, bytes)) return true;
     if (++unsent % 1000 == 1) {
       say("could not queue a frame for the coordinator (" + std::to_string(unsent) + " so far)");
     }
     return false;
   };
+  auto send = [&](v1::Envelope& env) { return send_bytes_counted(serialize_envelope(env)); };
   DroppedFrames dropped;
 
   bool registered = false;
@@ -128,8 +133,19 @@ bool AgentLoop::run(const std::atomic<bool>& stop) {
       for (size_t n = 0; n < kBatchMax && i < drain.indeterminate_seqs.size(); ++n, ++i) {
         b->add_indeterminate_seqs(drain.indeterminate_seqs[i]);
       }
-      send(env);
+      job->sent_batches.push_back(serialize_envelope(env));
+      send_bytes_counted(job->sent_batches.back());
     }
+  };
+  // After a (re-)registration: the coordinator may be a new process that knows nothing of the
+  // job in hand, so it gets every batch and the result again; it counts each batch_seq once.
+  auto replay_job = [&] {
+    if (!job || !job->started) return;
+    say("re-sending job " + job->spec.job_id() + " to the coordinator: " +
+        std::to_string(job->sent_batches.size()) + " order batch(es)" +
+        (job->result ? " and the result" : ""));
+    for (const auto& bytes : job->sent_batches) send_bytes_counted(bytes);
+    if (job->result) send(*job->result);
   };
   auto fill_counts = [](v1::OutcomeCounts* c, const SwarmProgress& p) {
     c->set_attempts(p.attempts);
@@ -159,8 +175,9 @@ bool AgentLoop::run(const std::atomic<bool>& stop) {
           if (!registered) {
             say("registered with " + options_.coordinator + " as " + env.registered().agent_id());
             clock_offset.reset();
+            registered = true;
+            replay_job();
           }
-          registered = true;
           break;
         case v1::Envelope::kRefused:
           if (env.refused().fatal()) {
@@ -173,7 +190,7 @@ bool AgentLoop::run(const std::atomic<bool>& stop) {
         case v1::Envelope::kJob: {
           v1::Envelope reply;
           const auto& spec = env.job().job();
-          if (job && !job->result) {
+          if (job && job->started && !job->result) {
             reply.mutable_job_rejected()->set_job_id(spec.job_id());
             reply.mutable_job_rejected()->set_reason("busy with job " + job->spec.job_id());
             send(reply);
@@ -192,6 +209,12 @@ bool AgentLoop::run(const std::atomic<bool>& stop) {
             reply.mutable_job_rejected()->set_reason(swarm.error());
             send(reply);
             break;
+          }
+          if (job && !job->started) {
+            // Assigned by a coordinator that never started it (it died, or gave up): nothing
+            // of it ran, so it is dropped for the new one.
+            say("dropping job " + job->spec.job_id() + ", never started, for job " +
+                spec.job_id());
           }
           job.emplace();
           job->spec = spec;
@@ -297,6 +320,9 @@ bool AgentLoop::run(const std::atomic<bool>& stop) {
         p->set_job_id(job->spec.job_id());
         p->set_seq(++job->progress_seq);
         fill_counts(p->mutable_counts(), job->swarm->progress());
+        if (const auto window = job->swarm->drain_latency_window(); window.total() != 0) {
+          window.to_proto(p->mutable_latency_window());
+        }
         send(env);
         flush_orders(job->swarm->drain_orders());
         job->next_progress = now + kProgressEvery;

@@ -28,13 +28,17 @@ struct AttemptTimes {
 
 class AttemptLatency {
  public:
-  void record(const AttemptTimes& t) {
+  // Returns the figure recorded in latency(), µs.
+  uint64_t record(const AttemptTimes& t) {
     if (!t.intended) {
-      latency_.record_us(us_between(t.sent, t.done));
-      return;
+      const uint64_t us = us_between(t.sent, t.done);
+      latency_.record_us(us);
+      return us;
     }
-    latency_.record_us(us_between(*t.intended, t.done));
+    const uint64_t us = us_between(*t.intended, t.done);
+    latency_.record_us(us);
     uncorrected_.record_us(us_between(t.sent, t.done));
+    return us;
   }
 
   void merge_into(LatencyHistogram& latency, LatencyHistogram& uncorrected) const {

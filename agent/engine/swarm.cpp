@@ -208,6 +208,12 @@ OrderDrain Swarm::drain_orders() {
   return out;
 }
 
+LatencyHistogram Swarm::drain_latency_window() {
+  LatencyHistogram out;
+  for (auto& w : impl_->workers) w->stats.drain_window_into(out);
+  return out;
+}
+
 SwarmResult Swarm::take_result() {
   // Every user has ended, so each thread's run() is returning; joining also orders its
   // unsynchronised tallies before our reads.

@@ -78,6 +78,8 @@ class Swarm {
   bool finished() const;
   SwarmProgress progress() const;
   OrderDrain drain_orders();
+  // Latencies of the attempts that ended since the previous call (latency over time).
+  LatencyHistogram drain_latency_window();
   // Only after finished(); call once.
   SwarmResult take_result();
 

@@ -21,26 +21,34 @@ void append_moved(std::vector<T>& to, std::vector<T>& from) {
 
 void WorkerStats::record_attempt(uint64_t seq, Classified&& result, const AttemptTimes& times,
                                  uint64_t done_unix_ns) {
-  latency_.record(times);
+  const uint64_t us = latency_.record(times);
   last_done_unix_ns_ = std::max(last_done_unix_ns_, done_unix_ns);
 
-  switch (result.outcome) {
-    case Outcome::ok: {
-      bump(ok_);
-      std::lock_guard lock(orders_mutex_);
-      orders_.acknowledged.emplace_back(seq, std::move(result.order_id));
-      break;
+  {
+    std::lock_guard lock(drain_mutex_);
+    window_.record_us(us);
+    switch (result.outcome) {
+      case Outcome::ok:
+        orders_.acknowledged.emplace_back(seq, std::move(result.order_id));
+        break;
+      case Outcome::fail:
+        break;
+      case Outcome::info:
+        orders_.indeterminate_seqs.push_back(seq);
+        break;
     }
+  }
+  switch (result.outcome) {
+    case Outcome::ok:
+      bump(ok_);
+      break;
     case Outcome::fail:
       bump(fail_);
       bump(result.sold_out ? sold_out_ : errors_);
       break;
-    case Outcome::info: {
+    case Outcome::info:
       bump(info_);
-      std::lock_guard lock(orders_mutex_);
-      orders_.indeterminate_seqs.push_back(seq);
       break;
-    }
   }
   // Last, so a reader never sees more attempts than outcomes.
   bump(attempts_);
@@ -56,8 +64,15 @@ void WorkerStats::progress_into(SwarmProgress& sum) const {
   sum.retries += retries_.load(std::memory_order_relaxed);
 }
 
+void WorkerStats::drain_window_into(LatencyHistogram& out) {
+  std::lock_guard lock(drain_mutex_);
+  if (window_.total() == 0) return;
+  out.merge(window_);
+  window_.reset();
+}
+
 void WorkerStats::drain_into(OrderDrain& out) {
-  std::lock_guard lock(orders_mutex_);
+  std::lock_guard lock(drain_mutex_);
   append_moved(out.acknowledged, orders_.acknowledged);
   append_moved(out.indeterminate_seqs, orders_.indeterminate_seqs);
 }

@@ -1,8 +1,8 @@
 // One swarm thread's tally of its users' attempts, kept per thread so the hot path shares no
 // cache line with other threads; the swarm merges all tallies for progress and the result.
 //
-// Thread-safety: record_*() only on the owning io thread. progress_into() and drain_into()
-// from any thread at any time. merge_into() only after the owning thread has finished.
+// Thread-safety: record_*() only on the owning io thread. progress_into(), drain_into() and
+// drain_window_into() from any thread at any time. merge_into() only after the owning thread has finished.
 #pragma once
 
 #include <array>
@@ -36,6 +36,8 @@ class WorkerStats {
 
   void progress_into(SwarmProgress& sum) const;
   void drain_into(OrderDrain& out);
+  // Adds the latencies recorded since the last call to out, and starts a new window.
+  void drain_window_into(LatencyHistogram& out);
   void merge_into(SwarmResult& result);
 
  private:
@@ -58,9 +60,11 @@ class WorkerStats {
   uint64_t first_send_unix_ns_ = 0;
   uint64_t last_done_unix_ns_ = 0;
 
-  // Guards orders_, which the io thread appends to and drain_into() empties.
-  std::mutex orders_mutex_;
+  // Guards orders_ and window_, which the io thread appends to and the drains empty. One lock
+  // per attempt, uncontended but for the control thread's drain twice a second.
+  std::mutex drain_mutex_;
   OrderDrain orders_;
+  LatencyHistogram window_;  // the same figure as latency_'s main histogram
 };
 
 }  // namespace stampede::agent

@@ -40,6 +40,9 @@ TEST_CASE("a swarm makes exactly max_attempts attempts and counts each once", "[
   const auto live = swarm->progress();
   CHECK(live.attempts == 40);
   CHECK(live.ok == 40);
+  // Latency over time: the window holds the same figures as the whole-run histogram, once.
+  CHECK(swarm->drain_latency_window() == r.latency);
+  CHECK(swarm->drain_latency_window().total() == 0);
 }
 
 TEST_CASE("each virtual user keeps one keep-alive connection for all its attempts",
