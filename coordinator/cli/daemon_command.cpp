@@ -3,6 +3,7 @@
 
 #include <csignal>
 #include <cstdio>
+#include <filesystem>
 #include <iostream>
 
 #include <optional>
@@ -42,6 +43,9 @@ void add_daemon_flags(CLI::App& sub, DaemonFlags& f) {
                  "The coordinator's CURVE secret key (from `stampede keygen`)");
   sub.add_option("--authorized-keys", f.authorized_keys,
                  "File of the CURVE public keys (agents, CLI clients) admitted, one a line");
+  sub.add_option("--state-dir", f.state_dir,
+                 "Folder for the journal of the run in flight: a coordinator restarted with the "
+                 "same folder finishes the run (created if missing)");
   sub.add_flag(
       "--insecure-bind", f.insecure_bind,
       "Allow a non-loopback bind without CURVE keys (anyone reaching it steers the agents)");
@@ -121,6 +125,16 @@ int daemon_command(const DaemonFlags& f) {
   options.control_bind = f.control_bind;
   options.heartbeat_interval = std::chrono::milliseconds(f.heartbeat_ms);
   options.heartbeat_timeout = std::chrono::milliseconds(f.heartbeat_timeout_ms);
+  if (!f.state_dir.empty()) {
+    std::error_code ec;
+    std::filesystem::create_directories(f.state_dir, ec);
+    if (ec || !std::filesystem::is_directory(f.state_dir)) {
+      std::cerr << "stampede coordinator: --state-dir " << f.state_dir << ": "
+                << (ec ? ec.message() : "not a folder") << "\n";
+      return 2;
+    }
+    options.state_dir = f.state_dir;
+  }
   std::optional<Coordinator> coordinator_slot;
   try {
     // Constructing it binds the ZAP handler when there are keys.

@@ -17,6 +17,7 @@ struct DaemonFlags {
   std::string curve_secret_file;  // with authorized_keys: CURVE on both sockets
   std::string authorized_keys;
   bool insecure_bind = false;  // allow a non-loopback bind without keys
+  std::string state_dir;       // journal of the run in flight ("": none)
   ui::ConsoleFlags ui;         // --ui-bind and its settings: the live web console
 };
 

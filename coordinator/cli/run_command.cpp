@@ -48,7 +48,14 @@ void show_update(const v1::RunUpdate& u, bool tty) {
     std::snprintf(rate, sizeof rate, "%.0f", u.rate_rps());
     line << "[" << u.phase() << "/" << u.phases() << " " << u.endpoint() << "] attempts "
          << c.attempts() << "  ok " << c.ok() << "  fail " << c.fail() << "  info " << c.info()
-         << "  " << rate << " req/s  agents " << u.agents();
+         << "  " << rate << " req/s";
+    if (u.window_attempts() != 0) {
+      char lat[64];
+      std::snprintf(lat, sizeof lat, "  p50 %.1f ms  p99 %.1f ms", u.window_p50_ms(),
+                    u.window_p99_ms());
+      line << lat;
+    }
+    line << "  agents " << u.agents();
   }
   if (!u.note().empty()) line << (line.tellp() > 0 ? "  " : "") << u.note();
   if (line.tellp() == 0) return;
@@ -60,8 +67,10 @@ void show_update(const v1::RunUpdate& u, bool tty) {
 }
 
 // Sends the request and waits for RunFinished, showing updates. Returns the exit code.
-int converse(zmq::context_t& ctx, const std::string& endpoint, const v1::RunRequest& request,
+int converse(zmq::context_t& ctx, const std::string& endpoint, v1::RunRequest request,
              const RunFlags& flags) {
+  // Named here, so that this CLI can find its run again on a coordinator that restarted.
+  if (request.run_id().empty()) request.set_run_id(random_run_id());
   zmq::socket_t socket(ctx, zmq::socket_type::dealer);
   apply_control_socket_options(socket);
   apply_client_security(socket, endpoint);  // CURVE keys from main, if given
@@ -71,9 +80,15 @@ int converse(zmq::context_t& ctx, const std::string& endpoint, const v1::RunRequ
   send_envelope(socket, env);  // DEALER queues it until the connection is up
 
   const bool tty = isatty(STDERR_FILENO) && !flags.quiet;
-  // Updates come every second while a run lives; this much silence means the coordinator is gone.
+  // Updates come every second while a run lives. Silence before the first word means nobody is
+  // there; silence mid-run may be a coordinator restarting, which this CLI asks for its run
+  // every second until the longer limit.
   const auto silence_limit = 15s;
+  const auto reattach_after = 3s;
+  const auto lost_limit = 60s;
+  bool heard_any = false, said_waiting = false;
   auto last_heard = std::chrono::steady_clock::now();
+  auto next_attach = last_heard;
   while (true) {
     if (g_interrupted.load()) {
       std::cerr << "\nstampede: interrupted\n";
@@ -84,14 +99,33 @@ int converse(zmq::context_t& ctx, const std::string& endpoint, const v1::RunRequ
     auto in = receive_envelope(socket, false);
     const auto now = std::chrono::steady_clock::now();
     if (in.status == RecvStatus::none) {
-      if (now - last_heard > silence_limit) {
+      if (!heard_any && now - last_heard > silence_limit) {
         std::cerr << "stampede: coordinator " << endpoint << " not answering (no word for 15 s)\n";
         return 3;
+      }
+      if (heard_any && now - last_heard > lost_limit) {
+        std::cerr << (tty ? "\n" : "") << "stampede: lost the coordinator " << endpoint
+                  << " mid-run (no word for 60 s); run " << request.run_id()
+                  << " has no report\n";
+        return 3;
+      }
+      if (heard_any && now - last_heard > reattach_after && now >= next_attach) {
+        if (!said_waiting) {
+          std::cerr << (tty ? "\n" : "") << "stampede: coordinator silent; asking for run "
+                    << request.run_id() << " again until it answers (up to 60 s)\n";
+          said_waiting = true;
+        }
+        v1::Envelope attach;
+        attach.mutable_run_attach()->set_run_id(request.run_id());
+        send_envelope(socket, attach);
+        next_attach = now + 1s;
       }
       continue;
     }
     if (in.status == RecvStatus::malformed) continue;
     last_heard = now;
+    heard_any = true;
+    said_waiting = false;
     if (in.envelope.has_run_update()) {
       if (!flags.quiet) show_update(in.envelope.run_update(), tty);
       continue;

@@ -13,7 +13,6 @@
 namespace stampede::coordinator {
 using namespace std::chrono_literals;
 
-namespace {
 std::string random_run_id() {
   std::random_device rd;
   static const char* hex = "0123456789abcdef";
@@ -21,7 +20,6 @@ std::string random_run_id() {
   for (int i = 0; i < 8; ++i) id += hex[rd() % 16];
   return id;
 }
-}  // namespace
 
 Coordinator::Coordinator(zmq::context_t& ctx, CoordinatorOptions options,
                          CoordinatorMetrics* metrics)
@@ -29,6 +27,7 @@ Coordinator::Coordinator(zmq::context_t& ctx, CoordinatorOptions options,
       metrics_(metrics),
       agents_(ctx, zmq::socket_type::router),
       control_(ctx, zmq::socket_type::router),
+      journal_(options_.state_dir),
       control_metrics_(metrics ? metrics->registry().get() : nullptr) {
   for (auto* s : {&agents_, &control_}) {
     apply_control_socket_options(*s);
@@ -67,7 +66,20 @@ bool Coordinator::send_to_agent(const AgentRecord& agent, v1::Envelope& envelope
 }
 
 void Coordinator::send_to_client(const std::string& client_id, v1::Envelope& envelope) {
+  if (envelope.has_run_finished()) last_finished_ = envelope;
+  if (client_id.empty()) return;  // a run taken over, whose CLI has not attached yet
   send_envelope(control_, envelope, &client_id);  // a vanished CLI is not the run's problem
+}
+
+void Coordinator::take_over_journaled_run(SteadyTime now) {
+  std::string problem;
+  auto record = journal_.load(problem);
+  if (!problem.empty()) log(problem);
+  if (!record) return;
+  log("found run " + record->request().run_id() + " in " + journal_.path() +
+      ", left by a coordinator that did not finish it");
+  run_ = std::make_unique<RunSession>(static_cast<RunHost&>(*this), std::move(*record), now);
+  if (metrics_) metrics_->set_run_active(true);
 }
 
 void Coordinator::drop_frame(const std::string& socket, const std::string& reason,
@@ -98,6 +110,7 @@ void Coordinator::serve(const std::atomic<bool>& stop) {
   zmq::pollitem_t items[] = {{agents_.handle(), 0, ZMQ_POLLIN, 0},
                              {control_.handle(), 0, ZMQ_POLLIN, 0},
                              {zap_ ? zap_->socket().handle() : nullptr, 0, ZMQ_POLLIN, 0}};
+  take_over_journaled_run(std::chrono::steady_clock::now());
   while (!stop.load()) {
     poll_interruptible(items, zap_ ? 3 : 2, run_ ? 20ms : 100ms);
     const auto now = std::chrono::steady_clock::now();
@@ -195,10 +208,12 @@ void Coordinator::on_agent_frame(const std::string& routing_id, const v1::Envelo
       send_envelope(agents_, reply, &routing_id);
       break;
     case v1::Envelope::kResult:
-      // Acknowledge even outside a run, or the agent would keep resending it.
-      reply.mutable_result_ack()->set_job_id(env.result().job_id());
-      if (run_) run_->on_agent_message(*agent, env);
-      send_envelope(agents_, reply, &routing_id);
+      // The run acknowledges its own jobs' results once they are safe; anything else is
+      // acknowledged at once, or the agent would keep resending it.
+      if (!run_ || !run_->on_agent_message(*agent, env)) {
+        reply.mutable_result_ack()->set_job_id(env.result().job_id());
+        send_envelope(agents_, reply, &routing_id);
+      }
       break;
     default:
       if (run_) run_->on_agent_message(*agent, env);
@@ -246,6 +261,23 @@ void Coordinator::on_control_frame(const std::string& routing_id, const v1::Enve
       if (metrics_) metrics_->set_run_active(false);
     }
     send_envelope(control_, reply, &routing_id);
+  } else if (env.has_run_attach()) {
+    const std::string& id = env.run_attach().run_id();
+    if (run_ && run_->run_id() == id) {
+      log("run " + id + ": its client attached again");
+      run_->attach(routing_id);
+    } else if (last_finished_ && last_finished_->run_finished().run_id() == id) {
+      reply = *last_finished_;
+      send_envelope(control_, reply, &routing_id);
+    } else {
+      reply.mutable_run_finished()->set_run_id(id);
+      reply.mutable_run_finished()->set_exit_code(3);
+      reply.mutable_run_finished()->set_message(
+          "the coordinator has no record of run " + id +
+          ": it was restarted and had no journal of the run (start it with --state-dir to keep "
+          "runs across restarts)");
+      send_envelope(control_, reply, &routing_id);
+    }
   } else if (env.has_run_request()) {
     if (run_) {
       reply.mutable_run_finished()->set_exit_code(3);

@@ -28,6 +28,9 @@ struct ZapVerdict;
 
 namespace stampede::coordinator {
 
+// "r" and 8 hex digits: a run's id when its request names none.
+std::string random_run_id();
+
 struct CoordinatorOptions {
   std::string agents_bind = "tcp://127.0.0.1:5555";
   std::string control_bind = "tcp://127.0.0.1:5556";
@@ -39,6 +42,8 @@ struct CoordinatorOptions {
   // command enforces that).
   std::optional<CurveKeyPair> curve;
   AuthorizedKeys authorized_keys;
+  // Where the run in flight is journaled, so a restarted coordinator finishes it ("": nowhere).
+  std::string state_dir;
 };
 
 class Coordinator final : private RunHost {
@@ -64,6 +69,10 @@ class Coordinator final : private RunHost {
   bool send_to_agent(const AgentRecord& agent, v1::Envelope& envelope) override;
   void send_to_client(const std::string& client_id, v1::Envelope& envelope) override;
   CoordinatorMetrics* metrics() override { return metrics_; }
+  RunJournal* journal() override { return &journal_; }
+  void say(const std::string& line) override { log(line); }
+  // A run left in the journal by a coordinator that died: taken over on the loop's first turn.
+  void take_over_journaled_run(SteadyTime now);
 
   CoordinatorOptions options_;
   CoordinatorMetrics* metrics_;
@@ -71,6 +80,9 @@ class Coordinator final : private RunHost {
   zmq::socket_t control_;
   AgentRegistry registry_;
   std::unique_ptr<RunSession> run_;
+  RunJournal journal_;
+  // The end of the last run, for a CLI that reattaches after missing it.
+  std::optional<v1::Envelope> last_finished_;
   SteadyTime next_housekeeping_{};
   ControlPlaneMetrics control_metrics_;
   // Created before the sockets bind when options_.curve is set; served on the loop thread.

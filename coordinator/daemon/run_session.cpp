@@ -17,6 +17,9 @@ constexpr auto kAcceptWindow = 15s;
 constexpr auto kStartLead = 300ms;  // time for StartJob to reach every agent before the instant
 constexpr auto kStopGrace = 20s;    // after StopJob, how long results may still take
 constexpr auto kReissueLead = 100ms;
+// How long a coordinator that took a run over waits for the phase's agents to come back: they
+// notice within a heartbeat or two and register again.
+constexpr auto kRecoverWindow = 15s;
 
 bool ready(const auto& future) {
   return future.valid() && future.wait_for(0s) == std::future_status::ready;
@@ -45,6 +48,84 @@ RunSession::RunSession(RunHost& host, v1::RunRequest request, std::string client
   report_.run_id = request_.run_id();
   report_.scenario = request_.scenario();
   report_.started_at = rfc3339_utc(started_unix_ns_);
+  save_journal();
+}
+
+RunSession::RunSession(RunHost& host, v1::RunJournal record, SteadyTime now)
+    : host_(host), request_(std::move(*record.mutable_request())), created_(now) {
+  started_unix_ns_ = record.started_unix_ns();
+  phase_ = record.phase();
+  initial_stock_ = record.initial_stock();
+  phase_start_unix_ns_ = record.phase_start_unix_ns();
+  restarts_ = record.restarts() + 1;
+  report_.run_id = request_.run_id();
+  report_.scenario = request_.scenario();
+  report_.started_at = rfc3339_utc(started_unix_ns_);
+  boost::system::error_code ec;
+  auto done = boost::json::parse(record.report_json(), ec);
+  if (!ec && done.is_object()) {
+    if (const auto* eps = done.as_object().if_contains("endpoints"); eps && eps->is_array()) {
+      restored_endpoints_ = eps->as_array();
+    }
+    if (const auto* agents = done.as_object().if_contains("agents"); agents && agents->is_array()) {
+      for (const auto& a : agents->as_array()) {
+        if (!a.is_object()) continue;
+        const auto& o = a.as_object();
+        const auto* name = o.if_contains("name");
+        const auto* agent_host = o.if_contains("host");
+        const auto* requests = o.if_contains("requests");
+        if (!name || !name->is_string() || !agent_host || !agent_host->is_string()) continue;
+        report_.agents.push_back({std::string(name->as_string()),
+                                  std::string(agent_host->as_string()),
+                                  requests && requests->is_uint64() ? requests->as_uint64()
+                                  : requests && requests->is_int64()
+                                      ? static_cast<uint64_t>(requests->as_int64())
+                                      : 0});
+      }
+    }
+  }
+  if (phase_ >= static_cast<size_t>(request_.phases_size())) {
+    step_ = Step::reconcile;  // every phase was done: only the end was not sent
+    reconciling_ = {};
+    finish(0, "");
+    return;
+  }
+  if (record.shares().empty()) {
+    // The phase had not started: nothing of it ran, so it starts again once agents are back.
+    step_ = Step::wait_agents;
+    step_deadline_ = now + std::chrono::milliseconds(
+                               request_.agents_wait_ms() ? request_.agents_wait_ms() : 30000);
+    return;
+  }
+  merge_ = std::make_unique<PhaseMerge>();
+  for (const auto& s : record.shares()) {
+    JobShare share;
+    share.job_id = s.job_id();
+    share.agent_name = s.agent_name();
+    share.agent_host = s.agent_host();
+    share.key_prefix = s.key_prefix();
+    share.users = s.users();
+    share.attempts = s.attempts();
+    share.user_offset = s.user_offset();
+    share.reissued = s.reissued();
+    share.live = s.live();
+    share.resync_progress = true;
+    if (s.pending()) {
+      reissue_.push_back(std::move(share));
+      continue;
+    }
+    share.lost = s.lost();
+    merge_->add_job(std::move(share));
+    job_agents_.emplace_back();  // unknown until the agent that holds it speaks
+  }
+  merge_->note("the coordinator was restarted during this phase and took the run over from its "
+               "journal (restart " + std::to_string(restarts_) +
+               "); progress reported meanwhile is missing from the timeline");
+  step_ = Step::recover;
+  step_deadline_ = now + kRecoverWindow;
+  host_.say("taking over run " + request_.run_id() + " at phase " + std::to_string(phase_ + 1) +
+            " of " + std::to_string(request_.phases_size()) + " (" + phase_endpoint() +
+            "): waiting for its " + std::to_string(job_agents_.size()) + " job(s)' agents");
 }
 
 TargetProbe RunSession::probe_for(const std::string& endpoint) const {
@@ -97,24 +178,38 @@ bool RunSession::tick(SteadyTime now) {
       if (accepted_ == job_agents_.size()) {
         // One start instant in the coordinator's clock for every agent.
         phase_start_unix_ns_ = unix_now_ns() + std::chrono::nanoseconds(kStartLead).count();
+        // Recorded before any agent can start: a coordinator taking over then knows the jobs.
+        save_journal();
         for (size_t i = 0; i < job_agents_.size(); ++i) {
           v1::Envelope env;
           env.mutable_start()->set_job_id(merge_->jobs()[i].job_id);
           env.mutable_start()->set_start_at_unix_ns(phase_start_unix_ns_);
           send_to_job_agent(i, env);
         }
-        step_ = Step::running;
-        // A timed phase ends by its clock; one bounded by attempts may run for hours, so its
-        // deadline measures a stall instead and moves whenever attempts advance (see below).
-        step_deadline_ =
-            now + (phase().duration_ms() ? std::chrono::milliseconds(phase().duration_ms()) : 0ms) +
-            stall_window();
-        last_attempts_ = 0;
-        next_update_ = now + 1s;
+        enter_running(now);
       } else if (now > step_deadline_) {
         finish(3, "agents did not accept the " + phase_endpoint() + " job within 15 s");
       }
       break;
+    case Step::recover: {
+      bool all_back = true;
+      for (size_t i = 0; i < job_agents_.size(); ++i) {
+        const auto& j = merge_->jobs()[i];
+        if (job_agents_[i].empty() && !j.lost && !j.has_result) all_back = false;
+      }
+      if (all_back || now > step_deadline_) {
+        for (size_t i = 0; i < job_agents_.size(); ++i) {
+          if (job_agents_[i].empty() && !merge_->jobs()[i].has_result) lose_job(i);
+        }
+        // The agents this run goes on with: the ones here now.
+        agent_ids_.clear();
+        for (auto* a : host_.live_agents()) agent_ids_.push_back(a->agent_id);
+        enter_running(now);
+        send_update("took the run over after a coordinator restart");
+        save_journal();
+      }
+      break;
+    }
     case Step::running:
     case Step::stopping:
       if (step_ == Step::running && !phase().duration_ms()) {
@@ -177,6 +272,22 @@ bool RunSession::tick(SteadyTime now) {
   return step_ == Step::done;
 }
 
+void RunSession::enter_running(SteadyTime now) {
+  step_ = Step::running;
+  // A timed phase ends by its clock; one bounded by attempts may run for hours, so its deadline
+  // measures a stall instead and moves whenever attempts advance (see tick()).
+  auto left = 0ms;
+  if (phase().duration_ms()) {
+    const int64_t end_ns = static_cast<int64_t>(phase_start_unix_ns_) +
+                           static_cast<int64_t>(phase().duration_ms()) * 1'000'000;
+    left = std::chrono::milliseconds(
+        std::max<int64_t>(0, (end_ns - static_cast<int64_t>(unix_now_ns())) / 1'000'000));
+  }
+  step_deadline_ = now + left + stall_window();
+  last_attempts_ = 0;
+  next_update_ = now + 1s;
+}
+
 std::chrono::milliseconds RunSession::stall_window() const {
   return std::chrono::milliseconds(request_.request().request_timeout_ms()) + 60s;
 }
@@ -192,6 +303,8 @@ void RunSession::begin_phase(SteadyTime now) {
   merge_ = std::make_unique<PhaseMerge>();
   job_agents_.clear();
   accepted_ = 0;
+  phase_start_unix_ns_ = 0;
+  save_journal();
   preparing_ = std::async(std::launch::async, prepare_phase, probe_for(phase_endpoint()));
   send_update("preparing " + phase_endpoint());
 }
@@ -283,11 +396,26 @@ void RunSession::reissue_lost_shares() {
                 free_agent->agent_id);
     dispatch(*free_agent, std::move(share),
              unix_now_ns() + std::chrono::nanoseconds(kReissueLead).count());
+    save_journal();
   }
 }
 
-void RunSession::on_agent_message(const AgentRecord& agent, const v1::Envelope& env) {
-  if (!merge_) return;
+bool RunSession::on_agent_message(const AgentRecord& agent, const v1::Envelope& env) {
+  if (!merge_) return false;
+  if (step_ == Step::recover || step_ == Step::running || step_ == Step::stopping) {
+    // Whoever speaks for a job holds it: after a restart the agents come back under new ids.
+    std::string job_id;
+    if (env.has_progress()) job_id = env.progress().job_id();
+    if (env.has_orders()) job_id = env.orders().job_id();
+    if (env.has_result()) job_id = env.result().job_id();
+    for (size_t i = 0; !job_id.empty() && i < job_agents_.size(); ++i) {
+      if (merge_->jobs()[i].job_id != job_id || job_agents_[i] == agent.agent_id) continue;
+      job_agents_[i] = agent.agent_id;
+      if (std::find(agent_ids_.begin(), agent_ids_.end(), agent.agent_id) == agent_ids_.end()) {
+        agent_ids_.push_back(agent.agent_id);
+      }
+    }
+  }
   switch (env.body_case()) {
     case v1::Envelope::kJobAccepted:
       for (const auto& j : merge_->jobs()) {
@@ -310,35 +438,110 @@ void RunSession::on_agent_message(const AgentRecord& agent, const v1::Envelope& 
       merge_->add_batch(env.orders());
       break;
     case v1::Envelope::kResult:
-      merge_->add_result(env.result());
-      break;
+      return merge_->add_result(env.result());
     default:
       break;
   }
+  return false;
 }
 
 void RunSession::on_agent_lost(const std::string& agent_id) {
   if (!merge_) return;
+  bool lost_any = false;
   for (size_t i = 0; i < job_agents_.size(); ++i) {
     const JobShare& job = merge_->jobs()[i];
     if (job_agents_[i] != agent_id || job.has_result || job.lost) continue;
-    merge_->mark_lost(job.job_id);
     send_update("agent " + agent_id + " lost: no heartbeat");
-    // Hand its unfinished attempts to the others, under a new key prefix so the oracle can still
-    // tell whose attempt each ledger order was. Duration-bound runs need no hand-over: the others
-    // run to the end anyway.
-    const uint64_t done = job.live.attempts();
-    if ((step_ == Step::running) && job.attempts > done) {
-      JobShare rest;
-      rest.job_id = job.job_id + "-r" + std::to_string(++reissued_);
-      rest.key_prefix = job.key_prefix + "r" + std::to_string(reissued_);
-      rest.users = job.users;
-      rest.attempts = job.attempts - done;
-      rest.user_offset = job.user_offset;
-      rest.reissued = true;
-      reissue_.push_back(std::move(rest));
-    }
+    lose_job(i);
+    lost_any = true;
   }
+  if (lost_any) save_journal();
+}
+
+void RunSession::lose_job(size_t i) {
+  const JobShare& job = merge_->jobs()[i];
+  if (job.has_result || job.lost) return;
+  merge_->mark_lost(job.job_id);
+  // Hand its unfinished attempts to the others, under a new key prefix so the oracle can still
+  // tell whose attempt each ledger order was. Duration-bound runs need no hand-over: the others
+  // run to the end anyway.
+  const uint64_t done = job.live.attempts();
+  if ((step_ == Step::running || step_ == Step::recover) && job.attempts > done) {
+    JobShare rest;
+    // Unique across coordinator restarts too: a second process counts its re-issues afresh.
+    const std::string n = std::to_string(++reissued_) +
+                          (restarts_ ? "s" + std::to_string(restarts_) : std::string());
+    rest.job_id = job.job_id + "-r" + n;
+    rest.key_prefix = job.key_prefix + "r" + n;
+    rest.users = job.users;
+    rest.attempts = job.attempts - done;
+    rest.user_offset = job.user_offset;
+    rest.reissued = true;
+    reissue_.push_back(std::move(rest));
+  }
+}
+
+void RunSession::ack_results() {
+  if (!merge_) return;
+  for (size_t i = 0; i < job_agents_.size(); ++i) {
+    if (!merge_->jobs()[i].has_result || job_agents_[i].empty()) continue;
+    v1::Envelope env;
+    env.mutable_result_ack()->set_job_id(merge_->jobs()[i].job_id);
+    send_to_job_agent(i, env);
+  }
+}
+
+void RunSession::save_journal(bool phase_done) {
+  RunJournal* journal = host_.journal();
+  if (!journal || !journal->enabled() || step_ == Step::done) return;
+  v1::RunJournal record;
+  *record.mutable_request() = request_;
+  record.set_started_unix_ns(started_unix_ns_);
+  record.set_phase(static_cast<uint32_t>(phase_ + (phase_done ? 1 : 0)));
+  record.set_initial_stock(initial_stock_);
+  record.set_phase_start_unix_ns(phase_start_unix_ns_);
+  record.set_restarts(restarts_);
+  record.set_report_json(boost::json::serialize(report_json()));
+  auto add_share = [&](const JobShare& j, bool pending) {
+    auto* s = record.add_shares();
+    s->set_job_id(j.job_id);
+    s->set_agent_name(j.agent_name);
+    s->set_agent_host(j.agent_host);
+    s->set_key_prefix(j.key_prefix);
+    s->set_users(j.users);
+    s->set_attempts(j.attempts);
+    s->set_user_offset(j.user_offset);
+    s->set_reissued(j.reissued);
+    s->set_lost(j.lost);
+    *s->mutable_live() = j.live;
+    s->set_pending(pending);
+  };
+  // Shares only once they may have started: before that a taker starts the phase afresh.
+  if (merge_ && phase_start_unix_ns_ && step_ != Step::prepare && !phase_done) {
+    for (const auto& j : merge_->jobs()) add_share(j, false);
+    for (const auto& j : reissue_) add_share(j, true);
+  }
+  std::string error;
+  if (!journal->save(record, error) && !journal_failed_) {
+    journal_failed_ = true;
+    host_.say("run " + request_.run_id() + ": " + error +
+              "; a coordinator restart could not take this run over");
+  }
+}
+
+void RunSession::attach(const std::string& client_id) {
+  client_id_ = client_id;
+  send_update("the coordinator took this run over after a restart; reports continue");
+}
+
+boost::json::object RunSession::report_json() const {
+  auto j = to_json(report_);
+  if (!restored_endpoints_.empty()) {
+    boost::json::array all = restored_endpoints_;
+    for (auto& e : j["endpoints"].as_array()) all.push_back(std::move(e));
+    j["endpoints"] = std::move(all);
+  }
+  return j;
 }
 
 void RunSession::finish_phase(PhaseEnd end) {
@@ -399,6 +602,9 @@ void RunSession::finish_phase(PhaseEnd end) {
   for (auto* a : host_.live_agents()) a->busy = false;
   if (auto* m = host_.metrics()) m->record_phase(p);
   report_.phases.push_back(std::move(p));
+  // The phase is in the report and the journal: the agents may let go of what they kept for it.
+  save_journal(/*phase_done=*/true);
+  ack_results();
 }
 
 v1::RunUpdate RunSession::snapshot(const std::string& note) const {
@@ -424,13 +630,24 @@ double RunSession::phase_elapsed_s() const {
 
 void RunSession::send_update(const std::string& note) {
   v1::Envelope env;
-  *env.mutable_run_update() = snapshot(note);
-  const auto& u = env.run_update();
+  auto* update = env.mutable_run_update();
+  *update = snapshot(note);
+  if (merge_ && (step_ == Step::running || step_ == Step::stopping || step_ == Step::recover)) {
+    // Latency over time: what ended since the last update, every agent's windows merged.
+    const auto window = merge_->take_window();
+    if (window.total() != 0) {
+      update->set_window_attempts(window.total());
+      update->set_window_p50_ms(static_cast<double>(window.percentile_us(50)) / 1e3);
+      update->set_window_p99_ms(static_cast<double>(window.percentile_us(99)) / 1e3);
+    }
+  }
+  const auto& u = *update;
   if (!u.endpoint().empty()) {
     const double elapsed_s = phase_elapsed_s();
     if (elapsed_s > 0 && step_ != Step::prepare && step_ != Step::assign) {
       const auto& c = u.counts();
-      timeline_.push_back({elapsed_s, c.attempts(), c.ok(), c.fail(), c.info()});
+      timeline_.push_back({elapsed_s, c.attempts(), c.ok(), c.fail(), c.info(), u.window_p50_ms(),
+                           u.window_p99_ms()});
     }
     if (auto* m = host_.metrics()) m->update_live(u.endpoint(), u.counts());
   }
@@ -452,15 +669,18 @@ void RunSession::abort(const std::string& reason) {
 
 void RunSession::finish(int exit_code, const std::string& message) {
   if (step_ == Step::done) return;
+  if (step_ != Step::reconcile) ack_results();  // an aborted phase: nothing more will merge
   step_ = Step::done;
   report_.duration_s = static_cast<double>(unix_now_ns() - started_unix_ns_) / 1e9;
   for (auto* a : host_.live_agents()) a->busy = false;
   v1::Envelope env;
   auto* f = env.mutable_run_finished();
+  f->set_run_id(request_.run_id());
   f->set_exit_code(exit_code);
   f->set_message(message);
-  f->set_report_json(boost::json::serialize(to_json(report_)));
+  f->set_report_json(boost::json::serialize(report_json()));
   host_.send_to_client(client_id_, env);
+  if (auto* journal = host_.journal()) journal->clear();
   if (auto* m = host_.metrics()) {
     bool ok = exit_code == 0;
     for (const auto& p : report_.phases) ok = ok && p.verdict.integrity_ok;

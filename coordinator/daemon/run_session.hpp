@@ -2,6 +2,10 @@
 // reset the target, hand out jobs, start them together, merge what comes back, reconcile with
 // the ledger, and finally send the report to the CLI that asked.
 //
+// With a RunJournal, each step that changes the run is recorded, and a coordinator started
+// after one that died mid-run takes the run over from the record: the agents kept their jobs
+// and send everything again when they register with it, and the CLI attaches again.
+//
 // Not thread-safe: every call comes from the coordinator's loop thread; target I/O runs on a
 // std::async thread whose future the loop polls.
 #pragma once
@@ -14,6 +18,7 @@
 #include <vector>
 
 #include "coordinator/daemon/agent_registry.hpp"
+#include "coordinator/daemon/run_journal.hpp"
 #include "coordinator/daemon/target_probe.hpp"
 #include "coordinator/merge/phase_merge.hpp"
 #include "coordinator/report/report.hpp"
@@ -31,24 +36,33 @@ class RunHost {
   virtual bool send_to_agent(const AgentRecord& agent, v1::Envelope& envelope) = 0;
   virtual void send_to_client(const std::string& client_id, v1::Envelope& envelope) = 0;
   virtual CoordinatorMetrics* metrics() = 0;
+  virtual RunJournal* journal() = 0;  // nullable: no --state-dir
+  virtual void say(const std::string& line) = 0;  // the coordinator's log
 };
 
 class RunSession {
  public:
   RunSession(RunHost& host, v1::RunRequest request, std::string client_id, SteadyTime now);
+  // Takes over the run a coordinator that died left in its journal. No client until attach().
+  RunSession(RunHost& host, v1::RunJournal record, SteadyTime now);
 
   // Advances the run; true once it has finished and sent RunFinished.
   bool tick(SteadyTime now);
-  void on_agent_message(const AgentRecord& agent, const v1::Envelope& envelope);
+  // True when the message was a result this run keeps: its ResultAck waits until the phase is
+  // reconciled (and journaled), so an agent keeps what it saw until it can no longer be lost.
+  bool on_agent_message(const AgentRecord& agent, const v1::Envelope& envelope);
   void on_agent_lost(const std::string& agent_id);
   // Where the run stands, for `stampede status`.
   v1::RunUpdate snapshot(const std::string& note) const;
   // Stops every agent's job and ends the run with exit 3 and the report of the phases done.
   void abort(const std::string& reason);
+  // From now on updates and the end of the run go to this client (a CLI that reconnected).
+  void attach(const std::string& client_id);
   const std::string& run_id() const { return request_.run_id(); }
 
  private:
-  enum class Step { wait_agents, prepare, assign, running, stopping, reconcile, done };
+  // recover: taking a started phase over from the journal, waiting for its agents to come back.
+  enum class Step { wait_agents, prepare, assign, recover, running, stopping, reconcile, done };
 
   void begin_phase(SteadyTime now);
   void assign_jobs(SteadyTime now);
@@ -62,6 +76,14 @@ class RunSession {
   // Sends one share as a job; a non-zero start instant also starts it (re-issued shares).
   void dispatch(AgentRecord& agent, JobShare share, uint64_t start_at_unix_ns);
   void reissue_lost_shares();
+  void enter_running(SteadyTime now);
+  // Marks job i lost and queues its unfinished attempts for another agent.
+  void lose_job(size_t i);
+  void ack_results();
+  // phase_done: the current phase is in report_; record the next one, not yet begun.
+  void save_journal(bool phase_done = false);
+  // The report so far: the phases taken over from a journal first, then this process's.
+  boost::json::object report_json() const;
   TargetProbe probe_for(const std::string& endpoint) const;
   const v1::PhaseSpec& phase() const { return request_.phases(static_cast<int>(phase_)); }
   std::string phase_endpoint() const { return phase().endpoint(); }
@@ -88,6 +110,9 @@ class RunSession {
   std::future<Expected<int64_t>> preparing_;
   std::future<Expected<PhaseEnd>> reconciling_;
   RunReport report_;
+  boost::json::array restored_endpoints_;  // phases finished by a coordinator that died since
+  uint32_t restarts_ = 0;
+  bool journal_failed_ = false;  // said once
   std::vector<TimelinePoint> timeline_;  // the current phase's progress, one point per update
 };
 

@@ -29,15 +29,30 @@ bool PhaseMerge::add_progress(const v1::Progress& p) {
   JobShare* job = find(p.job_id());
   if (!job || job->has_result) return job != nullptr;
   if (p.seq() <= job->last_progress_seq) return true;  // late or repeated: the newer one stands
-  job->progress_gaps += p.seq() - job->last_progress_seq - 1;
+  if (job->resync_progress) {
+    job->resync_progress = false;
+  } else {
+    job->progress_gaps += p.seq() - job->last_progress_seq - 1;
+  }
   job->last_progress_seq = p.seq();
   job->live = p.counts();
+  if (p.has_latency_window()) {
+    LatencyHistogram h;
+    if (h.from_proto(p.latency_window())) window_.merge(h);
+  }
   return true;
+}
+
+LatencyHistogram PhaseMerge::take_window() {
+  LatencyHistogram out;
+  std::swap(out, window_);
+  return out;
 }
 
 bool PhaseMerge::add_batch(const v1::OrderBatch& b) {
   JobShare* job = find(b.job_id());
   if (!job) return false;
+  if (!job->batch_seqs.insert(b.batch_seq()).second) return true;  // a replay: already merged
   ++job->batches_received;
   const std::string prefix = job->key_prefix + ".";
   for (const auto& ack : b.acknowledged()) {

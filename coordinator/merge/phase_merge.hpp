@@ -30,7 +30,11 @@ struct JobShare {
   v1::OutcomeCounts live;  // latest progress, then the final counts
   uint64_t last_progress_seq = 0;
   uint64_t progress_gaps = 0;  // progress messages that never arrived
-  uint64_t batches_received = 0;
+  // Taken over from a coordinator that died mid-phase: the first progress seen sets the baseline,
+  // since what was sent to the dead one is not a gap on the wire.
+  bool resync_progress = false;
+  uint64_t batches_received = 0;  // distinct batch_seq values: agents replay batches after a
+  std::unordered_set<uint64_t> batch_seqs;  // coordinator restart, and each counts once
   bool has_result = false;
   uint64_t batches_expected = 0;
   bool lost = false;  // the agent vanished before its result
@@ -58,6 +62,9 @@ class PhaseMerge {
   // Open loop only: latency from the actual send, beside the corrected latency() (empty otherwise).
   const LatencyHistogram& latency_uncorrected() const { return latency_uncorrected_; }
   uint64_t retries() const { return retries_; }
+  // Latencies of the attempts that ended since the last take_window(), from every agent's
+  // progress windows; emptied by the call.
+  LatencyHistogram take_window();
   const std::map<unsigned, uint64_t>& status_codes() const { return status_codes_; }
   const std::unordered_map<std::string, std::string>& acknowledged() const { return acknowledged_; }
   const std::unordered_set<std::string>& indeterminate() const { return indeterminate_; }
@@ -74,6 +81,7 @@ class PhaseMerge {
   v1::OutcomeCounts totals_;
   LatencyHistogram latency_;
   LatencyHistogram latency_uncorrected_;
+  LatencyHistogram window_;
   uint64_t retries_ = 0;
   std::map<unsigned, uint64_t> status_codes_;
   std::unordered_map<std::string, std::string> acknowledged_;

@@ -67,9 +67,11 @@ json::object phase_json(const PhaseReport& p) {
   for (const auto& s : p.problems) problems.emplace_back(s);
   e["problems"] = std::move(problems);
   e["start_spread_ms"] = p.start_spread_ms;
-  json::array timeline;  // [t_s, attempts, ok, fail, info], cumulative
+  // [t_s, attempts, ok, fail, info, p50_ms, p99_ms]: counts cumulative, latency per interval
+  json::array timeline;
   for (const auto& pt : p.timeline) {
-    timeline.push_back(json::array{pt.t_s, pt.attempts, pt.ok, pt.fail, pt.info});
+    timeline.push_back(
+        json::array{pt.t_s, pt.attempts, pt.ok, pt.fail, pt.info, pt.p50_ms, pt.p99_ms});
   }
   e["timeline"] = std::move(timeline);
   return e;

@@ -18,10 +18,12 @@
 
 namespace stampede::coordinator {
 
-// Where a phase stood at one moment: seconds since its start and cumulative outcome counts.
+// Where a phase stood at one moment: seconds since its start, cumulative outcome counts, and
+// the latency of the attempts that ended since the previous point (0 when none did).
 struct TimelinePoint {
   double t_s = 0;
   uint64_t attempts = 0, ok = 0, fail = 0, info = 0;
+  double p50_ms = 0, p99_ms = 0;
 };
 
 struct PhaseReport {

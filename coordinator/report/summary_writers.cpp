@@ -98,6 +98,54 @@ std::string throughput_svg(const json::array& timeline) {
   return svg.str();
 }
 
+// p50 and p99 of each timeline interval (the attempts that ended in it), as two polylines.
+std::string latency_over_time_svg(const json::array& timeline) {
+  struct Point {
+    double t, p50, p99;
+  };
+  std::vector<Point> pts;
+  for (const auto& v : timeline) {
+    const auto& a = v.as_array();
+    if (a.size() < 7) continue;  // a report from before latency over time
+    const double p99 = a[6].to_number<double>();
+    if (p99 <= 0) continue;  // nothing ended in that interval
+    pts.push_back({a[0].to_number<double>(), a[5].to_number<double>(), p99});
+  }
+  if (pts.empty()) return "<p>No latency over time (the phase was shorter than one update).</p>";
+  const double w = 600, h = 160, pad = 40;
+  double max_t = 0, max_v = 0;
+  for (const auto& p : pts) {
+    max_t = std::max(max_t, p.t);
+    max_v = std::max(max_v, p.p99);
+  }
+  if (max_t <= 0) max_t = 1;
+  if (max_v <= 0) max_v = 1;
+  std::ostringstream svg;
+  svg << "<svg viewBox='0 0 " << w << " " << h << "' width='" << w << "' height='" << h
+      << "' role='img' aria-label='latency p50 and p99 over time'>"
+      << "<line x1='" << pad << "' y1='" << h - 20 << "' x2='" << w - 10 << "' y2='" << h - 20
+      << "' stroke='#999'/><line x1='" << pad << "' y1='10' x2='" << pad << "' y2='" << h - 20
+      << "' stroke='#999'/>";
+  const std::pair<const char*, double Point::*> lines[] = {{"#2a6fdb", &Point::p50},
+                                                            {"#d9822b", &Point::p99}};
+  for (const auto& [colour, field] : lines) {
+    svg << "<polyline fill='none' stroke='" << colour << "' stroke-width='2' points='";
+    for (const auto& p : pts) {
+      svg << pad + (w - pad - 10) * p.t / max_t << "," << (h - 20) - (h - 30) * (p.*field) / max_v
+          << " ";
+    }
+    svg << "'/>";
+  }
+  char top[32], right[32];
+  std::snprintf(top, sizeof top, "%.1f ms", max_v);
+  std::snprintf(right, sizeof right, "%.1f s", max_t);
+  svg << "<text x='2' y='18' font-size='11'>" << top << "</text><text x='" << w - 60 << "' y='"
+      << h - 4 << "' font-size='11'>" << right << "</text><text x='" << w - 170
+      << "' y='18' font-size='11' fill='#2a6fdb'>p50</text><text x='" << w - 140
+      << "' y='18' font-size='11' fill='#d9822b'>p99</text></svg>";
+  return svg.str();
+}
+
 // Latency percentiles as horizontal bars.
 std::string latency_svg(const json::object& lat) {
   const char* keys[] = {"p50", "p90", "p99", "p999", "max"};
@@ -206,6 +254,8 @@ std::string render_html(const json::object& r, const std::vector<std::string>& u
     h << "<h2>" << html_escape(num(e.at("endpoint"))) << "</h2><h3>Requests per second</h3>";
     const auto* timeline = e.if_contains("timeline");
     h << (timeline ? throughput_svg(timeline->as_array()) : std::string("<p>No timeline.</p>"));
+    h << "<h3>Latency over time</h3>"
+      << (timeline ? latency_over_time_svg(timeline->as_array()) : std::string("<p>No timeline.</p>"));
     h << "<h3>Latency</h3>" << latency_svg(e.at("latency_ms").as_object());
     const auto* problems = e.if_contains("problems");
     if (problems && !problems->as_array().empty()) {

@@ -20,14 +20,73 @@ start_target() {
   ADMIN=$(awk '{print $6}' <<<"$line")
 }
 
-# start_coordinator [extra flags]: sets AGENTS_EP, CONTROL_EP, METRICS (host:port).
-start_coordinator() {
-  "$E2E_CLI" coordinator --agents-bind 'tcp://127.0.0.1:*' --control-bind 'tcp://127.0.0.1:*' \
-    --metrics-bind 127.0.0.1:0 --heartbeat-ms 200 --heartbeat-timeout-ms 2000 "$@" \
-    >"$E2E_TMP/coordinator.log" 2>&1 &
+# free_port: a loopback TCP port nobody holds at the moment of asking.
+free_port() {
+  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# start_redis DIR PORT: a real redis-server on 127.0.0.1:PORT keeping its data in DIR, with every
+# write fsynced to its append-only file before the reply, so a restart loses no committed sale.
+# Sets REDIS_PID; called again with the same DIR and PORT it starts on the same data.
+start_redis() {
+  mkdir -p "$1"
+  redis-server --port "$2" --bind 127.0.0.1 --dir "$1" --save '' --appendonly yes \
+    --appendfsync always --logfile "$1/redis.log" &
   STAMPEDE_PIDS+=($!)
+  REDIS_PID=$!
+  local deadline=$((SECONDS + 20))
+  until redis-cli -p "$2" ping 2>/dev/null | grep -q PONG; do
+    [ $SECONDS -lt $deadline ] || fail "redis-server did not answer within 20 s: $(tail -n 3 "$1/redis.log")"
+    kill -0 "$REDIS_PID" 2>/dev/null || fail "redis-server exited: $(tail -n 3 "$1/redis.log")"
+    sleep 0.05
+  done
+}
+
+# start_postgres: a real PostgreSQL 15 on a loopback port chosen now, run as the postgres user
+# (it refuses root) in a folder under $E2E_TMP. Sets PG_URL, PG_PORT and PG_PID.
+start_postgres() {
+  local bin
+  bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
+  [ -x "$bin/initdb" ] || fail "PostgreSQL not found in /usr/lib/postgresql: install postgresql"
+  local dir=$E2E_TMP/pg as=()
+  mkdir -p "$dir"
+  if [ "$(id -u)" = 0 ]; then
+    chmod 711 "$E2E_TMP"  # postgres must reach its folder inside ours
+    chown postgres:postgres "$dir"
+    as=(setpriv --reuid=postgres --regid=postgres --init-groups)
+  fi
+  "${as[@]}" "$bin/initdb" -D "$dir/data" -U stampede --auth=trust -N -E UTF8 --locale=C \
+    >"$dir/initdb.log" 2>&1 || fail "initdb failed: $(tail -n 3 "$dir/initdb.log")"
+  PG_PORT=$(free_port)
+  "${as[@]}" "$bin/postgres" -D "$dir/data" -p "$PG_PORT" -k "$dir" \
+    -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200 >"$dir/postgres.log" 2>&1 &
+  STAMPEDE_PIDS+=($!)
+  PG_PID=$!
+  PG_URL=postgresql://stampede@127.0.0.1:$PG_PORT/postgres
+  local deadline=$((SECONDS + 30))
+  until "$bin/pg_isready" -q -h 127.0.0.1 -p "$PG_PORT"; do
+    [ $SECONDS -lt $deadline ] || fail "postgres did not answer within 30 s: $(tail -n 3 "$dir/postgres.log")"
+    kill -0 "$PG_PID" 2>/dev/null || fail "postgres exited: $(tail -n 3 "$dir/postgres.log")"
+    sleep 0.1
+  done
+}
+
+# start_coordinator [extra flags]: sets AGENTS_EP, CONTROL_EP, METRICS (host:port) and
+# COORDINATOR_PID. Called again, it binds the same AGENTS_EP and CONTROL_EP (a restart on the
+# same address); each start after the first logs to coordinator-N.log.
+COORDINATOR_STARTS=0
+start_coordinator() {
+  local log=$E2E_TMP/coordinator.log
+  COORDINATOR_STARTS=$((COORDINATOR_STARTS + 1))
+  [ $COORDINATOR_STARTS -eq 1 ] || log=$E2E_TMP/coordinator-$COORDINATOR_STARTS.log
+  "$E2E_CLI" coordinator --agents-bind "${AGENTS_EP:-tcp://127.0.0.1:*}" \
+    --control-bind "${CONTROL_EP:-tcp://127.0.0.1:*}" \
+    --metrics-bind 127.0.0.1:0 --heartbeat-ms 200 --heartbeat-timeout-ms 2000 "$@" \
+    >"$log" 2>&1 &
+  STAMPEDE_PIDS+=($!)
+  COORDINATOR_PID=$!
   local line
-  line=$(stampede_wait_line "$E2E_TMP/coordinator.log" '^stampede coordinator listening' 30 $!)
+  line=$(stampede_wait_line "$log" '^stampede coordinator listening' 30 $!)
   AGENTS_EP=$(awk '{print $5}' <<<"$line")
   CONTROL_EP=$(awk '{print $7}' <<<"$line")
   METRICS=$(awk '{print $9}' <<<"$line")
@@ -54,18 +113,23 @@ expect_exit() {
   grep -qiE -- "$pattern" "$E2E_TMP/out" || { cat "$E2E_TMP/out" >&2; fail "$*: no '$pattern' in output"; }
 }
 
-# start_chaos_run PREFIX: target, coordinator and agents PREFIX-1..3, then a long safe run in the
-# background (RUN_PID; output in $E2E_TMP/run.{out,err}), returning once it has made 1,000+
-# attempts. Sets VICTIM to PREFIX-2's pid, for the test to harm.
+# start_chaos_run PREFIX [coordinator flags]: target, coordinator and agents PREFIX-1..3, then a
+# long safe run in the background (RUN_PID; output in $E2E_TMP/run.{out,err}), returning once it
+# has made 1,000+ attempts. Sets VICTIM to PREFIX-2's pid, for the test to harm. Arrays
+# CHAOS_RUN_FLAGS and CHAOS_TARGET_FLAGS add flags to the run (a --rate that makes it last) and
+# the target (its store); CHAOS_STOCK replaces the stock of 100.
 start_chaos_run() {
-  start_target
-  start_coordinator
+  local prefix=$1
+  shift
+  start_target ${CHAOS_TARGET_FLAGS[@]+"${CHAOS_TARGET_FLAGS[@]}"}
+  start_coordinator "$@"
   local i
-  for i in 1 2 3; do start_agent "$1-$i"; done
+  for i in 1 2 3; do start_agent "$prefix-$i"; done
   VICTIM=${STAMPEDE_PIDS[-2]}
   "$E2E_CLI" run --coordinator "$CONTROL_EP" --target "http://$TARGET" --admin-url "http://$ADMIN" \
-    --admin-token-file "$E2E_TMP/token" --endpoint safe --stock 100 --users 30 --requests 24000 \
-    --expect-agents 3 --report "$E2E_TMP/report.json" >"$E2E_TMP/run.out" 2>"$E2E_TMP/run.err" &
+    --admin-token-file "$E2E_TMP/token" --endpoint safe --stock "${CHAOS_STOCK:-100}" --users 30 --requests 24000 \
+    --expect-agents 3 --report "$E2E_TMP/report.json" ${CHAOS_RUN_FLAGS[@]+"${CHAOS_RUN_FLAGS[@]}"} \
+    >"$E2E_TMP/run.out" 2>"$E2E_TMP/run.err" &
   RUN_PID=$!
   STAMPEDE_PIDS+=($RUN_PID)
   local deadline=$((SECONDS + 60))

@@ -183,3 +183,62 @@ TEST_CASE("a lost agent that comes back is counted once and said to have come ba
   REQUIRE(problems.size() == 1);
   CHECK(problems[0].find("came back") != std::string::npos);
 }
+
+TEST_CASE("order batches replayed after a coordinator restart count once", "[coordinator][merge]") {
+  PhaseMerge m;
+  m.add_job(share("j0", "a0", "run.safe.a0"));
+  v1::OrderBatch b1, b2;
+  b1.set_job_id("j0");
+  b1.set_batch_seq(1);
+  b1.add_acknowledged()->set_seq(1);
+  b2.set_job_id("j0");
+  b2.set_batch_seq(2);
+  b2.add_indeterminate_seqs(2);
+  for (const auto* b : {&b1, &b2, &b1, &b2, &b1}) REQUIRE(m.add_batch(*b));
+  REQUIRE(m.add_result(result_for("j0", 1, 0, 1, LatencyHistogram{}, 3)));
+  CHECK(m.jobs()[0].batches_received == 2);
+  CHECK_FALSE(m.complete());  // batch 3 never came: a replay of 1 and 2 does not stand in for it
+  v1::OrderBatch b3 = b1;
+  b3.set_batch_seq(3);
+  REQUIRE(m.add_batch(b3));
+  CHECK(m.complete());
+}
+
+TEST_CASE("a job taken over mid-phase starts its progress sequence where the agent is",
+          "[coordinator][merge]") {
+  PhaseMerge m;
+  auto s = share("j0", "a0", "p");
+  s.resync_progress = true;
+  m.add_job(s);
+  v1::Progress p;
+  p.set_job_id("j0");
+  p.set_seq(40);
+  REQUIRE(m.add_progress(p));
+  p.set_seq(42);
+  REQUIRE(m.add_progress(p));
+  CHECK(m.jobs()[0].progress_gaps == 1);  // 41 is a real gap; 1..39 went to the dead one
+}
+
+TEST_CASE("latency windows from progress merge until taken", "[coordinator][merge]") {
+  PhaseMerge m;
+  m.add_job(share("j0", "a0", "p0"));
+  m.add_job(share("j1", "a1", "p1"));
+  LatencyHistogram w0, w1, both;
+  for (uint64_t v = 100; v <= 1000; v += 100) {
+    w0.record_us(v);
+    w1.record_us(v * 10);
+    both.record_us(v);
+    both.record_us(v * 10);
+  }
+  v1::Progress p0, p1;
+  p0.set_job_id("j0");
+  p0.set_seq(1);
+  w0.to_proto(p0.mutable_latency_window());
+  p1.set_job_id("j1");
+  p1.set_seq(1);
+  w1.to_proto(p1.mutable_latency_window());
+  REQUIRE(m.add_progress(p0));
+  REQUIRE(m.add_progress(p1));
+  CHECK(m.take_window() == both);
+  CHECK(m.take_window().total() == 0);  // each window is handed out once
+}

@@ -109,3 +109,17 @@ TEST_CASE("the Markdown and HTML summaries show verdicts and escape report text"
   CHECK(html.find("<b>x</b>") == std::string::npos);
   CHECK(html.find("requests per second over time") != std::string::npos);
 }
+
+TEST_CASE("the HTML report charts latency over time from the timeline's windows",
+          "[coordinator][report]") {
+  auto run = sample();
+  run.phases[1].timeline = {{0, 0, 0, 0, 0}, {1.0, 10, 10, 0, 0, 1.5, 4.0}, {2.0, 20, 20, 0, 0}};
+  auto j = to_json(run);
+  const auto& point = j["endpoints"].as_array()[1].as_object().at("timeline").as_array()[1];
+  CHECK(point.as_array().at(6).to_number<double>() == 4.0);
+  auto html = render_html(j, {});
+  CHECK(html.find("latency p50 and p99 over time") != std::string::npos);
+  CHECK(html.find("4.0 ms") != std::string::npos);  // the chart's scale is the highest p99
+  run.phases[1].timeline = {{0, 0, 0, 0, 0}, {1.0, 10, 10, 0, 0}};
+  CHECK(render_html(to_json(run), {}).find("No latency over time") != std::string::npos);
+}
