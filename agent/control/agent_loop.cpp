@@ -12,6 +12,7 @@
 #include "common/clock.hpp"
 #include "common/clock_offset.hpp"
 #include "common/framing.hpp"
+#include "common/handshake_watch.hpp"
 #include "common/version.hpp"
 
 namespace stampede::agent {
@@ -76,6 +77,8 @@ bool AgentLoop::run(const std::atomic<bool>& stop) {
   // arriving much later would confuse a restarted coordinator.
   socket.set(zmq::sockopt::immediate, 1);
   if (options_.curve) make_curve_client(socket, *options_.curve, options_.coordinator_public_key);
+  // A refused key looks like silence on the socket: the monitor says what really happened.
+  HandshakeWatch handshakes(ctx_, socket);
   socket.connect(options_.coordinator);
 
   auto say = [&](const std::string& line) {
@@ -106,6 +109,7 @@ bool AgentLoop::run(const std::atomic<bool>& stop) {
                : uint64_t{0};
   };
   Steady::time_point next_complaint = Steady::now() + 3s;
+  Steady::time_point next_refusal_said{};
   std::optional<ActiveJob> job;
 
   auto send_register = [&] {
@@ -261,11 +265,18 @@ bool AgentLoop::run(const std::atomic<bool>& stop) {
       }
     }
 
+    if (auto refused = handshakes.poll(); refused && now >= next_refusal_said) {
+      say(*refused + "; still trying");
+      next_refusal_said = now + 10s;
+      next_complaint = now + 5s;
+    }
     if (!registered && now >= next_register) {
       send_register();
       next_register = now + 1s;
       if (now >= next_complaint) {
-        say("coordinator " + options_.coordinator + " is not answering; still trying");
+        say(handshakes.last_failure()
+                ? *handshakes.last_failure() + "; still trying"
+                : "coordinator " + options_.coordinator + " is not answering; still trying");
         next_complaint = now + 5s;
       }
     }

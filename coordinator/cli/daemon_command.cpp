@@ -10,6 +10,7 @@
 
 #include "common/curve_keys.hpp"
 #include "common/framing.hpp"
+#include "common/handshake_watch.hpp"
 #include "common/url.hpp"
 #include "coordinator/cli/client_security.hpp"
 #include "coordinator/daemon/coordinator.hpp"
@@ -184,13 +185,15 @@ void add_agents_flags(CLI::App& sub, AgentsFlags& f) {
 
 namespace {
 
-// One request on the control socket and its answer, or nothing after 5 s.
+// One request on the control socket and its answer; else nothing, with why_not set when the
+// coordinator refused the handshake (at once) rather than staying silent for 5 s.
 std::optional<v1::Envelope> ask_coordinator(const std::string& endpoint, v1::Envelope request,
-                                            v1::Envelope::BodyCase answer) {
+                                            v1::Envelope::BodyCase answer, std::string& why_not) {
   zmq::context_t ctx;
   zmq::socket_t socket(ctx, zmq::socket_type::dealer);
   apply_control_socket_options(socket);
   apply_client_security(socket, endpoint);
+  HandshakeWatch handshakes(ctx, socket);
   socket.connect(endpoint);
   send_envelope(socket, request);
   const auto deadline = std::chrono::steady_clock::now() + 5s;
@@ -199,12 +202,21 @@ std::optional<v1::Envelope> ask_coordinator(const std::string& endpoint, v1::Env
     poll_interruptible(&item, 1, 100ms);
     auto in = receive_envelope(socket, false);
     if (in.status == RecvStatus::ok && in.envelope.body_case() == answer) return in.envelope;
+    if (auto refused = handshakes.poll()) {
+      why_not = *refused;
+      return std::nullopt;
+    }
   }
   return std::nullopt;
 }
 
-int not_answering(const char* command, const std::string& endpoint) {
-  std::cerr << "stampede " << command << ": coordinator " << endpoint << " not answering (5 s)\n";
+int not_answering(const char* command, const std::string& endpoint, const std::string& why_not) {
+  if (!why_not.empty()) {
+    std::cerr << "stampede " << command << ": " << why_not << "\n";
+  } else {
+    std::cerr << "stampede " << command << ": coordinator " << endpoint
+              << " not answering (5 s)\n";
+  }
   return 3;
 }
 
@@ -213,8 +225,9 @@ int not_answering(const char* command, const std::string& endpoint) {
 int agents_command(const AgentsFlags& f) {
   v1::Envelope env;
   env.mutable_agents_request();
-  auto reply = ask_coordinator(f.coordinator, env, v1::Envelope::kAgentsReply);
-  if (!reply) return not_answering("agents", f.coordinator);
+  std::string why_not;
+  auto reply = ask_coordinator(f.coordinator, env, v1::Envelope::kAgentsReply, why_not);
+  if (!reply) return not_answering("agents", f.coordinator, why_not);
   std::printf("%-24s %-20s %6s %8s %-8s %s\n", "AGENT", "HOST", "CORES", "THREADS", "STATE",
               "LAST SEEN");
   for (const auto& a : reply->agents_reply().agents()) {
@@ -228,8 +241,9 @@ int agents_command(const AgentsFlags& f) {
 int status_command(const AgentsFlags& f) {
   v1::Envelope env;
   env.mutable_status_request();
-  auto reply = ask_coordinator(f.coordinator, env, v1::Envelope::kStatusReply);
-  if (!reply) return not_answering("status", f.coordinator);
+  std::string why_not;
+  auto reply = ask_coordinator(f.coordinator, env, v1::Envelope::kStatusReply, why_not);
+  if (!reply) return not_answering("status", f.coordinator, why_not);
   const auto& s = reply->status_reply();
   std::printf("agents: %u live, %u known\n", s.agents_live(), s.agents_known());
   if (!s.run_active()) {
@@ -249,8 +263,9 @@ int status_command(const AgentsFlags& f) {
 int abort_command(const AgentsFlags& f) {
   v1::Envelope env;
   env.mutable_abort_request()->set_reason("stampede abort");
-  auto reply = ask_coordinator(f.coordinator, env, v1::Envelope::kAbortReply);
-  if (!reply) return not_answering("abort", f.coordinator);
+  std::string why_not;
+  auto reply = ask_coordinator(f.coordinator, env, v1::Envelope::kAbortReply, why_not);
+  if (!reply) return not_answering("abort", f.coordinator, why_not);
   if (!reply->abort_reply().aborted()) {
     std::printf("no run to abort\n");
     return 0;

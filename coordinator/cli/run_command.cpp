@@ -16,6 +16,7 @@
 #include "common/atomic_file.hpp"
 #include "common/duration.hpp"
 #include "common/framing.hpp"
+#include "common/handshake_watch.hpp"
 #include "common/url.hpp"
 #include "coordinator/cli/client_security.hpp"
 #include "coordinator/daemon/coordinator.hpp"
@@ -74,6 +75,7 @@ int converse(zmq::context_t& ctx, const std::string& endpoint, v1::RunRequest re
   zmq::socket_t socket(ctx, zmq::socket_type::dealer);
   apply_control_socket_options(socket);
   apply_client_security(socket, endpoint);  // CURVE keys from main, if given
+  HandshakeWatch handshakes(ctx, socket);
   socket.connect(endpoint);
   v1::Envelope env;
   *env.mutable_run_request() = request;
@@ -99,6 +101,11 @@ int converse(zmq::context_t& ctx, const std::string& endpoint, v1::RunRequest re
     auto in = receive_envelope(socket, false);
     const auto now = std::chrono::steady_clock::now();
     if (in.status == RecvStatus::none) {
+      if (auto refused = handshakes.poll(); refused && !heard_any) {
+        // Refused before the run reached it: no run was started, and none will be.
+        std::cerr << "stampede: " << *refused << "\n";
+        return 3;
+      }
       if (!heard_any && now - last_heard > silence_limit) {
         std::cerr << "stampede: coordinator " << endpoint << " not answering (no word for 15 s)\n";
         return 3;

@@ -1,5 +1,6 @@
 # CURVE on the control plane: a coordinator with keys admits the agent and CLI it lists and
-# refuses a stranger (logged, never listed); a CLI without the right key hears nothing (exit 3);
+# refuses a stranger (logged, never listed, and told why); a CLI without keys or with a
+# stranger's key is told its handshake failed or was refused (exit 3);
 # key files are private; without keys the coordinator stays on loopback unless told otherwise.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/security_lib.sh"
@@ -39,6 +40,9 @@ grep -qF "refused a connection to the agents socket from 127.0.0.1 with key ${PU
   "$E2E_TMP/coordinator.log" || fail "the refusal does not name the stranger's key"
 kill -0 "$stranger_pid" || fail "the stranger agent died instead of being kept out"
 grep -q "registered with" "$E2E_TMP/agent-stranger.log" && fail "the stranger agent registered"
+# The stranger is told why, not left guessing at silence.
+stampede_wait_line "$E2E_TMP/agent-stranger.log" "refused this key" 30 "$stranger_pid" >/dev/null ||
+  fail "the stranger agent was not told its key was refused"
 
 CLI_KEYS=(--curve-secret-file "$E2E_TMP/cli.key" "${PIN[@]}")
 "$E2E_CLI" agents --coordinator "$CONTROL_EP" "${CLI_KEYS[@]}" >"$E2E_TMP/agents.out" ||
@@ -55,11 +59,11 @@ report_check "$E2E_TMP/report.json" \
   '[a["name"] for a in r["agents"]] == ["admitted"]' \
   'ep["safe"]["integrity"] == "ok" and ep["safe"]["acknowledged"] == 20'
 
-echo "== CLIs without an admitted key hear nothing"
-expect_exit 3 "not answering" "$E2E_CLI" agents --coordinator "$CONTROL_EP"
-expect_exit 3 "not answering" "$E2E_CLI" agents --coordinator "$CONTROL_EP" \
+echo "== CLIs without an admitted key are refused, and told so"
+expect_exit 3 "security handshake.*failed.*--curve-secret-file" "$E2E_CLI" agents --coordinator "$CONTROL_EP"
+expect_exit 3 "refused this key.*--authorized-keys" "$E2E_CLI" agents --coordinator "$CONTROL_EP" \
   --curve-secret-file "$E2E_TMP/stranger.key" "${PIN[@]}"
-expect_exit 3 "not answering" "$E2E_CLI" run --coordinator "$CONTROL_EP" \
+expect_exit 3 "refused this key.*--authorized-keys" "$E2E_CLI" run --coordinator "$CONTROL_EP" \
   --curve-secret-file "$E2E_TMP/stranger.key" "${PIN[@]}" --target "http://$TARGET" \
   --endpoint safe --requests 5 --quiet
 grep -qF "refused a connection to the control socket from 127.0.0.1 with key ${PUB[stranger]}" \
