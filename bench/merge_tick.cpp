@@ -170,19 +170,6 @@ PhaseMerge fresh_merge(const Settings& s) {
   return merge;
 }
 
-// The merged window a tick reports (p50 + p99), where PhaseMerge keeps one: the check keeps this
-// program building, and measuring what the coordinator does, on either side of the change that
-// added latency windows to it.
-template <typename Merge>
-uint64_t window_percentiles(Merge& merge) {
-  if constexpr (requires { merge.take_window(); }) {
-    const LatencyHistogram window = merge.take_window();
-    return window.percentile_us(50) + window.percentile_us(99);
-  } else {
-    return 0;
-  }
-}
-
 // The timed part; returns a figure that depends on all of it, so nothing is optimized away.
 uint64_t merge_one_second(PhaseMerge& merge, const std::vector<std::string>& frames) {
   v1::Envelope env;
@@ -198,7 +185,9 @@ uint64_t merge_one_second(PhaseMerge& merge, const std::vector<std::string>& fra
     }
   }
   const v1::OutcomeCounts live = merge.live_totals();
-  return live.attempts() + merge.acknowledged().size() + window_percentiles(merge);
+  const LatencyHistogram window = merge.take_window();
+  return live.attempts() + merge.acknowledged().size() + window.percentile_us(50) +
+         window.percentile_us(99);
 }
 
 double thread_cpu_ms() {
