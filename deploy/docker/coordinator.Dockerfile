@@ -23,13 +23,17 @@ RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
       $(cat /tmp/runtime-packages) \
  && rm -rf /var/lib/apt/lists/* /tmp/runtime-packages \
- && useradd --system --uid 10001 --user-group --no-create-home --shell /usr/sbin/nologin stampede
+ && useradd --system --uid 10001 --user-group --no-create-home --shell /usr/sbin/nologin stampede \
+ && install -d -o 10001 -g 10001 -m 0700 /var/lib/stampede
 COPY --from=build /src/build/release/coordinator/stampede /usr/local/bin/
 USER 10001:10001
 # Every flag also reads STAMPEDE_<FLAG> (design.md); these make the defaults container-shaped.
+# The run journal lives in a volume, so a coordinator restarted mid-run finishes the run.
 ENV STAMPEDE_AGENTS_BIND=tcp://0.0.0.0:5555 \
     STAMPEDE_CONTROL_BIND=tcp://0.0.0.0:5556 \
-    STAMPEDE_METRICS_BIND=0.0.0.0:9464
+    STAMPEDE_METRICS_BIND=0.0.0.0:9464 \
+    STAMPEDE_STATE_DIR=/var/lib/stampede
+VOLUME /var/lib/stampede
 EXPOSE 5555 5556 9464
 # Healthy once the control socket answers: `stampede agents` asks the daemon who is connected.
 HEALTHCHECK --interval=5s --timeout=6s --start-period=5s --retries=3 \
