@@ -21,6 +21,7 @@
 #include "coordinator/cli/client_security.hpp"
 #include "coordinator/daemon/coordinator.hpp"
 #include "coordinator/metrics/coordinator_metrics.hpp"
+#include "coordinator/metrics/pushgateway.hpp"
 #include "coordinator/report/expectations.hpp"
 #include "coordinator/report/report.hpp"
 #include "coordinator/report/summary_writers.hpp"
@@ -185,6 +186,20 @@ int converse(zmq::context_t& ctx, const std::string& endpoint, v1::RunRequest re
       }
       std::cout << "summary written to " << path << "\n";
     }
+    bool violated = false;
+    for (const auto& ep : report.get_object().at("endpoints").get_array()) {
+      violated = violated || ep.at("integrity").get_string() != "ok";
+    }
+    if (!flags.pushgateway.empty()) {
+      const auto problem =
+          push_run_metrics(flags.pushgateway, report.get_object(), violated ? "violated" : "ok");
+      if (problem) {
+        std::cerr << "stampede: " << *problem << "\n";
+        // The metrics asked for are missing: an infrastructure failure unless the run failed.
+        return unmet.empty() ? 3 : 1;
+      }
+      std::cout << "metrics pushed to " << flags.pushgateway << "\n";
+    }
     return unmet.empty() ? 0 : 1;
   }
 }
@@ -230,6 +245,9 @@ void add_run_flags(CLI::App& sub, RunFlags& f) {
   sub.add_option("--report", f.report, "Write the JSON report here");
   sub.add_option("--markdown", f.markdown, "Write a Markdown summary here");
   sub.add_option("--html", f.html, "Write a self-contained HTML report (charts inline) here");
+  sub.add_option("--pushgateway", f.pushgateway,
+                 "Push the run's metrics to this Prometheus Pushgateway (http://HOST:PORT) once "
+                 "it ends, grouped by job=stampede and run_id");
   sub.add_option("--method", f.method, "HTTP method")->capture_default_str();
   sub.add_option("--path", f.path, "Request path (${endpoint}, ${user_id}, ${key} are filled)");
   sub.add_option("--header", f.headers, "Extra header K:V (repeatable)");
@@ -546,6 +564,12 @@ int run_command(RunFlags flags, const CLI::App* sub) {
   if (!request) {
     std::cerr << "stampede run: " << request.error() << "\n";
     return 2;
+  }
+  if (!flags.pushgateway.empty()) {
+    if (auto problem = check_pushgateway_url(flags.pushgateway)) {
+      std::cerr << "stampede run: " << *problem << "\n";
+      return 2;
+    }
   }
   std::signal(SIGINT, on_interrupt);
   std::signal(SIGTERM, on_interrupt);

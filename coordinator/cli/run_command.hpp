@@ -37,6 +37,7 @@ struct RunFlags {
   std::string report;
   std::string markdown;  // a Markdown summary
   std::string html;      // a self-contained HTML report
+  std::string pushgateway;  // push the run's metrics there once it ends
   std::string method = "POST";
   std::string path;
   std::vector<std::string> headers;

@@ -94,6 +94,63 @@ void CoordinatorMetrics::update_live(const std::string& endpoint, const v1::Outc
   last.set_info(std::max(last.info(), totals.info()));
 }
 
+void CoordinatorMetrics::record_report(const boost::json::object& report,
+                                       const std::string& verdict) {
+  namespace json = boost::json;
+  auto number = [](const json::object& o, const char* key) {
+    const auto* v = o.if_contains(key);
+    return v && v->is_number() ? v->to_number<double>() : 0.0;
+  };
+  if (const auto* agents = report.if_contains("agents"); agents && agents->is_array()) {
+    set_agents_connected(static_cast<double>(agents->as_array().size()));
+  }
+  set_run_active(false);
+  count_run(verdict);
+  const auto* endpoints = report.if_contains("endpoints");
+  if (!endpoints || !endpoints->is_array()) return;
+  for (const auto& ev : endpoints->as_array()) {
+    if (!ev.is_object()) continue;
+    const auto& e = ev.as_object();
+    const auto* name = e.if_contains("endpoint");
+    if (!name || !name->is_string()) continue;
+    const std::string endpoint(name->as_string());
+    const prom::Labels ep{{"endpoint", endpoint}};
+    const double fail = number(e, "sold_out") + number(e, "errors");
+    for (const auto& [outcome, n] : {std::pair{"ok", number(e, "acknowledged")},
+                                     {"fail", fail},
+                                     {"info", number(e, "indeterminate")}}) {
+      requests_->Add({{"endpoint", endpoint}, {"outcome", outcome}}).Increment(n);
+    }
+    if (const auto* codes = e.if_contains("status_codes"); codes && codes->is_object()) {
+      for (const auto& [code, n] : codes->as_object()) {
+        if (n.is_number()) {
+          responses_->Add({{"endpoint", endpoint}, {"code", std::string(code)}})
+              .Increment(n.to_number<double>());
+        }
+      }
+    }
+    if (const auto* lat = e.if_contains("latency_ms"); lat && lat->is_object()) {
+      for (const auto& [q, key] :
+           {std::pair{"0.5", "p50"}, {"0.9", "p90"}, {"0.99", "p99"}, {"0.999", "p999"}}) {
+        latency_->Add({{"endpoint", endpoint}, {"quantile", q}})
+            .Set(number(lat->as_object(), key) / 1e3);
+      }
+    }
+    inventory_->Add({{"endpoint", endpoint}, {"kind", "initial"}}).Set(number(e, "initial_stock"));
+    if (const auto* f = e.if_contains("final_stock"); f && f->is_number()) {
+      inventory_->Add({{"endpoint", endpoint}, {"kind", "final"}}).Set(f->to_number<double>());
+    }
+    oversold_->Add(ep).Set(number(e, "oversold"));
+    lost_updates_->Add(ep).Set(number(e, "lost_updates"));
+    lost_acks_->Add(ep).Set(number(e, "lost_acks"));
+    phantoms_->Add(ep).Set(number(e, "phantoms"));
+    duplicates_->Add(ep).Set(number(e, "duplicates"));
+    const auto* integrity = e.if_contains("integrity");
+    integrity_ok_->Add(ep).Set(
+        integrity && integrity->is_string() && integrity->as_string() == "ok" ? 1 : 0);
+  }
+}
+
 void CoordinatorMetrics::record_phase(const PhaseReport& p) {
   update_live(p.endpoint, p.counts);
   published_.erase(p.endpoint);  // the next phase on this endpoint counts from zero again

@@ -8,6 +8,7 @@
 #include <prometheus/family.h>
 #include <prometheus/gauge.h>
 #include <prometheus/histogram.h>
+#include <boost/json.hpp>
 #include <prometheus/registry.h>
 #include <map>
 #include <memory>
@@ -38,6 +39,9 @@ class CoordinatorMetrics {
   // Live: outcome counters follow the latest totals (they only ever grow within a phase).
   void update_live(const std::string& endpoint, const v1::OutcomeCounts& totals);
   void record_phase(const PhaseReport& phase);
+  // The same figures from a finished run's JSON report, as a CLI holds it (no merged histogram,
+  // so request_duration_seconds stays empty; the quantile gauges carry latency), for a push.
+  void record_report(const boost::json::object& report, const std::string& verdict);
 
  private:
   std::shared_ptr<prometheus::Registry> registry_;

@@ -10,7 +10,7 @@ STAMPEDE_BUILD_PACKAGES=(
   libhiredis-dev libpq-dev
 )
 STAMPEDE_TEST_PACKAGES=(catch2 python3 curl redis-server postgresql
-  prometheus docker-compose iproute2 python3-yaml
+  prometheus prometheus-pushgateway docker-compose iproute2 python3-yaml
   nginx-light wrk nghttp2-client python3-locust
   clang libclang-rt-14-dev chromium)
 # The web console's browser test (tests/e2e/ui_console_test.sh) drives that chromium from Node
