@@ -88,6 +88,23 @@ void LatencyHistogram::to_proto(v1::Histogram* out) const {
   out->set_total(total_);
 }
 
+bool LatencyHistogram::merge_proto(const v1::Histogram& in) {
+  if (in.index_size() != in.counts_size()) return false;
+  uint64_t total = 0;
+  for (int i = 0; i < in.index_size(); ++i) {
+    if (in.index(i) >= counts_.size()) return false;
+    total += in.counts(i);
+  }
+  if (total != in.total()) return false;
+  for (int i = 0; i < in.index_size(); ++i) counts_[in.index(i)] += in.counts(i);
+  total_ += total;
+  if (total > 0) {
+    min_ = std::min<uint64_t>(min_, in.min_us());
+    max_ = std::max<uint64_t>(max_, in.max_us());
+  }
+  return true;
+}
+
 bool LatencyHistogram::from_proto(const v1::Histogram& in) {
   if (in.index_size() != in.counts_size()) return false;
   LatencyHistogram h;

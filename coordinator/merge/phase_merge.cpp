@@ -36,10 +36,7 @@ bool PhaseMerge::add_progress(const v1::Progress& p) {
   }
   job->last_progress_seq = p.seq();
   job->live = p.counts();
-  if (p.has_latency_window()) {
-    LatencyHistogram h;
-    if (h.from_proto(p.latency_window())) window_.merge(h);
-  }
+  if (p.has_latency_window()) window_.merge_proto(p.latency_window());
   return true;
 }
 
@@ -72,14 +69,10 @@ bool PhaseMerge::add_result(const v1::JobResult& r) {
   job->error = r.error();
   job->first_send_unix_ns = r.first_send_unix_ns();
   add_counts(totals_, r.counts());
-  LatencyHistogram h;
-  if (h.from_proto(r.latency())) {
-    latency_.merge(h);
-  } else {
+  if (!latency_.merge_proto(r.latency())) {
     problems_.push_back("agent " + job->agent_name + " sent an unreadable latency histogram");
   }
-  if (r.has_latency_uncorrected() && h.from_proto(r.latency_uncorrected()))
-    latency_uncorrected_.merge(h);
+  if (r.has_latency_uncorrected()) latency_uncorrected_.merge_proto(r.latency_uncorrected());
   retries_ += r.retries();
   for (const auto& sc : r.status_codes()) status_codes_[sc.code()] += sc.count();
   if (r.first_send_unix_ns() && (!first_send_ns_ || r.first_send_unix_ns() < first_send_ns_)) {

@@ -92,3 +92,27 @@ TEST_CASE("a histogram message naming a bucket out of range is refused", "[commo
   CHECK_FALSE(h.from_proto(msg));
   CHECK(h.total() == 1);
 }
+
+TEST_CASE("merging a message in place equals merging its histogram", "[common][histogram]") {
+  LatencyHistogram a, b;
+  for (uint64_t v = 5; v < 900'000; v = v * 2 + 3) a.record_us(v);
+  for (uint64_t v = 1; v < 50'000'000; v = v * 5 + 1) b.record_us(v, 3);
+  stampede::v1::Histogram msg;
+  b.to_proto(&msg);
+  LatencyHistogram by_message = a, by_histogram = a;
+  REQUIRE(by_message.merge_proto(msg));
+  by_histogram.merge(b);
+  CHECK(by_message == by_histogram);
+  CHECK(by_message.min_us() == 1);
+
+  msg.set_total(msg.total() + 1);  // counts that do not add up: refused, nothing merged
+  CHECK_FALSE(by_message.merge_proto(msg));
+  CHECK(by_message == by_histogram);
+  msg.set_total(1);
+  msg.clear_index();
+  msg.clear_counts();
+  msg.add_index(LatencyHistogram::bucket_count());
+  msg.add_counts(1);
+  CHECK_FALSE(by_message.merge_proto(msg));
+  CHECK(by_message == by_histogram);
+}
