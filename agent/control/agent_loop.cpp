@@ -110,6 +110,8 @@ bool AgentLoop::run(const std::atomic<bool>& stop) {
   };
   Steady::time_point next_complaint = Steady::now() + 3s;
   Steady::time_point next_refusal_said{};
+  const auto idle_tick =
+      std::min<std::chrono::milliseconds>(250ms, options_.heartbeat_interval / 2);
   std::optional<ActiveJob> job;
 
   auto send_register = [&] {
@@ -145,8 +147,8 @@ bool AgentLoop::run(const std::atomic<bool>& stop) {
   // job in hand, so it gets every batch and the result again; it counts each batch_seq once.
   auto replay_job = [&] {
     if (!job || !job->started) return;
-    say("re-sending job " + job->spec.job_id() + " to the coordinator: " +
-        std::to_string(job->sent_batches.size()) + " order batch(es)" +
+    say("re-sending job " + job->spec.job_id() +
+        " to the coordinator: " + std::to_string(job->sent_batches.size()) + " order batch(es)" +
         (job->result ? " and the result" : ""));
     for (const auto& bytes : job->sent_batches) send_bytes_counted(bytes);
     if (job->result) send(*job->result);
@@ -162,7 +164,10 @@ bool AgentLoop::run(const std::atomic<bool>& stop) {
 
   while (!stop.load()) {
     zmq::pollitem_t item{socket.handle(), 0, ZMQ_POLLIN, 0};
-    poll_interruptible(&item, 1, 50ms);
+    // Frames wake the loop at once; the tick only paces timers. A running job wants progress
+    // and order batches often; an idle agent only heartbeats, and a fleet of idle agents
+    // waking 20 times a second each costs the host more than it should.
+    poll_interruptible(&item, 1, job ? 50ms : idle_tick);
     const auto now = Steady::now();
 
     for (int n = 0; n < 1000; ++n) {
@@ -217,8 +222,7 @@ bool AgentLoop::run(const std::atomic<bool>& stop) {
           if (job && !job->started) {
             // Assigned by a coordinator that never started it (it died, or gave up): nothing
             // of it ran, so it is dropped for the new one.
-            say("dropping job " + job->spec.job_id() + ", never started, for job " +
-                spec.job_id());
+            say("dropping job " + job->spec.job_id() + ", never started, for job " + spec.job_id());
           }
           job.emplace();
           job->spec = spec;
