@@ -57,6 +57,7 @@ void show_update(const v1::RunUpdate& u, bool tty) {
                     u.window_p99_ms());
       line << lat;
     }
+    if (u.has_stock_left()) line << "  stock left " << u.stock_left();
     line << "  agents " << u.agents();
   }
   if (!u.note().empty()) line << (line.tellp() > 0 ? "  " : "") << u.note();

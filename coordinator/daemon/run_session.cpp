@@ -243,6 +243,7 @@ bool RunSession::tick(SteadyTime now) {
         }
       } else {
         reissue_lost_shares();
+        read_stock_live(now);
         if (now >= next_update_) {
           send_update("");
           next_update_ = now + 1s;
@@ -270,6 +271,17 @@ bool RunSession::tick(SteadyTime now) {
       break;
   }
   return step_ == Step::done;
+}
+
+void RunSession::read_stock_live(SteadyTime now) {
+  if (ready(stock_reading_)) {
+    auto s = stock_reading_.get();
+    if (s && stock_reading_phase_ == phase_) stock_left_ = *s;  // a failed one keeps the last
+  }
+  if (stock_reading_.valid() || now < next_stock_read_ || request_.stock_url().empty()) return;
+  stock_reading_ = std::async(std::launch::async, read_stock, probe_for(phase_endpoint()));
+  stock_reading_phase_ = phase_;
+  next_stock_read_ = now + 1s;
 }
 
 void RunSession::enter_running(SteadyTime now) {
@@ -304,6 +316,7 @@ void RunSession::begin_phase(SteadyTime now) {
   job_agents_.clear();
   accepted_ = 0;
   phase_start_unix_ns_ = 0;
+  stock_left_.reset();
   save_journal();
   preparing_ = std::async(std::launch::async, prepare_phase, probe_for(phase_endpoint()));
   send_update("preparing " + phase_endpoint());
@@ -616,6 +629,7 @@ v1::RunUpdate RunSession::snapshot(const std::string& note) const {
   if (merge_ && phase_ < static_cast<size_t>(request_.phases_size())) {
     u.set_endpoint(phase_endpoint());
     *u.mutable_counts() = merge_->live_totals();
+    if (stock_left_) u.set_stock_left(*stock_left_);
     const double elapsed_s = phase_elapsed_s();
     if (elapsed_s > 0) u.set_rate_rps(static_cast<double>(u.counts().attempts()) / elapsed_s);
   }

@@ -77,6 +77,7 @@ class RunSession {
   void dispatch(AgentRecord& agent, JobShare share, uint64_t start_at_unix_ns);
   void reissue_lost_shares();
   void enter_running(SteadyTime now);
+  void read_stock_live(SteadyTime now);
   // Marks job i lost and queues its unfinished attempts for another agent.
   void lose_job(size_t i);
   void ack_results();
@@ -109,6 +110,11 @@ class RunSession {
   uint64_t last_attempts_ = 0;  // attempts seen at the last deadline move
   std::future<Expected<int64_t>> preparing_;
   std::future<Expected<PhaseEnd>> reconciling_;
+  // The live view's stock left: one reading in flight at a time, about once a second.
+  std::future<Expected<int64_t>> stock_reading_;
+  size_t stock_reading_phase_ = 0;  // a reading that outlived its phase is not this one's
+  std::optional<int64_t> stock_left_;
+  SteadyTime next_stock_read_{};
   RunReport report_;
   boost::json::array restored_endpoints_;  // phases finished by a coordinator that died since
   uint32_t restarts_ = 0;

@@ -12,10 +12,10 @@ namespace json = boost::json;
 
 namespace {
 
-Expected<json::object> get_json(const std::string& url_text) {
+Expected<json::object> get_json(const std::string& url_text, HttpCallOptions options = {}) {
   auto url = HttpUrl::parse(url_text);
   if (!url) return unexpected(url.error());
-  auto reply = http_call("GET", *url, {});
+  auto reply = http_call("GET", *url, options);
   if (!reply) return unexpected(reply.error());
   if (reply->status != 200) {
     return unexpected("GET " + url_text + " answered " + std::to_string(reply->status));
@@ -67,6 +67,15 @@ Expected<int64_t> prepare_phase(const TargetProbe& p) {
   }
   if (p.reset_stock >= 0) return p.reset_stock;
   return unexpected("no way to know the stock before the run: give --stock or --stock-url");
+}
+
+Expected<int64_t> read_stock(const TargetProbe& p) {
+  if (p.stock_url.empty()) return unexpected("no stock URL");
+  HttpCallOptions opt;
+  opt.timeout = std::chrono::seconds(2);
+  auto obj = get_json(p.stock_url, opt);
+  if (!obj) return unexpected(obj.error());
+  return int_field(*obj, p.stock_field, p.stock_url);
 }
 
 Expected<PhaseEnd> read_phase_end(const TargetProbe& p) {

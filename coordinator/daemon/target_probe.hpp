@@ -30,6 +30,10 @@ struct PhaseEnd {
   std::optional<std::vector<LedgerOrder>> ledger;
 };
 
+// One reading of the stock during a phase, for the live view (a short timeout: a slow target
+// only makes the figure late).
+Expected<int64_t> read_stock(const TargetProbe& probe);
+
 // Waits for the target's pending writes (if it reports any) to drain, then reads the final
 // stock and the ledger. An error names what could not be read.
 Expected<PhaseEnd> read_phase_end(const TargetProbe& probe);

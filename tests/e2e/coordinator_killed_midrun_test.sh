@@ -18,6 +18,9 @@ code=$?
 set -e
 cat "$E2E_TMP/run.out"
 [ $code -eq 0 ] || { cat "$E2E_TMP/run.err" "$E2E_TMP/coordinator-2.log" >&2; fail "run exited $code"; }
+# The live view's lines (not a terminal: one a second) carry latency and the stock read live.
+grep -qE ' p50 [0-9.]+ ms  p99 [0-9.]+ ms ' "$E2E_TMP/run.err" || fail "no live p50/p99 in the run's lines"
+grep -qE ' stock left [0-9]+ ' "$E2E_TMP/run.err" || fail "no live stock reading in the run's lines"
 grep -q "found run" "$E2E_TMP/coordinator-2.log" || fail "the new coordinator did not find the run"
 grep -q "client attached again" "$E2E_TMP/coordinator-2.log" || fail "the CLI never attached again"
 grep -q "re-sending job" "$E2E_TMP"/agent-takeover-*.log || fail "no agent re-sent its job"
