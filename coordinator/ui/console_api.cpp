@@ -8,6 +8,7 @@
 #include <fstream>
 #include <random>
 
+#include "common/constant_time.hpp"
 #include "common/http_client.hpp"
 #include "common/url.hpp"
 #include "coordinator/report/expectations.hpp"
@@ -136,15 +137,7 @@ Expected<json::object> json_body(const Request& request) {
 }  // namespace
 
 bool token_equal(std::string_view secret, std::string_view presented) {
-  if (secret.empty()) return false;
-  // Walk presented in full whatever the secret's length, so neither length nor content leaks
-  // through an early exit.
-  unsigned diff = secret.size() == presented.size() ? 0u : 1u;
-  for (size_t i = 0; i < presented.size(); ++i) {
-    diff |= static_cast<unsigned char>(presented[i]) ^
-            static_cast<unsigned char>(secret[i % secret.size()]);
-  }
-  return diff == 0;
+  return constant_time_equal(secret, presented);
 }
 
 Response json_error(http::status status, std::string_view code, std::string_view detail) {

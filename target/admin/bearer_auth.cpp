@@ -5,18 +5,6 @@
 
 namespace stampede::target {
 
-bool constant_time_equal(std::string_view secret, std::string_view presented) {
-  if (secret.empty()) return false;
-  // Walk presented in full whatever the secret's length, so neither length nor content leaks
-  // through an early exit.
-  unsigned diff = secret.size() == presented.size() ? 0u : 1u;
-  for (size_t i = 0; i < presented.size(); ++i) {
-    diff |= static_cast<unsigned char>(presented[i]) ^
-            static_cast<unsigned char>(secret[i % secret.size()]);
-  }
-  return diff == 0;
-}
-
 AuthVerdict check_bearer(std::string_view configured_token, const Request& request) {
   if (configured_token.empty()) return AuthVerdict::disabled;
   const auto header = request.find(http::field::authorization);

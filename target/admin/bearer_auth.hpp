@@ -6,6 +6,7 @@
 
 #include <string_view>
 
+#include "common/constant_time.hpp"
 #include "target/server/reply.hpp"
 
 namespace stampede::target {
@@ -19,8 +20,7 @@ enum class AuthVerdict {
 
 AuthVerdict check_bearer(std::string_view configured_token, const Request& request);
 
-// Compares in time that depends only on presented's length, never on where they differ.
-bool constant_time_equal(std::string_view secret, std::string_view presented);
+using ::stampede::constant_time_equal;  // common/constant_time.hpp
 
 // The JSON reply for every verdict except allowed.
 Reply auth_failure_reply(AuthVerdict verdict);
