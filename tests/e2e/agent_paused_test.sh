@@ -17,12 +17,7 @@ kill -CONT "$victim"
 stampede_wait_line "$E2E_TMP/coordinator.log" 'pause-2.* is back' 30 "$victim" >/dev/null ||
   fail "the resumed agent never came back"
 
-set +e
-wait $run_pid
-code=$?
-set -e
-cat "$E2E_TMP/run.out"
-[ $code -eq 0 ] || { cat "$E2E_TMP/run.err" >&2; fail "run exited $code after a paused agent"; }
+finish_chaos_run
 report_check "$E2E_TMP/report.json" \
   'ep["safe"]["integrity"] == "ok"' \
   'any("pause-2" in p and "lost" in p for p in ep["safe"]["problems"])' \

@@ -12,12 +12,7 @@ kill -KILL "$COORDINATOR_PID"
 wait "$COORDINATOR_PID" 2>/dev/null || true
 start_coordinator --state-dir "$state"
 
-set +e
-wait "$RUN_PID"
-code=$?
-set -e
-cat "$E2E_TMP/run.out"
-[ $code -eq 0 ] || { cat "$E2E_TMP/run.err" "$E2E_TMP/coordinator-2.log" >&2; fail "run exited $code"; }
+finish_chaos_run "$E2E_TMP/coordinator-2.log"
 # The live view's lines (not a terminal: one a second) carry latency and the stock read live.
 grep -qE ' p50 [0-9.]+ ms  p99 [0-9.]+ ms ' "$E2E_TMP/run.err" || fail "no live p50/p99 in the run's lines"
 grep -qE ' stock left [0-9]+ ' "$E2E_TMP/run.err" || fail "no live stock reading in the run's lines"

@@ -140,6 +140,15 @@ start_chaos_run() {
   done
 }
 
+# finish_chaos_run [LOG...]: waits for start_chaos_run's run, shows its table, and fails unless
+# it exited 0, showing its live lines and each LOG first.
+finish_chaos_run() {
+  local code=0
+  wait "$RUN_PID" || code=$?
+  cat "$E2E_TMP/run.out"
+  [ $code -eq 0 ] || { cat "$E2E_TMP/run.err" "$@" >&2; fail "the run exited $code"; }
+}
+
 # report_check REPORT PYTHON_EXPR...: each expression sees `ep` (endpoint name -> dict) and `r`.
 report_check() {
   local report=$1

@@ -23,12 +23,7 @@ done
 echo "terminated $killed backend(s), $busy of them mid-statement or mid-transaction"
 [ "$killed" -gt 0 ] || fail "pg_terminate_backend found no backend of the target's"
 
-set +e
-wait "$RUN_PID"
-code=$?
-set -e
-cat "$E2E_TMP/run.out"
-[ $code -eq 0 ] || { cat "$E2E_TMP/run.err" "$E2E_TMP/target.log" >&2; fail "run exited $code"; }
+finish_chaos_run "$E2E_TMP/target.log"
 report_check "$E2E_TMP/report.json" \
   'ep["safe"]["integrity"] == "ok"' \
   'ep["safe"]["attempts"] == 24000' \

@@ -23,12 +23,7 @@ done
 start_redis "$E2E_TMP/redis" "$redis_port"
 ok_at_restart=$(grep -oE ' ok [0-9]+' "$E2E_TMP/run.err" | tail -n 1 | awk '{print $2}')
 
-set +e
-wait "$RUN_PID"
-code=$?
-set -e
-cat "$E2E_TMP/run.out"
-[ $code -eq 0 ] || { cat "$E2E_TMP/run.err" "$E2E_TMP/target.log" >&2; fail "run exited $code"; }
+finish_chaos_run "$E2E_TMP/target.log"
 report_check "$E2E_TMP/report.json" \
   'ep["safe"]["integrity"] == "ok"' \
   'ep["safe"]["attempts"] == 24000' \
