@@ -123,9 +123,8 @@ void VirtualUser::on_write(error_code ec) {
 }
 
 void VirtualUser::do_read() {
-  parser_.emplace();
-  parser_->body_limit(settings_.response_body_limit);
-  beast::http::async_read(stream_, read_buffer_, *parser_,
+  reader_.emplace(response_body_, settings_.response_body_limit);
+  beast::http::async_read(stream_, read_buffer_, *reader_,
                           [this](error_code ec, std::size_t) { on_read(ec); });
 }
 
@@ -136,10 +135,9 @@ void VirtualUser::on_read(error_code ec) {
     drop_connection();
     return end_try(classify_transport_failure(failure), 0, /*connect_failed=*/false);
   }
-  const auto& response = parser_->get();
-  const unsigned status = response.result_int();
-  auto result = classify_response(status, response.body(), settings_.rules);
-  if (!parser_->keep_alive()) drop_connection();
+  const unsigned status = reader_->status();
+  auto result = classify_response(status, response_body_, settings_.rules);
+  if (!reader_->keep_alive()) drop_connection();
   end_try(std::move(result), status, /*connect_failed=*/false);
 }
 

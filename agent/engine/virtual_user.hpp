@@ -25,12 +25,12 @@
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/read.hpp>
-#include <boost/beast/http/string_body.hpp>
 
 #include "agent/engine/attempt_budget.hpp"
 #include "agent/engine/classify.hpp"
 #include "agent/engine/open_loop_pacer.hpp"
 #include "agent/engine/request_template.hpp"
+#include "agent/engine/response_reader.hpp"
 #include "agent/engine/retry_policy.hpp"
 #include "agent/engine/worker_stats.hpp"
 
@@ -118,7 +118,8 @@ class VirtualUser {
   std::string key_;
   std::string request_;
   boost::beast::flat_buffer read_buffer_;
-  std::optional<boost::beast::http::response_parser<boost::beast::http::string_body>> parser_;
+  std::string response_body_;
+  std::optional<ResponseReader> reader_;
 };
 
 }  // namespace stampede::agent
