@@ -42,6 +42,7 @@ struct ActiveJob {
   // came back has lost what it had merged, and gets all of them again when this agent registers
   // anew. About 30 bytes an order, so a million orders cost some 30 MB until the ack.
   std::vector<std::string> sent_batches;
+  OrderDrain drain;                    // reused, so the swarm's order buffers keep their capacity
   std::optional<v1::Envelope> result;  // sent, awaiting ResultAck
   Steady::time_point next_progress{};
   Steady::time_point next_resend{};
@@ -124,7 +125,7 @@ bool AgentLoop::run(const std::atomic<bool>& stop) {
     r->set_version(kVersion);
     send(env);
   };
-  auto flush_orders = [&](OrderDrain drain) {
+  auto flush_orders = [&](OrderDrain& drain) {
     size_t a = 0, i = 0;
     while (a < drain.acknowledged.size() || i < drain.indeterminate_seqs.size()) {
       v1::Envelope env;
@@ -306,7 +307,7 @@ bool AgentLoop::run(const std::atomic<bool>& stop) {
     if (job && job->started && !job->result) {
       if (job->swarm->finished()) {
         auto result = job->swarm->take_result();
-        flush_orders(std::move(result.remaining));
+        flush_orders(result.remaining);
         v1::Envelope env;
         auto* r = env.mutable_result();
         r->set_job_id(job->spec.job_id());
@@ -339,7 +340,10 @@ bool AgentLoop::run(const std::atomic<bool>& stop) {
           window.to_proto(p->mutable_latency_window());
         }
         send(env);
-        flush_orders(job->swarm->drain_orders());
+        job->drain.acknowledged.clear();
+        job->drain.indeterminate_seqs.clear();
+        job->swarm->drain_orders(job->drain);
+        flush_orders(job->drain);
         job->next_progress = now + kProgressEvery;
       }
     } else if (job && job->result && now >= job->next_resend) {

@@ -204,8 +204,12 @@ SwarmProgress Swarm::progress() const {
 
 OrderDrain Swarm::drain_orders() {
   OrderDrain out;
-  for (auto& w : impl_->workers) w->stats.drain_into(out);
+  drain_orders(out);
   return out;
+}
+
+void Swarm::drain_orders(OrderDrain& into) {
+  for (auto& w : impl_->workers) w->stats.drain_into(into);
 }
 
 LatencyHistogram Swarm::drain_latency_window() {

@@ -78,6 +78,9 @@ class Swarm {
   bool finished() const;
   SwarmProgress progress() const;
   OrderDrain drain_orders();
+  // The same into `into`, which the caller clears and passes again each time: its buffers'
+  // capacity goes back to the swarm's threads instead of being regrown after every drain.
+  void drain_orders(OrderDrain& into);
   // Latencies of the attempts that ended since the previous call (latency over time).
   LatencyHistogram drain_latency_window();
   // Only after finished(); call once.

@@ -7,13 +7,15 @@
 namespace stampede::agent {
 namespace {
 
+// Into an empty `to` by swapping, so `from` (this thread's buffer) takes over the capacity the
+// drainer cleared for it and does not regrow from nothing after every drain.
 template <class T>
 void append_moved(std::vector<T>& to, std::vector<T>& from) {
   if (to.empty()) {
-    to = std::move(from);
-  } else {
-    to.insert(to.end(), std::make_move_iterator(from.begin()), std::make_move_iterator(from.end()));
+    to.swap(from);
+    return;
   }
+  to.insert(to.end(), std::make_move_iterator(from.begin()), std::make_move_iterator(from.end()));
   from.clear();
 }
 

@@ -2,7 +2,8 @@
 // cache line with other threads; the swarm merges all tallies for progress and the result.
 //
 // Thread-safety: record_*() only on the owning io thread. progress_into(), drain_into() and
-// drain_window_into() from any thread at any time. merge_into() only after the owning thread has finished.
+// drain_window_into() from any thread at any time. merge_into() only after the owning thread
+// has finished.
 #pragma once
 
 #include <array>
