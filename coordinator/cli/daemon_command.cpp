@@ -214,8 +214,7 @@ int not_answering(const char* command, const std::string& endpoint, const std::s
   if (!why_not.empty()) {
     std::cerr << "stampede " << command << ": " << why_not << "\n";
   } else {
-    std::cerr << "stampede " << command << ": coordinator " << endpoint
-              << " not answering (5 s)\n";
+    std::cerr << "stampede " << command << ": coordinator " << endpoint << " not answering (5 s)\n";
   }
   return 3;
 }

@@ -114,8 +114,7 @@ int converse(zmq::context_t& ctx, const std::string& endpoint, v1::RunRequest re
       }
       if (heard_any && now - last_heard > lost_limit) {
         std::cerr << (tty ? "\n" : "") << "stampede: lost the coordinator " << endpoint
-                  << " mid-run (no word for 60 s); run " << request.run_id()
-                  << " has no report\n";
+                  << " mid-run (no word for 60 s); run " << request.run_id() << " has no report\n";
         return 3;
       }
       if (heard_any && now - last_heard > reattach_after && now >= next_attach) {

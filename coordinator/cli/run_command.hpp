@@ -35,8 +35,8 @@ struct RunFlags {
   unsigned expect_agents = 1;
   unsigned agents_wait_s = 30;
   std::string report;
-  std::string markdown;  // a Markdown summary
-  std::string html;      // a self-contained HTML report
+  std::string markdown;     // a Markdown summary
+  std::string html;         // a self-contained HTML report
   std::string pushgateway;  // push the run's metrics there once it ends
   std::string method = "POST";
   std::string path;

@@ -75,12 +75,11 @@ RunSession::RunSession(RunHost& host, v1::RunJournal record, SteadyTime now)
         const auto* agent_host = o.if_contains("host");
         const auto* requests = o.if_contains("requests");
         if (!name || !name->is_string() || !agent_host || !agent_host->is_string()) continue;
-        report_.agents.push_back({std::string(name->as_string()),
-                                  std::string(agent_host->as_string()),
-                                  requests && requests->is_uint64() ? requests->as_uint64()
-                                  : requests && requests->is_int64()
-                                      ? static_cast<uint64_t>(requests->as_int64())
-                                      : 0});
+        report_.agents.push_back(
+            {std::string(name->as_string()), std::string(agent_host->as_string()),
+             requests && requests->is_uint64()  ? requests->as_uint64()
+             : requests && requests->is_int64() ? static_cast<uint64_t>(requests->as_int64())
+                                                : 0});
       }
     }
   }
@@ -118,9 +117,10 @@ RunSession::RunSession(RunHost& host, v1::RunJournal record, SteadyTime now)
     merge_->add_job(std::move(share));
     job_agents_.emplace_back();  // unknown until the agent that holds it speaks
   }
-  merge_->note("the coordinator was restarted during this phase and took the run over from its "
-               "journal (restart " + std::to_string(restarts_) +
-               "); progress reported meanwhile is missing from the timeline");
+  merge_->note(
+      "the coordinator was restarted during this phase and took the run over from its "
+      "journal (restart " +
+      std::to_string(restarts_) + "); progress reported meanwhile is missing from the timeline");
   step_ = Step::recover;
   step_deadline_ = now + kRecoverWindow;
   host_.say("taking over run " + request_.run_id() + " at phase " + std::to_string(phase_ + 1) +
@@ -482,8 +482,8 @@ void RunSession::lose_job(size_t i) {
   if ((step_ == Step::running || step_ == Step::recover) && job.attempts > done) {
     JobShare rest;
     // Unique across coordinator restarts too: a second process counts its re-issues afresh.
-    const std::string n = std::to_string(++reissued_) +
-                          (restarts_ ? "s" + std::to_string(restarts_) : std::string());
+    const std::string n =
+        std::to_string(++reissued_) + (restarts_ ? "s" + std::to_string(restarts_) : std::string());
     rest.job_id = job.job_id + "-r" + n;
     rest.key_prefix = job.key_prefix + "r" + n;
     rest.users = job.users;

@@ -36,7 +36,7 @@ class RunHost {
   virtual bool send_to_agent(const AgentRecord& agent, v1::Envelope& envelope) = 0;
   virtual void send_to_client(const std::string& client_id, v1::Envelope& envelope) = 0;
   virtual CoordinatorMetrics* metrics() = 0;
-  virtual RunJournal* journal() = 0;  // nullable: no --state-dir
+  virtual RunJournal* journal() = 0;              // nullable: no --state-dir
   virtual void say(const std::string& line) = 0;  // the coordinator's log
 };
 
@@ -118,7 +118,7 @@ class RunSession {
   RunReport report_;
   boost::json::array restored_endpoints_;  // phases finished by a coordinator that died since
   uint32_t restarts_ = 0;
-  bool journal_failed_ = false;  // said once
+  bool journal_failed_ = false;          // said once
   std::vector<TimelinePoint> timeline_;  // the current phase's progress, one point per update
 };
 

@@ -8,8 +8,8 @@
 #include <prometheus/family.h>
 #include <prometheus/gauge.h>
 #include <prometheus/histogram.h>
-#include <boost/json.hpp>
 #include <prometheus/registry.h>
+#include <boost/json.hpp>
 #include <map>
 #include <memory>
 #include <string>

@@ -127,7 +127,7 @@ std::string latency_over_time_svg(const json::array& timeline) {
       << "' stroke='#999'/><line x1='" << pad << "' y1='10' x2='" << pad << "' y2='" << h - 20
       << "' stroke='#999'/>";
   const std::pair<const char*, double Point::*> lines[] = {{"#2a6fdb", &Point::p50},
-                                                            {"#d9822b", &Point::p99}};
+                                                           {"#d9822b", &Point::p99}};
   for (const auto& [colour, field] : lines) {
     svg << "<polyline fill='none' stroke='" << colour << "' stroke-width='2' points='";
     for (const auto& p : pts) {
@@ -255,7 +255,8 @@ std::string render_html(const json::object& r, const std::vector<std::string>& u
     const auto* timeline = e.if_contains("timeline");
     h << (timeline ? throughput_svg(timeline->as_array()) : std::string("<p>No timeline.</p>"));
     h << "<h3>Latency over time</h3>"
-      << (timeline ? latency_over_time_svg(timeline->as_array()) : std::string("<p>No timeline.</p>"));
+      << (timeline ? latency_over_time_svg(timeline->as_array())
+                   : std::string("<p>No timeline.</p>"));
     h << "<h3>Latency</h3>" << latency_svg(e.at("latency_ms").as_object());
     const auto* problems = e.if_contains("problems");
     if (problems && !problems->as_array().empty()) {
