@@ -41,12 +41,12 @@ measure_idle_cpu() {
     'BEGIN {printf "%.3f\n%.3f\n", 100 * c / hz / (t1 - t0), 100 * w / hz / (t1 - t0)}'
 }
 
-# bench_stop_group PID...: TERM to all at once, then bench_stop each (which waits and insists):
+# bench_stop_group PID...: TERM to all at once, then stampede_stop each (which waits and insists):
 # stopping 64 processes one by one would take a second each.
 bench_stop_group() {
   local pid
   for pid in "$@"; do kill -TERM "$pid" 2>/dev/null || true; done
-  for pid in "$@"; do bench_stop "$pid"; done
+  for pid in "$@"; do stampede_stop "$pid"; done
 }
 
 # measure_coordinator_idle LOG_NAME AGENTS SECONDS: `stampede coordinator` and AGENTS
@@ -98,8 +98,8 @@ measure_coordinator_idle() {
 measure_locust_master_idle() {
   local workers=$2 secs=$3 prefix=$BENCH_WORK/logs/$1 port web master i pids=() code=0
   local file=$BENCH_ROOT/bench/peers/locust_flash_sale.py deadline value='' seen
-  port=$(bench_free_port)
-  web=$(bench_free_port)
+  port=$(stampede_free_port)
+  web=$(stampede_free_port)
   "$BENCH_LOCUST" -f "$file" --master --master-bind-host 127.0.0.1 --master-bind-port "$port" \
     --web-host 127.0.0.1 --web-port "$web" --loglevel INFO >"$prefix-master.log" 2>&1 &
   master=$!

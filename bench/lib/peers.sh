@@ -7,10 +7,6 @@
 
 BENCH_LOCUST=${BENCH_LOCUST:-/usr/bin/locust}
 
-bench_free_port() {
-  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-
 # bench_wait_http URL SECONDS PID: waits until URL answers, failing if PID dies first.
 bench_wait_http() {
   local url=$1 deadline=$((SECONDS + $2)) pid=$3
@@ -31,7 +27,7 @@ bench_start_nginx() {
   mkdir -p "$dir/tmp"
   [ "$(id -u)" = 0 ] && user_line='user root;'
   for try in 1 2 3; do
-    port=$(bench_free_port)
+    port=$(stampede_free_port)
     cat >"$dir/nginx.conf" <<EOF
 $user_line
 daemon off;
@@ -96,17 +92,6 @@ bench_reset_stock() {
   curl -fsS -o /dev/null --max-time 5 -X POST "http://$ADMIN/admin/reset" \
     -H "Authorization: Bearer $(cat "$BENCH_WORK/admin-token")" \
     -H 'Content-Type: application/json' -d "{\"product_id\": 1, \"stock\": $1}"
-}
-
-# bench_stop PID: stops one process this script started and drops it from STAMPEDE_PIDS.
-bench_stop() {
-  local pid=$1 p keep=()
-  kill -TERM "$pid" 2>/dev/null || true
-  for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-  kill -KILL "$pid" 2>/dev/null || true
-  wait "$pid" 2>/dev/null || true
-  for p in "${STAMPEDE_PIDS[@]}"; do [ "$p" = "$pid" ] || keep+=("$p"); done
-  STAMPEDE_PIDS=("${keep[@]}")
 }
 
 # bench_sample_rss PID OUT: until PID exits (or 10 minutes pass), writes the peak resident set
@@ -240,7 +225,7 @@ measure_cluster() {
       --endpoint safe --stock "$stock" --users "$users" --duration "${secs}s" --expect-agents 2 \
       --quiet --report "$log.json" || code=$?
   fi
-  for i in "${pids[@]}"; do bench_stop "$i"; done
+  for i in "${pids[@]}"; do stampede_stop "$i"; done
   if [ $code -ne 0 ]; then
     echo "bench: the Stampede cluster's run exited $code: $(tail -n 3 "$log.log" "$log-coordinator.log")" >&2
     return 1
@@ -254,7 +239,7 @@ measure_locust_distributed() {
   local name=$1 users=$2 secs=$3 stock=$4 prefix=$BENCH_WORK/logs/$1 port i pids=() code=0
   local file=$BENCH_ROOT/bench/peers/locust_flash_sale.py
   bench_reset_stock "$stock" || { echo "bench: could not reset the target's stock" >&2; return 1; }
-  port=$(bench_free_port)
+  port=$(stampede_free_port)
   for i in 1 2; do
     "$BENCH_LOCUST" -f "$file" --worker --master-host 127.0.0.1 --master-port "$port" \
       --loglevel WARNING >"$prefix-worker-$i.log" 2>&1 &
@@ -265,7 +250,7 @@ measure_locust_distributed() {
     --master-bind-host 127.0.0.1 --master-bind-port "$port" --expect-workers 2 \
     --headless -u "$users" -r "$users" -t "${secs}s" --host "http://$TARGET" --only-summary \
     --csv "$prefix" --loglevel WARNING || code=$?
-  for i in "${pids[@]}"; do bench_stop "$i"; done
+  for i in "${pids[@]}"; do stampede_stop "$i"; done
   [ $code -eq 0 ] || { echo "bench: the Locust master exited $code: $(tail -n 3 "$prefix.log")" >&2; return 1; }
   locust_csv_rps "$prefix"
 }

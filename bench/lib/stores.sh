@@ -14,7 +14,7 @@ bench_start_redis() {
   local dir=$BENCH_WORK/redis port pid
   mkdir -p "$dir"
   for _ in 1 2 3; do
-    port=$(bench_free_port)
+    port=$(stampede_free_port)
     redis-server --port "$port" --bind 127.0.0.1 --save '' --appendonly no --dir "$dir" \
       --logfile "$dir/redis.log" >/dev/null 2>&1 &
     pid=$!
@@ -24,7 +24,7 @@ bench_start_redis() {
       kill -0 "$pid" 2>/dev/null || break
       sleep 0.1
     done
-    bench_stop "$pid"  # most likely another process took the port in between: try another
+    stampede_stop "$pid"  # most likely another process took the port in between: try another
   done
   echo "bench: redis-server did not start: $(tail -n 3 "$dir/redis.log" 2>/dev/null)" >&2
   return 1
@@ -82,54 +82,16 @@ print(rows[-1][1])
 PY
 }
 
-# bench_start_postgres: initdb and postgres as the `postgres` user when root (PostgreSQL refuses
-# to run as root), trust auth for user stampede on 127.0.0.1 only, durability off (fsync,
-# synchronous_commit, full_page_writes) as in tests/unit/target/store_servers.hpp: both sides run
-# against the same server, and neither should be measuring the disk. Sets PG_PORT and PG_URL.
+# bench_start_postgres: scripts/lib/postgres.sh's server in $BENCH_WORK/pg, from BENCH_PG_BIN.
 bench_start_postgres() {
-  local dir=$BENCH_WORK/pg port pid as=()
-  if [ ! -x "$BENCH_PG_BIN/initdb" ] || [ ! -x "$BENCH_PG_BIN/postgres" ]; then
-    echo "bench: PostgreSQL 15 not found in $BENCH_PG_BIN (apt-get install postgresql)" >&2
-    return 1
-  fi
-  mkdir -p "$dir"
-  if [ "$(id -u)" = 0 ]; then
-    id postgres >/dev/null 2>&1 || { echo "bench: running as root but there is no postgres user" >&2; return 1; }
-    # The server runs as postgres: it must reach its folder through $BENCH_WORK (traverse only).
-    chmod 711 "$BENCH_WORK"
-    chown postgres: "$dir"
-    as=(setpriv --reuid=postgres --regid=postgres --init-groups)
-  fi
-  "${as[@]}" "$BENCH_PG_BIN/initdb" -D "$dir/data" -U stampede --auth=trust -N -E UTF8 --locale=C \
-    >"$dir/initdb.log" 2>&1 || { echo "bench: initdb failed: $(tail -n 3 "$dir/initdb.log")" >&2; return 1; }
-  for _ in 1 2 3; do
-    port=$(bench_free_port)
-    # exec-style (setpriv does not fork), so the pid is the postmaster's own.
-    "${as[@]}" "$BENCH_PG_BIN/postgres" -D "$dir/data" -p "$port" -k "$dir" \
-      -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off \
-      -c full_page_writes=off -c max_connections=200 >>"$dir/postgres.log" 2>&1 &
-    pid=$!
-    STAMPEDE_PIDS+=("$pid")
-    for _ in $(seq 300); do
-      if "$BENCH_PG_BIN/pg_isready" -q -h 127.0.0.1 -p "$port"; then
-        PG_PORT=$port PG_PID=$pid
-        PG_URL=postgresql://stampede@127.0.0.1:$port/postgres
-        return 0
-      fi
-      kill -0 "$pid" 2>/dev/null || break
-      sleep 0.1
-    done
-    bench_stop "$pid"
-  done
-  echo "bench: postgres did not start: $(tail -n 3 "$dir/postgres.log" 2>/dev/null)" >&2
-  return 1
+  stampede_start_postgres "$BENCH_WORK/pg" "$BENCH_PG_BIN" || { echo "bench: PostgreSQL did not start" >&2; return 1; }
 }
 
-# bench_stop_postgres: a fast shutdown (SIGINT: no waiting for clients), then bench_stop.
+# bench_stop_postgres: a fast shutdown (SIGINT: no waiting for clients), then stampede_stop.
 bench_stop_postgres() {
   [ -n "${PG_PID:-}" ] || return 0
   kill -INT "$PG_PID" 2>/dev/null || true
-  bench_stop "$PG_PID"
+  stampede_stop "$PG_PID"
   PG_PID=''
 }
 

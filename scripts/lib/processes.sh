@@ -15,6 +15,24 @@ stampede_stop_all() {
   STAMPEDE_PIDS=()
 }
 
+# stampede_stop PID: stops one process this script started (TERM, then KILL after 5 s) and
+# drops it from STAMPEDE_PIDS.
+stampede_stop() {
+  local pid=$1 p keep=()
+  kill -TERM "$pid" 2>/dev/null || true
+  for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  kill -KILL "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+  for p in "${STAMPEDE_PIDS[@]}"; do [ "$p" = "$pid" ] || keep+=("$p"); done
+  STAMPEDE_PIDS=(${keep[@]+"${keep[@]}"})
+}
+
+# stampede_free_port: a loopback TCP port nobody holds at the moment of asking (a server that
+# cannot report the port it bound is started on it, and retried if another took it meanwhile).
+stampede_free_port() {
+  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
 # stampede_wait_line FILE REGEX SECONDS PID: prints the first line of FILE matching REGEX,
 # failing if PID dies or SECONDS pass first.
 stampede_wait_line() {

@@ -13,16 +13,12 @@ need() {
   done
 }
 
-free_port() {
-  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-
 # start_prometheus CONFIG: sets PROM (http://127.0.0.1:PORT) once it answers /-/ready. The port
 # is free when picked; if another process takes it first, Prometheus exits and we pick again.
 start_prometheus() {
   local config=$1 port pid try
   for try in 1 2 3; do
-    port=$(free_port)
+    port=$(stampede_free_port)
     prometheus --config.file="$config" --storage.tsdb.path="$E2E_TMP/prometheus-data" \
       --web.listen-address="127.0.0.1:$port" --log.level=warn >"$E2E_TMP/prometheus.log" 2>&1 &
     pid=$!

@@ -2,6 +2,7 @@
 # starting the lab's processes, and assertions over the JSON report.
 set -euo pipefail
 source "$E2E_SCRIPTS/lib/processes.sh"
+source "$E2E_SCRIPTS/lib/postgres.sh"
 
 E2E_TMP=$(mktemp -d /tmp/stampede-e2e.XXXXXX)
 trap 'stampede_stop_all; rm -rf "$E2E_TMP"' EXIT
@@ -18,11 +19,6 @@ start_target() {
   line=$(stampede_wait_line "$E2E_TMP/target.log" '^stampede-target listening on' 30 $!)
   TARGET=$(awk '{print $4}' <<<"$line")
   ADMIN=$(awk '{print $6}' <<<"$line")
-}
-
-# free_port: a loopback TCP port nobody holds at the moment of asking.
-free_port() {
-  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
 
 # start_redis DIR PORT: a real redis-server on 127.0.0.1:PORT keeping its data in DIR, with every
@@ -42,33 +38,9 @@ start_redis() {
   done
 }
 
-# start_postgres: a real PostgreSQL 15 on a loopback port chosen now, run as the postgres user
-# (it refuses root) in a folder under $E2E_TMP. Sets PG_URL, PG_PORT and PG_PID.
+# start_postgres: scripts/lib/postgres.sh's server in $E2E_TMP/pg. Sets PG_URL, PG_PORT, PG_PID.
 start_postgres() {
-  local bin
-  bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
-  [ -x "$bin/initdb" ] || fail "PostgreSQL not found in /usr/lib/postgresql: install postgresql"
-  local dir=$E2E_TMP/pg as=()
-  mkdir -p "$dir"
-  if [ "$(id -u)" = 0 ]; then
-    chmod 711 "$E2E_TMP"  # postgres must reach its folder inside ours
-    chown postgres:postgres "$dir"
-    as=(setpriv --reuid=postgres --regid=postgres --init-groups)
-  fi
-  "${as[@]}" "$bin/initdb" -D "$dir/data" -U stampede --auth=trust -N -E UTF8 --locale=C \
-    >"$dir/initdb.log" 2>&1 || fail "initdb failed: $(tail -n 3 "$dir/initdb.log")"
-  PG_PORT=$(free_port)
-  "${as[@]}" "$bin/postgres" -D "$dir/data" -p "$PG_PORT" -k "$dir" \
-    -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200 >"$dir/postgres.log" 2>&1 &
-  STAMPEDE_PIDS+=($!)
-  PG_PID=$!
-  PG_URL=postgresql://stampede@127.0.0.1:$PG_PORT/postgres
-  local deadline=$((SECONDS + 30))
-  until "$bin/pg_isready" -q -h 127.0.0.1 -p "$PG_PORT"; do
-    [ $SECONDS -lt $deadline ] || fail "postgres did not answer within 30 s: $(tail -n 3 "$dir/postgres.log")"
-    kill -0 "$PG_PID" 2>/dev/null || fail "postgres exited: $(tail -n 3 "$dir/postgres.log")"
-    sleep 0.1
-  done
+  stampede_start_postgres "$E2E_TMP/pg" || fail "PostgreSQL did not start"
 }
 
 # start_coordinator [extra flags]: sets AGENTS_EP, CONTROL_EP, METRICS (host:port) and

@@ -9,7 +9,7 @@ CHAOS_STOCK=20000
 CHAOS_RUN_FLAGS=(--rate 2000)
 start_chaos_run pg
 
-pg_bin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
+pg_bin=$(stampede_pg_bin)
 killed=0 busy=0
 for _ in 1 2 3 4 5; do
   # busy: backends caught inside a statement or a transaction when they were cut off.

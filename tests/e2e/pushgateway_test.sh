@@ -3,7 +3,7 @@
 # same figures as its JSON report; an unreachable gateway is an exit 3 that says so.
 source "$(dirname "$0")/lib.sh"
 command -v prometheus-pushgateway >/dev/null || fail "prometheus-pushgateway not installed (scripts/test installs it)"
-gw_port=$(free_port)
+gw_port=$(stampede_free_port)
 prometheus-pushgateway --web.listen-address="127.0.0.1:$gw_port" --persistence.file="" >"$E2E_TMP/pushgateway.log" 2>&1 &
 STAMPEDE_PIDS+=($!)
 gw_pid=$!
@@ -54,7 +54,7 @@ print("pushed figures match the report")
 PY
 
 echo "== an unreachable gateway is an infrastructure failure"
-dead_port=$(free_port)
+dead_port=$(stampede_free_port)
 expect_exit 3 "could not reach the Pushgateway" "$E2E_CLI" run --embedded 1 --agent-threads 1 \
   --target "http://$TARGET" --admin-url "http://$ADMIN" --admin-token-file "$E2E_TMP/token" \
   --endpoint safe --stock 5 --users 5 --requests 20 --quiet --pushgateway "http://127.0.0.1:$dead_port"

@@ -3,7 +3,7 @@
 # reconnects by itself, sales go on, and the oracle finds the safe strategy whole: nothing
 # oversold, no acknowledged order lost, no duplicate, every ledger order accounted for.
 source "$(dirname "$0")/lib.sh"
-redis_port=$(free_port)
+redis_port=$(stampede_free_port)
 start_redis "$E2E_TMP/redis" "$redis_port"
 CHAOS_TARGET_FLAGS=(--store "redis://127.0.0.1:$redis_port" --strategy redis-lua)
 # Stock that lasts the whole paced run (about 8 s), so sales are in flight when Redis dies.
