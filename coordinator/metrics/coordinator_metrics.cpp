@@ -114,7 +114,6 @@ void CoordinatorMetrics::record_report(const boost::json::object& report,
     const auto* name = e.if_contains("endpoint");
     if (!name || !name->is_string()) continue;
     const std::string endpoint(name->as_string());
-    const prom::Labels ep{{"endpoint", endpoint}};
     const double fail = number(e, "sold_out") + number(e, "errors");
     for (const auto& [outcome, n] : {std::pair{"ok", number(e, "acknowledged")},
                                      {"fail", fail},
@@ -136,19 +135,37 @@ void CoordinatorMetrics::record_report(const boost::json::object& report,
             .Set(number(lat->as_object(), key) / 1e3);
       }
     }
-    inventory_->Add({{"endpoint", endpoint}, {"kind", "initial"}}).Set(number(e, "initial_stock"));
-    if (const auto* f = e.if_contains("final_stock"); f && f->is_number()) {
-      inventory_->Add({{"endpoint", endpoint}, {"kind", "final"}}).Set(f->to_number<double>());
-    }
-    oversold_->Add(ep).Set(number(e, "oversold"));
-    lost_updates_->Add(ep).Set(number(e, "lost_updates"));
-    lost_acks_->Add(ep).Set(number(e, "lost_acks"));
-    phantoms_->Add(ep).Set(number(e, "phantoms"));
-    duplicates_->Add(ep).Set(number(e, "duplicates"));
+    Verdict v;
+    v.oversold = static_cast<int64_t>(number(e, "oversold"));
+    v.lost_updates = static_cast<int64_t>(number(e, "lost_updates"));
+    v.lost_acks = static_cast<int64_t>(number(e, "lost_acks"));
+    v.phantoms = static_cast<int64_t>(number(e, "phantoms"));
+    v.duplicates = static_cast<int64_t>(number(e, "duplicates"));
     const auto* integrity = e.if_contains("integrity");
-    integrity_ok_->Add(ep).Set(
-        integrity && integrity->is_string() && integrity->as_string() == "ok" ? 1 : 0);
+    v.integrity_ok = integrity && integrity->is_string() && integrity->as_string() == "ok";
+    std::optional<int64_t> final_stock;
+    if (const auto* f = e.if_contains("final_stock"); f && f->is_number()) {
+      final_stock = f->to_number<int64_t>();
+    }
+    publish_verdict(endpoint, static_cast<int64_t>(number(e, "initial_stock")), final_stock, v);
   }
+}
+
+void CoordinatorMetrics::publish_verdict(const std::string& endpoint, int64_t initial_stock,
+                                         std::optional<int64_t> final_stock, const Verdict& v) {
+  const prom::Labels ep{{"endpoint", endpoint}};
+  inventory_->Add({{"endpoint", endpoint}, {"kind", "initial"}})
+      .Set(static_cast<double>(initial_stock));
+  if (final_stock) {
+    inventory_->Add({{"endpoint", endpoint}, {"kind", "final"}})
+        .Set(static_cast<double>(*final_stock));
+  }
+  oversold_->Add(ep).Set(static_cast<double>(v.oversold));
+  lost_updates_->Add(ep).Set(static_cast<double>(v.lost_updates));
+  lost_acks_->Add(ep).Set(static_cast<double>(v.lost_acks));
+  phantoms_->Add(ep).Set(static_cast<double>(v.phantoms));
+  duplicates_->Add(ep).Set(static_cast<double>(v.duplicates));
+  integrity_ok_->Add(ep).Set(v.integrity_ok ? 1 : 0);
 }
 
 void CoordinatorMetrics::record_phase(const PhaseReport& p) {
@@ -182,18 +199,7 @@ void CoordinatorMetrics::record_phase(const PhaseReport& p) {
     latency_->Add({{"endpoint", p.endpoint}, {"quantile", q}})
         .Set(static_cast<double>(h.percentile_us(pct)) / 1e6);
   }
-  inventory_->Add({{"endpoint", p.endpoint}, {"kind", "initial"}})
-      .Set(static_cast<double>(p.initial_stock));
-  if (p.final_stock) {
-    inventory_->Add({{"endpoint", p.endpoint}, {"kind", "final"}})
-        .Set(static_cast<double>(*p.final_stock));
-  }
-  oversold_->Add(ep).Set(static_cast<double>(p.verdict.oversold));
-  lost_updates_->Add(ep).Set(static_cast<double>(p.verdict.lost_updates));
-  lost_acks_->Add(ep).Set(static_cast<double>(p.verdict.lost_acks));
-  phantoms_->Add(ep).Set(static_cast<double>(p.verdict.phantoms));
-  duplicates_->Add(ep).Set(static_cast<double>(p.verdict.duplicates));
-  integrity_ok_->Add(ep).Set(p.verdict.integrity_ok ? 1 : 0);
+  publish_verdict(p.endpoint, p.initial_stock, p.final_stock, p.verdict);
 }
 
 }  // namespace stampede::coordinator

@@ -12,6 +12,7 @@
 #include <boost/json.hpp>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "coordinator/report/report.hpp"
@@ -44,6 +45,9 @@ class CoordinatorMetrics {
   void record_report(const boost::json::object& report, const std::string& verdict);
 
  private:
+  // Stock and the oracle's figures for one endpoint, whichever form the phase came in.
+  void publish_verdict(const std::string& endpoint, int64_t initial_stock,
+                       std::optional<int64_t> final_stock, const Verdict& verdict);
   std::shared_ptr<prometheus::Registry> registry_;
   std::unique_ptr<prometheus::Exposer> exposer_;
   prometheus::Gauge& agents_connected_;
