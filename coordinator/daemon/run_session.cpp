@@ -85,7 +85,6 @@ RunSession::RunSession(RunHost& host, v1::RunJournal record, SteadyTime now)
   }
   if (phase_ >= static_cast<size_t>(request_.phases_size())) {
     step_ = Step::reconcile;  // every phase was done: only the end was not sent
-    reconciling_ = {};
     finish(0, "");
     return;
   }
@@ -317,7 +316,7 @@ void RunSession::begin_phase(SteadyTime now) {
   accepted_ = 0;
   phase_start_unix_ns_ = 0;
   stock_left_.reset();
-  save_journal();
+  // No journal write here: the constructor recorded phase 0, and finish_phase() each next one.
   preparing_ = std::async(std::launch::async, prepare_phase, probe_for(phase_endpoint()));
   send_update("preparing " + phase_endpoint());
 }

@@ -8,18 +8,27 @@
 
 namespace stampede::coordinator {
 
-std::optional<std::string> check_pushgateway_url(const std::string& gateway_url) {
+namespace {
+Expected<HttpUrl> parse_gateway_url(const std::string& gateway_url) {
   auto url = HttpUrl::parse(gateway_url);
-  if (!url) return "--pushgateway: " + url.error();
-  if (url->target != "/") return "--pushgateway: give the gateway's origin, without a path";
+  if (!url) return unexpected("--pushgateway: " + url.error());
+  if (url->target != "/")
+    return unexpected("--pushgateway: give the gateway's origin, without a path");
+  return url;
+}
+}  // namespace
+
+std::optional<std::string> check_pushgateway_url(const std::string& gateway_url) {
+  auto url = parse_gateway_url(gateway_url);
+  if (!url) return url.error();
   return std::nullopt;
 }
 
 std::optional<std::string> push_run_metrics(const std::string& gateway_url,
                                             const boost::json::object& report,
                                             const std::string& verdict) {
-  if (auto problem = check_pushgateway_url(gateway_url)) return problem;
-  auto url = HttpUrl::parse(gateway_url);
+  auto url = parse_gateway_url(gateway_url);
+  if (!url) return url.error();
   std::string run_id = "unknown";
   if (const auto* id = report.if_contains("run_id");
       id && id->is_string() && !id->as_string().empty()) {
