@@ -2,7 +2,7 @@
 // safe (atomic purchase + idempotency) and unstable (safe with injected faults).
 //
 //   CheckoutService service(store, idempotency, faults, metrics, std::chrono::milliseconds(2));
-//   service.checkout(std::move(request), strand, [](Reply r) { ...write r... });
+//   service.checkout(std::move(request), executor, [](Reply r) { ...write r... });
 //
 // Thread-safe. The references are the server's long-lived services: they must outlive the
 // service and every request still in progress. Nothing here blocks a thread: the buggy race

@@ -37,8 +37,8 @@ TargetServer::TargetServer(const TargetOptions& options, std::unique_ptr<Store> 
       admin_handler_([this](Request&& r, const Executor& ex, ReplyFn done) {
         admin_router_.handle(std::move(r), ex, std::move(done));
       }),
-      io_(static_cast<int>(options.threads)),
-      grace_timer_(io_) {
+      pool_(options.threads),
+      grace_timer_(pool_.main()) {
   // Waits: a network store answers on its own thread, and no request may see the old product.
   std::promise<void> reset;
   store_->reset_product(1, options.stock, [&reset](ProductSnapshot) { reset.set_value(); });
@@ -59,9 +59,9 @@ Expected<BoundAddresses> TargetServer::open() {
     return tcp::endpoint(asio::ip::make_address(hp.host), hp.port);
   };
   auto api =
-      Listener::open(io_, endpoint(options_.listen), public_handler_, registry_, options_.limits);
+      Listener::open(pool_, endpoint(options_.listen), public_handler_, registry_, options_.limits);
   if (!api) return unexpected(api.error());
-  auto admin = Listener::open(io_, endpoint(options_.admin_listen), admin_handler_, registry_,
+  auto admin = Listener::open(pool_, endpoint(options_.admin_listen), admin_handler_, registry_,
                               options_.limits);
   if (!admin) return unexpected(admin.error());
   api_listener_ = *api;
@@ -72,23 +72,20 @@ Expected<BoundAddresses> TargetServer::open() {
 }
 
 void TargetServer::start() {
-  std::lock_guard lock(threads_mutex_);
-  if (!threads_.empty()) return;
-  work_.emplace(io_.get_executor());
-  for (unsigned i = 0; i < options_.threads; ++i) threads_.emplace_back([this] { io_.run(); });
+  pool_.start();
 }
 
 void TargetServer::handle_signals() {
   // Installed before start(), so no handler is running yet and there is no signal gap once
   // the start-up line is out.
-  signals_.emplace(io_, SIGINT, SIGTERM);
+  signals_.emplace(pool_.main(), SIGINT, SIGTERM);
   signals_->async_wait([this](const boost::system::error_code& ec, int) {
     if (!ec) begin_shutdown();  // runs on an I/O thread, like every other shutdown step
   });
 }
 
 void TargetServer::shutdown() {
-  asio::post(io_, [this] { begin_shutdown(); });
+  asio::post(pool_.main(), [this] { begin_shutdown(); });
 }
 
 void TargetServer::begin_shutdown() {
@@ -102,23 +99,18 @@ void TargetServer::begin_shutdown() {
   if (admin_listener_) admin_listener_->stop();
   grace_timer_.expires_after(kShutdownGrace);
   grace_timer_.async_wait([this](const boost::system::error_code& ec) {
-    if (!ec) io_.stop();  // someone is still busy after the grace period
+    if (!ec) pool_.stop();  // someone is still busy after the grace period
   });
   registry_.drain([this] {
-    asio::post(io_, [this] {
+    asio::post(pool_.main(), [this] {
       grace_timer_.cancel();
-      work_.reset();  // every session is gone: let run() return once the loop is idle
+      pool_.release();  // every session is gone: let each loop return once it is idle
     });
   });
 }
 
 void TargetServer::wait() {
-  std::vector<std::thread> threads;
-  {
-    std::lock_guard lock(threads_mutex_);
-    threads.swap(threads_);
-  }
-  for (auto& t : threads) t.join();
+  pool_.join();
 }
 
 }  // namespace stampede::target

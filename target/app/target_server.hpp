@@ -1,5 +1,5 @@
 // The whole stampede-target service in one object: store, idempotency table, fault injector,
-// metrics, the public and admin routers, and their two listeners on one thread pool. main()
+// metrics, the public and admin routers, and their two listeners on one pool of I/O loops. main()
 // and the end-to-end tests both start it this way.
 //
 //   TargetServer server(options);
@@ -11,17 +11,12 @@
 // from the owning thread, in that order. The accessors are for tests.
 #pragma once
 
-#include <boost/asio/executor_work_guard.hpp>
-#include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
-#include <thread>
-#include <vector>
 
 #include "common/expected.hpp"
 #include "target/admin/admin_router.hpp"
@@ -31,6 +26,7 @@
 #include "target/faults/fault_injector.hpp"
 #include "target/idempotency/idempotency_table.hpp"
 #include "target/metrics/target_metrics.hpp"
+#include "target/server/io_pool.hpp"
 #include "target/server/listener.hpp"
 #include "target/server/session_registry.hpp"
 #include "target/store/store.hpp"
@@ -85,18 +81,15 @@ class TargetServer {
   RequestHandler admin_handler_;
   SessionRegistry registry_;
 
-  boost::asio::io_context io_;
+  // Declared after the services and the registry: destroying the pool destroys the handlers
+  // still queued, and with them the last sessions, which need both. Each loop keeps running
+  // while a request waits on a network store (no asio operation is pending then) until the
+  // sessions have drained.
+  IoPool pool_;
   boost::asio::steady_timer grace_timer_;
-  // Keeps the I/O threads running while a request waits on a network store (no asio operation
-  // is pending then): without it, run() could return once the listeners stop and a store
-  // completion would be posted to a loop nobody runs. Released when the sessions have drained.
-  std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> work_;
   std::optional<boost::asio::signal_set> signals_;
   std::shared_ptr<Listener> api_listener_;
   std::shared_ptr<Listener> admin_listener_;
-
-  std::mutex threads_mutex_;  // guards threads_
-  std::vector<std::thread> threads_;
 };
 
 }  // namespace stampede::target

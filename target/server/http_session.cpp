@@ -2,6 +2,7 @@
 // hostile client can cause (oversized header or body, garbage, slowness).
 #include "target/server/http_session.hpp"
 
+#include <array>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/bind_handler.hpp>
@@ -11,6 +12,7 @@
 #include <boost/beast/http/write.hpp>
 
 #include "target/api/json_util.hpp"
+#include "target/server/response_head.hpp"
 #include "target/server/session_registry.hpp"
 
 namespace stampede::target {
@@ -71,8 +73,8 @@ void HttpSession::on_read(beast::error_code ec, size_t /*bytes*/) {
   Request request = parser_->release();
   version_ = request.version();
   keep_alive_ = request.keep_alive();
-  // The handler may answer inline or from another thread; either way on_reply runs on our
-  // strand. Capturing only the shared_ptr keeps the callback in std::function's inline storage.
+  // The handler may answer inline or from another thread; either way on_reply runs on our own
+  // loop. Capturing only the shared_ptr keeps the callback in std::function's inline storage.
   handler_(std::move(request), stream_.get_executor(), [self = shared_from_this()](Reply reply) {
     asio::dispatch(self->stream_.get_executor(), [self, reply = std::move(reply)]() mutable {
       self->on_reply(std::move(reply));
@@ -87,19 +89,17 @@ void HttpSession::on_reply(Reply reply) {
 }
 
 void HttpSession::do_write(Response&& response) {
-  response_.emplace(std::move(response));
-  response_->version(version_);
-  response_->keep_alive(keep_alive_ && !stopping_);
-  response_->prepare_payload();
+  write_keep_alive_ = keep_alive_ && !stopping_;
+  format_response_head(response, version_, write_keep_alive_, head_);
+  body_ = std::move(response.body());
   stream_.expires_after(limits_.write_timeout);
-  http::async_write(stream_, *response_,
+  const std::array<asio::const_buffer, 2> buffers{asio::buffer(head_), asio::buffer(body_)};
+  asio::async_write(stream_, buffers,
                     beast::bind_front_handler(&HttpSession::on_write, shared_from_this()));
 }
 
 void HttpSession::on_write(beast::error_code ec, size_t /*bytes*/) {
-  const bool keep_alive = response_ && response_->keep_alive();
-  response_.reset();
-  if (ec || !keep_alive) return do_close();
+  if (ec || !write_keep_alive_) return do_close();
   after_response();
 }
 

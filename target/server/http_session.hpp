@@ -4,8 +4,9 @@
 //
 //   std::make_shared<HttpSession>(std::move(socket), handler, registry, limits)->start();
 //
-// Every step is a do_x / on_x pair on the connection's strand and every read and write has a
-// deadline. Not thread-safe except shutdown_gracefully(), which any thread may call.
+// Every step is a do_x / on_x pair on the connection's own I/O loop (one thread, so no strand)
+// and every read and write has a deadline. Not thread-safe except shutdown_gracefully(), which
+// any thread may call.
 #pragma once
 
 #include <boost/asio/ip/tcp.hpp>
@@ -72,14 +73,16 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   const SessionLimits limits_;
 
   std::optional<http::request_parser<http::string_body>> parser_;
-  std::optional<Response> response_;
+  std::string head_;  // the reply being written: status line and headers, then its body
+  std::string body_;
   std::optional<http::response<http::empty_body>> stream_head_;
   std::optional<http::response_serializer<http::empty_body>> stream_serializer_;
   std::unique_ptr<ChunkSource> body_stream_;
 
   unsigned version_ = 11;
   bool keep_alive_ = false;
-  bool reading_ = false;  // waiting for a request: nothing in progress to finish
+  bool write_keep_alive_ = false;  // what the reply being written told the client
+  bool reading_ = false;           // waiting for a request: nothing in progress to finish
   bool stopping_ = false;
   bool registered_ = false;
 };

@@ -20,22 +20,22 @@ std::string format_endpoint(const tcp::endpoint& endpoint) {
   return host + ":" + std::to_string(endpoint.port());
 }
 
-Listener::Listener(asio::io_context& io, const RequestHandler& handler, SessionRegistry& registry,
+// The acceptor and its retry timer live on the pool's main loop, which one thread runs: their
+// handlers never overlap.
+Listener::Listener(IoPool& pool, const RequestHandler& handler, SessionRegistry& registry,
                    const SessionLimits& limits)
-    : io_(io),
-      strand_(asio::make_strand(io)),
-      acceptor_(strand_),
-      retry_timer_(strand_),
+    : pool_(pool),
+      acceptor_(pool.main()),
+      retry_timer_(pool.main()),
       handler_(handler),
       registry_(registry),
       limits_(limits) {}
 
-Expected<std::shared_ptr<Listener>> Listener::open(asio::io_context& io,
-                                                   const tcp::endpoint& endpoint,
+Expected<std::shared_ptr<Listener>> Listener::open(IoPool& pool, const tcp::endpoint& endpoint,
                                                    const RequestHandler& handler,
                                                    SessionRegistry& registry,
                                                    const SessionLimits& limits) {
-  auto listener = std::make_shared<Listener>(io, handler, registry, limits);
+  auto listener = std::make_shared<Listener>(pool, handler, registry, limits);
   auto& acceptor = listener->acceptor_;
   beast::error_code ec;
   const std::string where = format_endpoint(endpoint);
@@ -53,11 +53,12 @@ Expected<std::shared_ptr<Listener>> Listener::open(asio::io_context& io,
 }
 
 void Listener::start() {
-  asio::dispatch(strand_, beast::bind_front_handler(&Listener::do_accept, shared_from_this()));
+  asio::dispatch(acceptor_.get_executor(),
+                 beast::bind_front_handler(&Listener::do_accept, shared_from_this()));
 }
 
 void Listener::stop() {
-  asio::dispatch(strand_, [self = shared_from_this()] {
+  asio::dispatch(acceptor_.get_executor(), [self = shared_from_this()] {
     beast::error_code ec;
     self->acceptor_.close(ec);
     self->retry_timer_.cancel();
@@ -66,7 +67,7 @@ void Listener::stop() {
 
 void Listener::do_accept() {
   if (!acceptor_.is_open()) return;
-  acceptor_.async_accept(asio::make_strand(io_),
+  acceptor_.async_accept(pool_.next(),
                          beast::bind_front_handler(&Listener::on_accept, shared_from_this()));
 }
 

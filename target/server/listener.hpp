@@ -1,6 +1,6 @@
-// Accepts connections on one address and starts an HttpSession for each, on its own strand.
+// Accepts connections on one address and starts an HttpSession for each, on the pool's next loop.
 //
-//   auto l = Listener::open(io, endpoint, handler, registry, limits);
+//   auto l = Listener::open(pool, endpoint, handler, registry, limits);
 //   if (!l) fail(l.error());
 //   (*l)->start();  ...  (*l)->stop();
 //
@@ -10,11 +10,11 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/asio/strand.hpp>
 #include <memory>
 
 #include "common/expected.hpp"
 #include "target/server/http_session.hpp"
+#include "target/server/io_pool.hpp"
 #include "target/server/reply.hpp"
 
 namespace stampede::target {
@@ -25,13 +25,13 @@ class Listener : public std::enable_shared_from_this<Listener> {
  public:
   // Binds and listens; a bind failure is a value. handler and registry must outlive every
   // session (see HttpSession).
-  static Expected<std::shared_ptr<Listener>> open(boost::asio::io_context& io,
+  static Expected<std::shared_ptr<Listener>> open(IoPool& pool,
                                                   const boost::asio::ip::tcp::endpoint& endpoint,
                                                   const RequestHandler& handler,
                                                   SessionRegistry& registry,
                                                   const SessionLimits& limits);
 
-  Listener(boost::asio::io_context& io, const RequestHandler& handler, SessionRegistry& registry,
+  Listener(IoPool& pool, const RequestHandler& handler, SessionRegistry& registry,
            const SessionLimits& limits);
 
   boost::asio::ip::tcp::endpoint local_endpoint() const { return local_; }
@@ -42,8 +42,7 @@ class Listener : public std::enable_shared_from_this<Listener> {
   void do_accept();
   void on_accept(boost::beast::error_code ec, boost::asio::ip::tcp::socket socket);
 
-  boost::asio::io_context& io_;
-  boost::asio::strand<boost::asio::io_context::executor_type> strand_;
+  IoPool& pool_;
   boost::asio::ip::tcp::acceptor acceptor_;
   boost::asio::steady_timer retry_timer_;
   boost::asio::ip::tcp::endpoint local_;

@@ -47,7 +47,7 @@ struct Reply {
 // Runs exactly once, inline or later, on any thread.
 using ReplyFn = std::function<void(Reply)>;
 
-// Handles one request; ex is the connection's strand, for timers the handler needs.
+// Handles one request; ex is the connection's I/O loop, for timers the handler needs.
 using RequestHandler = std::function<void(Request&&, const Executor&, ReplyFn)>;
 
 }  // namespace stampede::target
