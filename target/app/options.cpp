@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "common/cli_env.hpp"
+#include "common/duration.hpp"
 #include "target/admin/admin_router.hpp"
 
 namespace stampede::target {
@@ -29,6 +30,7 @@ struct RawFlags {
   int64_t race_window_ms = 2;
   double fault_rate = 0.05;
   int64_t threads = 0;
+  std::string idempotency_retention = "24h";
 };
 
 Expected<HostPort> parse_listen(const std::string& flag, const std::string& value) {
@@ -81,6 +83,9 @@ Expected<TargetOptions> validate(const RawFlags& raw) {
     return unexpected("--fault-rate: want a probability from 0 to 1");
   }
   o.fault_rate = raw.fault_rate;
+  auto retention = parse_duration_ms(raw.idempotency_retention);
+  if (!retention) return unexpected("--idempotency-retention: " + retention.error());
+  o.idempotency_retention = std::chrono::milliseconds(*retention);
   if (raw.threads < 0 || raw.threads > 1024) return unexpected("--threads: want 1 to 1024");
   o.threads = raw.threads > 0 ? static_cast<unsigned>(raw.threads)
                               : std::max(1u, std::thread::hardware_concurrency());
@@ -126,6 +131,9 @@ ParsedOptions parse_target_options(int argc, const char* const* argv, std::ostre
   app.add_option("--fault-rate", raw.fault_rate, "unstable endpoint's fault probability")
       ->capture_default_str();
   app.add_option("--threads", raw.threads, "I/O threads (default: hardware cores)");
+  app.add_option("--idempotency-retention", raw.idempotency_retention,
+                 "how long a finished Idempotency-Key's answer is kept for replays (up to 24h)")
+      ->capture_default_str();
   bind_env_names(app);
 
   try {

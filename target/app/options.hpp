@@ -26,6 +26,7 @@ struct TargetOptions {
   int64_t stock = 100;  // initial stock of product 1
   std::chrono::milliseconds race_window{2};
   double fault_rate = 0.05;
+  std::chrono::milliseconds idempotency_retention{std::chrono::hours(24)};
   unsigned threads = 1;
   SessionLimits limits;
 };

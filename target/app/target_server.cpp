@@ -23,6 +23,7 @@ TargetServer::TargetServer(const TargetOptions& options)
 TargetServer::TargetServer(const TargetOptions& options, std::unique_ptr<Store> store)
     : options_(options),
       store_(std::move(store)),
+      idempotency_(IdempotencyTable::kDefaultCapacity, options.idempotency_retention),
       faults_([&] {
         FaultSettings s;
         s.rate = options.fault_rate;

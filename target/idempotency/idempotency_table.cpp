@@ -1,5 +1,9 @@
-// IdempotencyTable: claim, finish, release, clear; see the header for the contract.
+// IdempotencyTable: claim, finish, release, clear, and the open-addressing shards underneath;
+// see the header for the contract.
 #include "target/idempotency/idempotency_table.hpp"
+
+#include <algorithm>
+#include <functional>
 
 namespace stampede::target {
 namespace {
@@ -10,32 +14,138 @@ Claim refusal(ClaimOutcome outcome) {
   return c;
 }
 
+constexpr size_t kMinSlots = 64;
+// How often a shard looks for expired records: often enough that memory follows the retention
+// closely, rarely enough that the scan (every record of the shard) costs nothing per request.
+constexpr auto kMinSweepInterval = std::chrono::seconds(1);
+
 }  // namespace
 
-Claim IdempotencyTable::claim(std::string_view key, const RequestFingerprint& fingerprint) {
-  Shard& shard = shard_for(key);
-  std::lock_guard lock(shard.mutex);
-  if (auto it = shard.records.find(key); it != shard.records.end()) {
-    const Record& r = it->second;
-    if (r.product_id != fingerprint.product_id || r.user_id != fingerprint.user_id ||
-        r.quantity != fingerprint.quantity) {
-      return refusal(ClaimOutcome::reused_key);
-    }
-    if (!r.finished) return refusal(ClaimOutcome::in_flight);
-    return Claim{ClaimOutcome::replay, 0, r.status, r.body};
+IdempotencyTable::IdempotencyTable(size_t capacity, std::chrono::milliseconds retention)
+    : capacity_(capacity), retention_(retention) {
+  const auto now = Clock::now();
+  for (Shard& shard : shards_) shard.last_sweep = now;
+}
+
+uint64_t IdempotencyTable::hash_of(std::string_view key) {
+  return std::hash<std::string_view>{}(key);
+}
+
+size_t IdempotencyTable::Shard::find(std::string_view key, uint64_t hash) const {
+  if (slots.empty()) return npos;
+  const size_t mask = slots.size() - 1;
+  const auto tag = static_cast<uint32_t>(hash);
+  for (size_t pos = tag & mask;; pos = (pos + 1) & mask) {
+    const Slot s = slots[pos];
+    if (s.index == 0) return npos;
+    if (s.tag == tag && records[s.index - 1].key == key) return pos;
   }
-  // Reserve a slot first so concurrent claims cannot overshoot the bound.
+}
+
+void IdempotencyTable::Shard::insert_slot(uint64_t hash, uint32_t index) {
+  const size_t mask = slots.size() - 1;
+  const auto tag = static_cast<uint32_t>(hash);
+  size_t pos = tag & mask;
+  while (slots[pos].index != 0) pos = (pos + 1) & mask;
+  slots[pos] = Slot{tag, index};
+}
+
+void IdempotencyTable::Shard::erase_at(size_t slot) {
+  const size_t mask = slots.size() - 1;
+  const uint32_t index = slots[slot].index;
+  // Backward-shift deletion: pull later entries of the probe run into the hole whenever their
+  // home position allows, so lookups never need tombstones.
+  size_t hole = slot;
+  for (size_t next = (hole + 1) & mask; slots[next].index != 0; next = (next + 1) & mask) {
+    const size_t home = slots[next].tag & mask;
+    const bool stays = hole <= next ? (hole < home && home <= next) : (hole < home || home <= next);
+    if (stays) continue;
+    slots[hole] = slots[next];
+    hole = next;
+  }
+  slots[hole] = Slot{};
+
+  // Keep the records dense: the last one takes the freed place, and its slot is repointed.
+  const auto last = static_cast<uint32_t>(records.size());
+  if (index != last) {
+    const auto tag = static_cast<uint32_t>(records.back().hash);
+    size_t pos = tag & mask;
+    while (slots[pos].index != last) pos = (pos + 1) & mask;
+    slots[pos].index = index;
+    records[index - 1] = std::move(records.back());
+  }
+  records.pop_back();
+}
+
+void IdempotencyTable::Shard::rebuild(size_t slot_count) {
+  slots.assign(slot_count, Slot{});
+  for (size_t i = 0; i < records.size(); ++i) {
+    insert_slot(records[i].hash, static_cast<uint32_t>(i + 1));
+  }
+}
+
+size_t IdempotencyTable::Shard::sweep(Clock::time_point cutoff) {
+  const auto kept = std::remove_if(records.begin(), records.end(), [&](const Record& r) {
+    return r.finished && r.claimed_at < cutoff;
+  });
+  const auto dropped = static_cast<size_t>(records.end() - kept);
+  if (dropped == 0) return 0;
+  records.erase(kept, records.end());
+  rebuild(slots.size());
+  return dropped;
+}
+
+void IdempotencyTable::sweep_if_due(Shard& shard, Clock::time_point now, bool full) {
+  const auto interval = full ? std::chrono::duration_cast<Clock::duration>(kMinSweepInterval)
+                             : std::max<Clock::duration>(kMinSweepInterval, retention_ / 16);
+  if (now - shard.last_sweep < interval) return;
+  shard.last_sweep = now;
+  size_.fetch_sub(shard.sweep(now - retention_), std::memory_order_relaxed);
+}
+
+Claim IdempotencyTable::claim(std::string_view key, const RequestFingerprint& fingerprint,
+                              Clock::time_point now) {
+  const uint64_t hash = hash_of(key);
+  Shard& shard = shard_for(hash);
+  std::lock_guard lock(shard.mutex);
+  sweep_if_due(shard, now, false);
+  if (const size_t pos = shard.find(key, hash); pos != npos) {
+    Record& r = shard.records[shard.slots[pos].index - 1];
+    if (r.finished && now - r.claimed_at >= retention_) {
+      // Past retention the key is forgotten; this claim starts it again.
+      shard.erase_at(pos);
+      size_.fetch_sub(1, std::memory_order_relaxed);
+    } else if (r.product_id != fingerprint.product_id || r.user_id != fingerprint.user_id ||
+               r.quantity != fingerprint.quantity) {
+      return refusal(ClaimOutcome::reused_key);
+    } else if (!r.finished) {
+      return refusal(ClaimOutcome::in_flight);
+    } else {
+      return Claim{ClaimOutcome::replay, 0, r.status, r.body};
+    }
+  }
+  // Counted before the record is kept, so concurrent claims cannot overshoot the bound.
   if (size_.fetch_add(1, std::memory_order_relaxed) >= capacity_) {
     size_.fetch_sub(1, std::memory_order_relaxed);
-    return refusal(ClaimOutcome::table_full);
+    sweep_if_due(shard, now, true);
+    if (size_.fetch_add(1, std::memory_order_relaxed) >= capacity_) {
+      size_.fetch_sub(1, std::memory_order_relaxed);
+      return refusal(ClaimOutcome::table_full);
+    }
+  }
+  if (2 * (shard.records.size() + 1) > shard.slots.size()) {
+    shard.rebuild(std::max(kMinSlots, 2 * shard.slots.size()));
   }
   const uint64_t ticket = next_ticket_.fetch_add(1, std::memory_order_relaxed);
-  Record record;
-  record.product_id = fingerprint.product_id;
-  record.user_id = std::string(fingerprint.user_id);
-  record.quantity = fingerprint.quantity;
-  record.ticket = ticket;
-  shard.records.emplace(std::string(key), std::move(record));
+  Record& r = shard.records.emplace_back();
+  r.key.assign(key.data(), key.size());
+  r.hash = hash;
+  r.product_id = fingerprint.product_id;
+  r.user_id.assign(fingerprint.user_id.data(), fingerprint.user_id.size());
+  r.quantity = fingerprint.quantity;
+  r.ticket = ticket;
+  r.claimed_at = now;
+  shard.insert_slot(hash, static_cast<uint32_t>(shard.records.size()));
   Claim fresh;
   fresh.ticket = ticket;
   return fresh;
@@ -43,29 +153,41 @@ Claim IdempotencyTable::claim(std::string_view key, const RequestFingerprint& fi
 
 void IdempotencyTable::finish(std::string_view key, uint64_t ticket, unsigned status,
                               std::string body) {
-  Shard& shard = shard_for(key);
+  const uint64_t hash = hash_of(key);
+  Shard& shard = shard_for(hash);
   std::lock_guard lock(shard.mutex);
-  auto it = shard.records.find(key);
-  if (it == shard.records.end() || it->second.ticket != ticket) return;
-  it->second.finished = true;
-  it->second.status = status;
-  it->second.body = std::move(body);
+  const size_t pos = shard.find(key, hash);
+  if (pos == npos) return;
+  Record& r = shard.records[shard.slots[pos].index - 1];
+  if (r.ticket != ticket) return;
+  r.finished = true;
+  r.status = status;
+  r.body = std::move(body);
 }
 
 void IdempotencyTable::release(std::string_view key, uint64_t ticket) {
-  Shard& shard = shard_for(key);
+  const uint64_t hash = hash_of(key);
+  Shard& shard = shard_for(hash);
   std::lock_guard lock(shard.mutex);
-  auto it = shard.records.find(key);
-  if (it == shard.records.end() || it->second.ticket != ticket) return;
-  shard.records.erase(it);
+  const size_t pos = shard.find(key, hash);
+  if (pos == npos || shard.records[shard.slots[pos].index - 1].ticket != ticket) return;
+  shard.erase_at(pos);
   size_.fetch_sub(1, std::memory_order_relaxed);
 }
 
 void IdempotencyTable::clear_product(uint64_t product_id) {
   for (Shard& shard : shards_) {
     std::lock_guard lock(shard.mutex);
-    const size_t erased = std::erase_if(
-        shard.records, [&](const auto& entry) { return entry.second.product_id == product_id; });
+    const auto kept = std::remove_if(shard.records.begin(), shard.records.end(),
+                                     [&](const Record& r) { return r.product_id == product_id; });
+    const auto erased = static_cast<size_t>(shard.records.end() - kept);
+    if (erased == 0) continue;
+    shard.records.erase(kept, shard.records.end());
+    // A reset is also when a flash sale's memory should come back.
+    shard.records.shrink_to_fit();
+    size_t slots = kMinSlots;
+    while (slots < 2 * shard.records.size()) slots *= 2;
+    shard.rebuild(slots);
     size_.fetch_sub(erased, std::memory_order_relaxed);
   }
 }

@@ -7,16 +7,20 @@
 //
 // Thread-safe: keys are spread over shards, each behind its own mutex, so unrelated keys rarely
 // contend. Bounded: past `capacity` records a fresh key is refused (table_full) rather than
-// letting unique keys grow memory without limit.
+// letting unique keys grow memory without limit. A finished record is kept for `retention`
+// after its key was first claimed, then forgotten: the key runs afresh (the store's own per-key
+// record still stops a second order where the store keeps one).
 #pragma once
 
 #include <array>
 #include <atomic>
+#include <chrono>
 #include <cstdint>
+#include <deque>
 #include <mutex>
 #include <string>
 #include <string_view>
-#include <unordered_map>
+#include <vector>
 
 namespace stampede::target {
 
@@ -44,10 +48,16 @@ struct Claim {
 
 class IdempotencyTable {
  public:
+  using Clock = std::chrono::steady_clock;
   static constexpr size_t kDefaultCapacity = 2'000'000;
-  explicit IdempotencyTable(size_t capacity = kDefaultCapacity) : capacity_(capacity) {}
+  static constexpr std::chrono::milliseconds kDefaultRetention = std::chrono::hours(24);
 
-  Claim claim(std::string_view key, const RequestFingerprint& fingerprint);
+  explicit IdempotencyTable(size_t capacity = kDefaultCapacity,
+                            std::chrono::milliseconds retention = kDefaultRetention);
+
+  // now is for tests; the server lets it default.
+  Claim claim(std::string_view key, const RequestFingerprint& fingerprint,
+              Clock::time_point now = Clock::now());
   // Stores the answer for replays. Ignored when the claim is gone (a reset cleared it) or was
   // replaced, so a late finisher never overwrites a newer record.
   void finish(std::string_view key, uint64_t ticket, unsigned status, std::string body);
@@ -56,30 +66,53 @@ class IdempotencyTable {
   // Drops every record of one product (admin reset).
   void clear_product(uint64_t product_id);
   size_t size() const { return size_.load(std::memory_order_relaxed); }
+  std::chrono::milliseconds retention() const { return retention_; }
 
  private:
   struct Record {
+    std::string key;
+    uint64_t hash = 0;
     uint64_t product_id = 0;
     std::string user_id;
     uint32_t quantity = 0;
-    uint64_t ticket = 0;
-    bool finished = false;
     unsigned status = 0;
+    bool finished = false;
+    uint64_t ticket = 0;
+    Clock::time_point claimed_at;
     std::string body;
   };
-  struct KeyHash {
-    using is_transparent = void;
-    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  // An open-addressing slot: the low 32 bits of the key's hash and the record's index + 1 (0:
+  // empty). A probe compares the tag and touches a record only on a match, so a new key costs
+  // one cache line instead of a bucket, a node and a key.
+  struct Slot {
+    uint32_t tag = 0;
+    uint32_t index = 0;
   };
+  // One shard: linear probing over `slots` (a power of two, at most half full), records dense
+  // in `records` (removing one moves the last into its place).
   struct Shard {
-    std::mutex mutex;  // guards records
-    std::unordered_map<std::string, Record, KeyHash, std::equal_to<>> records;
+    std::mutex mutex;
+    std::vector<Slot> slots;
+    std::deque<Record> records;
+    Clock::time_point last_sweep;
+
+    size_t find(std::string_view key, uint64_t hash) const;  // slot position, or npos
+    void insert_slot(uint64_t hash, uint32_t index);
+    void erase_at(size_t slot);  // removes the slot's record
+    void rebuild(size_t slot_count);
+    size_t sweep(Clock::time_point cutoff);  // drops finished records claimed before cutoff
   };
   static constexpr size_t kShards = 64;
+  static constexpr size_t npos = static_cast<size_t>(-1);
 
-  Shard& shard_for(std::string_view key) { return shards_[KeyHash{}(key) % kShards]; }
+  static uint64_t hash_of(std::string_view key);
+  // The shard comes from the hash's top bits, the slot from its low bits: the two must differ
+  // or every key of a shard would crowd one 64th of its slots.
+  Shard& shard_for(uint64_t hash) { return shards_[hash >> 58]; }
+  void sweep_if_due(Shard& shard, Clock::time_point now, bool full);
 
   const size_t capacity_;
+  const std::chrono::milliseconds retention_;
   std::atomic<size_t> size_{0};
   std::atomic<uint64_t> next_ticket_{1};
   std::array<Shard, kShards> shards_;

@@ -1,5 +1,7 @@
 // Idempotency-Key semantics on the safe and unstable endpoints, and the table underneath.
 #include <catch2/catch.hpp>
+#include <map>
+#include <random>
 #include <string>
 
 #include "target_test_support.hpp"
@@ -138,4 +140,99 @@ TEST_CASE("the idempotency table refuses new keys past its capacity", "[target]"
   table.clear_product(1);
   CHECK(table.size() == 0);
   CHECK(table.claim("c", fp).outcome == ClaimOutcome::fresh);
+}
+
+TEST_CASE("a finished key is replayed until its retention ends, then runs afresh", "[target]") {
+  using namespace std::chrono_literals;
+  IdempotencyTable table(100, 60s);
+  const RequestFingerprint fp{1, "u", 1};
+  const auto t0 = IdempotencyTable::Clock::now();
+  Claim first = table.claim("k", fp, t0);
+  REQUIRE(first.outcome == ClaimOutcome::fresh);
+  table.finish("k", first.ticket, 201, "order-1");
+  CHECK(table.claim("k", fp, t0 + 59s).outcome == ClaimOutcome::replay);
+  Claim later = table.claim("k", fp, t0 + 60s);
+  CHECK(later.outcome == ClaimOutcome::fresh);
+  CHECK(later.ticket != first.ticket);
+  CHECK(table.size() == 1);
+
+  // A request still running is never forgotten, however long it takes.
+  Claim slow = table.claim("slow", fp, t0);
+  REQUIRE(slow.outcome == ClaimOutcome::fresh);
+  CHECK(table.claim("slow", fp, t0 + 10min).outcome == ClaimOutcome::in_flight);
+}
+
+TEST_CASE("expired records give their room back to new keys", "[target]") {
+  using namespace std::chrono_literals;
+  IdempotencyTable table(50, 10s);
+  const RequestFingerprint fp{1, "u", 1};
+  const auto t0 = IdempotencyTable::Clock::now();
+  for (int i = 0; i < 50; ++i) {
+    const std::string key = "k" + std::to_string(i);
+    Claim c = table.claim(key, fp, t0);
+    REQUIRE(c.outcome == ClaimOutcome::fresh);
+    table.finish(key, c.ticket, 201, "b");
+  }
+  CHECK(table.claim("late", fp, t0 + 5s).outcome == ClaimOutcome::table_full);
+  // Past the retention each shard sweeps its expired records when a key next lands there; with
+  // enough new keys every shard has been reached and all 50 places are free again.
+  int fresh = 0;
+  for (int i = 0; i < 2'000 && fresh < 50; ++i) {
+    fresh += table.claim("new" + std::to_string(i), fp, t0 + 11s).outcome == ClaimOutcome::fresh;
+  }
+  CHECK(fresh == 50);
+  CHECK(table.size() == 50);
+}
+
+TEST_CASE("the idempotency table agrees with a plain map through growth, releases and resets",
+          "[target]") {
+  // A model check of the open-addressing shards: every outcome and the size must match a
+  // std::map kept beside it, across thousands of keys, removals and a per-product clear.
+  struct Model {
+    uint64_t product = 0;
+    uint64_t ticket = 0;
+    bool finished = false;
+    std::string body;
+  };
+  IdempotencyTable table(1'000'000);
+  std::map<std::string, Model> model;
+  std::mt19937_64 rng(42);
+  const auto now = IdempotencyTable::Clock::now();
+  size_t peak = 0;
+  for (int step = 0; step < 60'000; ++step) {
+    const std::string key = "key-" + std::to_string(rng() % 20'000);
+    const uint64_t product = 1 + rng() % 3;
+    const RequestFingerprint fp{product, "u", 1};
+    const auto roll = rng() % 100;
+    auto it = model.find(key);
+    if (roll < 60) {
+      Claim c = table.claim(key, fp, now);
+      if (it == model.end()) {
+        REQUIRE(c.outcome == ClaimOutcome::fresh);
+        model[key] = Model{product, c.ticket, false, {}};
+      } else if (it->second.product != product) {
+        REQUIRE(c.outcome == ClaimOutcome::reused_key);
+      } else if (!it->second.finished) {
+        REQUIRE(c.outcome == ClaimOutcome::in_flight);
+      } else {
+        REQUIRE(c.outcome == ClaimOutcome::replay);
+        REQUIRE(c.body == it->second.body);
+      }
+    } else if (roll < 80) {
+      if (it == model.end() || it->second.finished) continue;
+      it->second.finished = true;
+      it->second.body = "body-" + key;
+      table.finish(key, it->second.ticket, 201, it->second.body);
+    } else if (roll < 99) {
+      if (it == model.end() || it->second.finished) continue;
+      table.release(key, it->second.ticket);
+      model.erase(it);
+    } else if (step % 7 == 0) {
+      table.clear_product(product);
+      std::erase_if(model, [&](const auto& entry) { return entry.second.product == product; });
+    }
+    REQUIRE(table.size() == model.size());
+    peak = std::max(peak, model.size());
+  }
+  CHECK(peak > 2'000);  // the shards grew several times over
 }

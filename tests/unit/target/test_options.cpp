@@ -31,6 +31,9 @@ TEST_CASE("target flags have the documented defaults", "[target]") {
   CHECK(p.options->race_window == std::chrono::milliseconds(2));
   CHECK(p.options->fault_rate == 0.05);
   CHECK(p.options->threads >= 1);
+  CHECK(p.options->idempotency_retention == std::chrono::hours(24));
+  CHECK(parse({"--idempotency-retention", "90s"}).options->idempotency_retention ==
+        std::chrono::seconds(90));
 }
 
 TEST_CASE("bad target flags and values exit 2 with one line", "[target]") {
@@ -48,6 +51,8 @@ TEST_CASE("bad target flags and values exit 2 with one line", "[target]") {
            {"--stock", "-1"},
            {"--fault-rate", "1.5"},
            {"--race-window-ms", "x"},
+           {"--idempotency-retention", "0s"},
+           {"--idempotency-retention", "25h"},
            {"--admin-token-file", "/nonexistent/token"},
            {"--bogus"}}) {
     std::string error;
