@@ -86,32 +86,31 @@ COMPARISONS = [
         "title": "(3c) stampede-target postgres-conditional vs pgbench (same UPDATE, same row)",
         "what": "Purchases per second through the target's safe endpoint on `--store "
                 "postgresql://... --strategy postgres-conditional` under wrk -t1 (a fresh "
-                "Idempotency-Key per request), beside pgbench (-j 1, extended protocol like the "
-                "target's PQexecParams) with as many clients, on the same product row of the same "
-                "PostgreSQL 15 (fsync, synchronous_commit and full_page_writes off on both sides: "
-                "neither is measuring the disk). The stock (10^12) never runs out: no sold-out "
-                "answers. What each side does per request: the target runs BEGIN; `UPDATE products "
-                "SET stock = stock - $2 WHERE id = $1 AND stock >= $2 RETURNING stock`; `INSERT "
-                "INTO orders ... ON CONFLICT DO NOTHING RETURNING order_id`; COMMIT (four round "
-                "trips on one of its 8 store connections) plus HTTP, JSON and its idempotency "
-                "table. pgbench-update runs only the UPDATE, autocommit (one round trip, no order "
-                "row): the comparison the issue names. pgbench-transaction runs the target's whole "
-                "transaction, the same four statements (bench/peers/pg_purchase_transaction.sql), "
-                "so the ratio against it isolates what the target adds in front of the database. "
-                "pgbench's runs count only if the stock fell by exactly the transactions it "
-                "reports and none failed.",
+                "Idempotency-Key per request), beside pgbench (-j 1, prepared statements like the "
+                "target's store connections) with as many clients, on the same product row of the "
+                "same PostgreSQL 15 (fsync, synchronous_commit and full_page_writes off on both "
+                "sides: neither is measuring the disk). The stock (10^12) never runs out: no "
+                "sold-out answers. What each side does per request: the target runs one "
+                "autocommit statement, `WITH bought AS (UPDATE products SET stock = stock - $2 "
+                "WHERE id = $1 AND stock >= $2 RETURNING stock), recorded AS (INSERT INTO orders "
+                "... SELECT ... FROM bought RETURNING order_id) SELECT ...` (one round trip on one "
+                "of its 8 store connections) plus HTTP, JSON and its idempotency table. "
+                "pgbench-update runs only the UPDATE, autocommit (no order row): the comparison "
+                "the issue names. pgbench-purchase runs the target's whole statement "
+                "(bench/peers/pg_purchase.sql), so the ratio against it isolates what the target "
+                "adds in front of the database; pgbench-purchase-c8 does so with as many "
+                "connections as the target has. pgbench's runs count only if the stock fell by "
+                "exactly the transactions it reports and none failed.",
         "stampede": "stampede-target",
-        "goal": {"ratio": "stampede-target/pgbench-update", "at_least": 0.7, "issue": 6},
-        "reading": "The UPDATE alone holds the row lock for one statement; a purchase holds it "
-                   "from its UPDATE until its COMMIT, across the INSERT and two more round trips, "
-                   "and every purchase takes the same row, so the row's throughput is bounded by "
-                   "that hold time whoever sends the statements. So the issue's ratio against "
-                   "pgbench-update mostly prices the transaction the safe strategy needs (stock "
-                   "and ledger move together); the ratios against pgbench-transaction, the same "
-                   "database work, are the ones that price the HTTP server, JSON and idempotency "
-                   "table in front of it. pgbench-transaction is slower with 64 clients than with 8: 64 backends "
-                   "queue on one row lock and each is woken to re-check it, where the target "
-                   "never has more than its 8 store connections waiting.",
+        "goal": {"ratio": "stampede-target/pgbench-update", "at_least": 0.7, "issue": 4},
+        "reading": "Every purchase takes the same row, so the row's throughput is bounded by how "
+                   "long each holds its lock. The target's statement holds it for the statement "
+                   "and its commit only, as the bare UPDATE does, and adds the order insert "
+                   "inside that hold: stock and ledger move together. Earlier versions ran "
+                   "BEGIN, UPDATE, INSERT and COMMIT as four round trips holding the lock across "
+                   "three of them, and made a quarter of pgbench-update's rate. pgbench with 64 "
+                   "clients queues 64 backends on one row lock, each woken to re-check it; the "
+                   "target never has more than its 8 store connections waiting.",
     },
     {
         "id": "coordinator_idle_cpu",

@@ -101,15 +101,15 @@ pg_stock() {
 }
 
 # measure_pgbench LOG_NAME CLIENTS SECONDS SCRIPT: pgbench with CLIENTS connections on one thread
-# (-j 1, as wrk -t1), extended protocol (parameters bound per call, as the target's
-# PQexecParams), no vacuum, for SECONDS; prints transactions/s. Each script transaction takes
+# (-j 1, as wrk -t1), prepared statements (as the target's store connections prepare theirs), no
+# vacuum, for SECONDS; prints transactions/s. Each script transaction takes
 # exactly one item, so a run counts only if the stock fell by exactly the transactions pgbench
 # says it processed and none failed.
 measure_pgbench() {
   local clients=$2 secs=$3 script=$4 log=$BENCH_WORK/logs/$1.log before after processed
   before=$(pg_stock) || return 1
   bench_run_bounded "$secs" "$log" "$BENCH_PG_BIN/pgbench" -h 127.0.0.1 -p "$PG_PORT" -U stampede \
-    -n -M extended -c "$clients" -j 1 -T "$secs" -D "product_id=$BENCH_PRODUCT" -f "$script" postgres ||
+    -n -M prepared -c "$clients" -j 1 -T "$secs" -D "product_id=$BENCH_PRODUCT" -f "$script" postgres ||
     { echo "bench: pgbench failed: $(tail -n 3 "$log")" >&2; return 1; }
   after=$(pg_stock) || return 1
   processed=$(awk '/^number of transactions actually processed:/ {split($6, a, "/"); print a[1]}' "$log")

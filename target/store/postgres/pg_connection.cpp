@@ -53,6 +53,7 @@ bool PgConnection::connect() {
                         "tcp_user_timeout",
                         nullptr};
   const char* values[] = {conninfo_.c_str(), "3", "5", "2", "2", "5000", nullptr};
+  prepared_.clear();  // prepared statements die with their connection
   conn_.reset(PQconnectdbParams(keys, values, /*expand_dbname=*/1));
   if (!conn_ || PQstatus(conn_.get()) != CONNECTION_OK) {
     last_error_ = conn_ ? PQerrorMessage(conn_.get()) : "out of memory";
@@ -75,14 +76,33 @@ Expected<bool> PgConnection::check() {
   return true;
 }
 
+std::string PgConnection::prepared_name(const std::string& sql, size_t params, PgResult* failure) {
+  if (auto it = prepared_.find(sql); it != prepared_.end()) return it->second;
+  std::string name = "stampede_" + std::to_string(prepared_.size() + 1);
+  PgResult r(PQprepare(conn_.get(), name.c_str(), sql.c_str(), static_cast<int>(params), nullptr));
+  if (!r.ok()) {
+    *failure = std::move(r);
+    return {};
+  }
+  prepared_.emplace(sql, name);
+  return name;
+}
+
 PgResult PgConnection::exec(std::string_view sql, const std::vector<std::string>& params) {
   if (!connect()) return PgResult{};
-  std::vector<const char*> values;
-  values.reserve(params.size());
-  for (const auto& p : params) values.push_back(p.c_str());
   const std::string statement(sql);
-  PgResult r(PQexecParams(conn_.get(), statement.c_str(), static_cast<int>(values.size()), nullptr,
-                          values.data(), nullptr, nullptr, 0));
+  PgResult r;
+  if (params.empty()) {
+    r = PgResult(PQexec(conn_.get(), statement.c_str()));
+  } else {
+    std::vector<const char*> values;
+    values.reserve(params.size());
+    for (const auto& p : params) values.push_back(p.c_str());
+    if (const std::string name = prepared_name(statement, params.size(), &r); !name.empty()) {
+      r = PgResult(PQexecPrepared(conn_.get(), name.c_str(), static_cast<int>(values.size()),
+                                  values.data(), nullptr, nullptr, 0));
+    }
+  }
   if (PQstatus(conn_.get()) != CONNECTION_OK) {
     last_error_ = PQerrorMessage(conn_.get());
     conn_.reset();

@@ -14,6 +14,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "common/expected.hpp"
@@ -51,6 +52,10 @@ class PgConnection {
   // Connects now: start-up uses it to fail fast on a down or misconfigured server.
   Expected<bool> check();
 
+  // A statement with parameters is prepared on its first use on each connection and executed
+  // by name after that: the safe path's statements are parsed and planned once, not per call.
+  // Each distinct text stays prepared for the connection's life, so pass fixed texts (values go
+  // in params), never text built from data.
   PgResult exec(std::string_view sql, const std::vector<std::string>& params = {});
   // Rolls back whatever transaction is open; harmless when none is.
   void rollback() { exec("ROLLBACK"); }
@@ -60,8 +65,13 @@ class PgConnection {
  private:
   bool connect();
 
+  // The prepared statement's name for sql, preparing it now if this connection has not; empty
+  // with *failure set when PostgreSQL refused it.
+  std::string prepared_name(const std::string& sql, size_t params, PgResult* failure);
+
   const std::string conninfo_;
   std::unique_ptr<PGconn, decltype(&PQfinish)> conn_{nullptr, &PQfinish};
+  std::unordered_map<std::string, std::string> prepared_;  // SQL text -> name, this connection
   std::string last_error_;
 };
 

@@ -1,10 +1,12 @@
 // The safe path's transactions on PostgreSQL, and the buggy endpoint's blind write.
 //
 // postgres-conditional lets the UPDATE's WHERE clause decide (PostgreSQL re-checks it against
-// the latest row version after waiting for a concurrent writer, so stock never goes below 0);
-// postgres-row-lock decides in the client while holding the row lock. Either way the order is
-// inserted in the same transaction, so stock and ledger move together. Both run again on
-// serialization failure (40001) or deadlock (40P01), a bounded number of times.
+// the latest row version after waiting for a concurrent writer, so stock never goes below 0),
+// and records the order in the same statement: one round trip, and the hot row's lock is held
+// for that statement's execution and commit only, never across a network wait.
+// postgres-row-lock decides in the client while holding the row lock, over four round trips.
+// Either way stock and ledger move together. Both run again on serialization failure (40001) or
+// deadlock (40P01), a bounded number of times.
 #include "target/store/postgres/postgres_store.hpp"
 
 namespace stampede::target {
@@ -25,47 +27,67 @@ Attempt failed(PgConnection& pg, const PgResult& r) {
   return Attempt{is_retryable(r), kError};
 }
 
-// Why the decrement did not happen: sold out, or no such product.
-Attempt not_bought(PgConnection& pg, const OwnedPurchase& p) {
-  pg.rollback();
-  PgResult r = pg.exec("SELECT stock FROM products WHERE id = $1", {std::to_string(p.product_id)});
-  if (!r.ok()) return Attempt{is_retryable(r), kError};
-  if (r.rows() == 0) return Attempt{false, {PurchaseStatus::unknown_product, {}, 0}};
-  return Attempt{false, {PurchaseStatus::sold_out, {}, r.integer(0, 0)}};
+// The order a key already has in the ledger (a retry whose first commit went unanswered), with
+// the stock as it is now.
+Attempt prior_order(PgConnection& pg, const OwnedPurchase& p) {
+  PgResult prior = pg.exec(
+      "SELECT o.order_id, p.stock FROM orders o JOIN products p ON p.id = o.product_id"
+      " WHERE o.product_id = $1 AND o.idempotency_key = $2 AND o.endpoint <> 'buggy'",
+      {std::to_string(p.product_id), p.idempotency_key});
+  if (!prior.ok() || prior.rows() == 0) return Attempt{is_retryable(prior), kError};
+  return Attempt{false,
+                 {PurchaseStatus::bought, std::string(prior.text(0, 0)), prior.integer(0, 1)}};
 }
 
-// Inserts the order and commits. A key already in the ledger (a retry whose first commit went
-// unanswered) rolls the decrement back and answers with the order that is there.
+// Inserts the order and commits. A key already in the ledger rolls the decrement back and
+// answers with the order that is there.
 Attempt record_and_commit(PgConnection& pg, const OwnedPurchase& p, int64_t remaining) {
-  const std::string product = std::to_string(p.product_id);
   PgResult ins = pg.exec(
       "INSERT INTO orders (product_id, idempotency_key, endpoint, user_id)"
       " VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING RETURNING order_id",
-      {product, p.idempotency_key, std::string(endpoint_name(p.endpoint)), p.user_id});
+      {std::to_string(p.product_id), p.idempotency_key, std::string(endpoint_name(p.endpoint)),
+       p.user_id});
   if (!ins.ok()) return failed(pg, ins);
   if (ins.rows() == 0) {
     pg.rollback();
-    PgResult prior = pg.exec(
-        "SELECT o.order_id, p.stock FROM orders o JOIN products p ON p.id = o.product_id"
-        " WHERE o.product_id = $1 AND o.idempotency_key = $2 AND o.endpoint <> 'buggy'",
-        {product, p.idempotency_key});
-    if (!prior.ok() || prior.rows() == 0) return Attempt{is_retryable(prior), kError};
-    return Attempt{false,
-                   {PurchaseStatus::bought, std::string(prior.text(0, 0)), prior.integer(0, 1)}};
+    return prior_order(pg, p);
   }
   std::string order_id(ins.text(0, 0));
   if (PgResult c = pg.exec("COMMIT"); !c.ok()) return failed(pg, c);
   return Attempt{false, {PurchaseStatus::bought, std::move(order_id), remaining}};
 }
 
+// One autocommit statement. Its parts share one snapshot: `bought` is the decrement (no row when
+// the re-checked stock is short), `recorded` inserts the order only for a row of `bought`, and
+// the last column is the stock before either, NULL when there is no such product. A key already
+// in the ledger violates orders_one_per_key and aborts the whole statement, decrement included.
+constexpr const char* kConditionalPurchase =
+    "WITH bought AS ("
+    "  UPDATE products SET stock = stock - $2 WHERE id = $1 AND stock >= $2 RETURNING stock),"
+    " recorded AS ("
+    "  INSERT INTO orders (product_id, idempotency_key, endpoint, user_id)"
+    "  SELECT $1, $3, $4, $5 FROM bought RETURNING order_id)"
+    " SELECT (SELECT stock FROM bought), (SELECT order_id FROM recorded),"
+    " (SELECT stock FROM products WHERE id = $1)";
+
+constexpr std::string_view kUniqueViolation = "23505";
+
 Attempt conditional_once(PgConnection& pg, const OwnedPurchase& p) {
-  if (PgResult b = pg.exec("BEGIN"); !b.ok()) return failed(pg, b);
-  PgResult u = pg.exec(
-      "UPDATE products SET stock = stock - $2 WHERE id = $1 AND stock >= $2 RETURNING stock",
-      {std::to_string(p.product_id), std::to_string(p.quantity)});
-  if (!u.ok()) return failed(pg, u);
-  if (u.rows() == 0) return not_bought(pg, p);
-  return record_and_commit(pg, p, u.integer(0, 0));
+  PgResult r = pg.exec(kConditionalPurchase,
+                       {std::to_string(p.product_id), std::to_string(p.quantity), p.idempotency_key,
+                        std::string(endpoint_name(p.endpoint)), p.user_id});
+  if (!r.ok()) {
+    if (r.sqlstate() == kUniqueViolation) return prior_order(pg, p);
+    return Attempt{is_retryable(r), kError};
+  }
+  if (r.rows() != 1) return Attempt{false, kError};
+  if (!r.is_null(0, 1)) {
+    return Attempt{false, {PurchaseStatus::bought, std::string(r.text(0, 1)), r.integer(0, 0)}};
+  }
+  if (r.is_null(0, 2)) return Attempt{false, {PurchaseStatus::unknown_product, {}, 0}};
+  // Sold out. The stock shown is the statement's snapshot: another purchase may have taken
+  // the last item after it was read, which is why the UPDATE, not this value, decided.
+  return Attempt{false, {PurchaseStatus::sold_out, {}, r.integer(0, 2)}};
 }
 
 Attempt row_lock_once(PgConnection& pg, const OwnedPurchase& p) {
