@@ -88,11 +88,14 @@ expect_exit() {
 # start_chaos_run PREFIX [coordinator flags]: target, coordinator and agents PREFIX-1..3, then a
 # long safe run in the background (RUN_PID; output in $E2E_TMP/run.{out,err}), returning once it
 # has made 1,000+ attempts. Sets VICTIM to PREFIX-2's pid, for the test to harm. Arrays
-# CHAOS_RUN_FLAGS and CHAOS_TARGET_FLAGS add flags to the run (a --rate that makes it last) and
-# the target (its store); CHAOS_STOCK replaces the stock of 100.
+# CHAOS_RUN_FLAGS and CHAOS_TARGET_FLAGS add flags to the run and the target (its store);
+# CHAOS_STOCK replaces the stock of 100. Without CHAOS_RUN_FLAGS the run is paced at 3,000
+# attempts/s, so it lasts about 8 s however fast the build and machine are, and the test's harm
+# lands while it runs.
 start_chaos_run() {
   local prefix=$1
   shift
+  [ -n "${CHAOS_RUN_FLAGS+x}" ] || CHAOS_RUN_FLAGS=(--rate 3000)
   start_target ${CHAOS_TARGET_FLAGS[@]+"${CHAOS_TARGET_FLAGS[@]}"}
   start_coordinator "$@"
   local i
