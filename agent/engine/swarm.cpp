@@ -2,12 +2,14 @@
 // merges their tallies.
 #include "agent/engine/swarm.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <thread>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 
 #include "agent/engine/attempt_budget.hpp"
 #include "agent/engine/open_loop_pacer.hpp"
@@ -30,8 +32,32 @@ struct Worker {
   asio::io_context io{1};
   WorkerStats stats;
   std::vector<std::unique_ptr<VirtualUser>> users;
+  // Enforces every user's connect and request deadline; re-armed while any user is running.
+  asio::steady_timer deadline_sweep{io};
+  std::chrono::milliseconds sweep_every{10};
   std::thread thread;
+
+  void sweep_deadlines() {
+    deadline_sweep.expires_after(sweep_every);
+    deadline_sweep.async_wait([this](const boost::system::error_code& ec) {
+      if (ec) return;
+      const auto now = std::chrono::steady_clock::now();
+      bool running = false;
+      for (auto& user : users) {
+        user->enforce_deadline(now);
+        running = running || !user->ended();
+      }
+      if (running) sweep_deadlines();
+    });
+  }
 };
+
+// How often the sweep looks: a twentieth of the shorter timeout, so a deadline is enforced
+// within 5 % of itself, and between every 1 ms and every 50 ms.
+std::chrono::milliseconds sweep_interval(const UserSettings& settings) {
+  const auto shorter = std::min(settings.connect_timeout, settings.request_timeout);
+  return std::clamp(shorter / 20, std::chrono::milliseconds(1), std::chrono::milliseconds(50));
+}
 
 Expected<UserSettings> settings_for(const v1::JobSpec& job) {
   const auto& spec = job.request();
@@ -172,6 +198,8 @@ void Swarm::start(std::chrono::system_clock::time_point at) {
       user->start(user_at, impl_->pacer.get());
       ++user_index;
     }
+    w->sweep_every = sweep_interval(impl_->settings);
+    w->sweep_deadlines();
     w->thread = std::thread([&io = w->io] { io.run(); });
   }
 }

@@ -6,8 +6,9 @@
 #include <charconv>
 #include <utility>
 
+#include <boost/asio/connect.hpp>
 #include <boost/asio/write.hpp>
-#include <boost/beast/core/error.hpp>
+#include <boost/beast/http/error.hpp>
 
 #include "common/clock.hpp"
 
@@ -23,7 +24,7 @@ VirtualUser::VirtualUser(asio::io_context& io, const UserSettings& settings, Att
       stats_(stats),
       users_done_(users_done),
       user_id_(std::move(user_id)),
-      stream_(io),
+      socket_(io),
       wait_timer_(io),
       pace_timer_(io) {}
 
@@ -31,14 +32,15 @@ void VirtualUser::start(std::chrono::system_clock::time_point at, const OpenLoop
   start_at_ = at;
   pacer_ = pacer;
   // Connect ahead of the start instant so the first requests all leave together.
-  stream_.expires_after(settings_.connect_timeout);
-  stream_.async_connect(settings_.endpoints,
-                        [this](error_code ec, const tcp::endpoint&) { on_preconnect(ec); });
+  arm_deadline(std::chrono::steady_clock::now() + settings_.connect_timeout);
+  asio::async_connect(socket_, settings_.endpoints,
+                      [this](error_code ec, const tcp::endpoint&) { on_preconnect(ec); });
 }
 
 void VirtualUser::on_preconnect(error_code ec) {
+  disarm_deadline();
   // A failed early connect is no attempt yet: the first attempt connects again and counts.
-  if (ec) {
+  if (ec || timed_out_) {
     drop_connection();
   } else {
     use_connection();
@@ -89,14 +91,13 @@ void VirtualUser::send_try() {
 }
 
 void VirtualUser::do_connect() {
-  mark_send_start();
-  stream_.expires_after(settings_.connect_timeout);
-  stream_.async_connect(settings_.endpoints,
-                        [this](error_code ec, const tcp::endpoint&) { on_connect(ec); });
+  arm_deadline(mark_send_start() + settings_.connect_timeout);
+  asio::async_connect(socket_, settings_.endpoints,
+                      [this](error_code ec, const tcp::endpoint&) { on_connect(ec); });
 }
 
 void VirtualUser::on_connect(error_code ec) {
-  if (!ec) {
+  if (!ec && !timed_out_) {
     use_connection();
     return do_write();
   }
@@ -106,38 +107,62 @@ void VirtualUser::on_connect(error_code ec) {
 }
 
 void VirtualUser::do_write() {
-  mark_send_start();
   // One deadline for the whole exchange: it covers the write and the read that follows.
-  stream_.expires_after(settings_.request_timeout);
-  asio::async_write(stream_, asio::buffer(request_),
+  arm_deadline(mark_send_start() + settings_.request_timeout);
+  asio::async_write(socket_, asio::buffer(request_),
                     [this](error_code ec, std::size_t) { on_write(ec); });
 }
 
 void VirtualUser::on_write(error_code ec) {
-  if (!ec) return do_read();
+  if (!ec && !timed_out_) return do_read();
   // Some of the request may have reached the target, so the outcome is unknown.
-  const auto failure = ec == beast::error::timeout ? TransportFailure::timed_out_after_send
-                                                   : TransportFailure::reset_after_send;
-  drop_connection();
-  end_try(classify_transport_failure(failure), 0, /*connect_failed=*/false);
+  fail_exchange();
 }
 
 void VirtualUser::do_read() {
   reader_.emplace(response_body_, settings_.response_body_limit);
-  beast::http::async_read(stream_, read_buffer_, *reader_,
-                          [this](error_code ec, std::size_t) { on_read(ec); });
+  reader_->eager(true);  // header and body in one put() when both have arrived
+  parse_buffered();
 }
 
-void VirtualUser::on_read(error_code ec) {
-  if (ec) {
-    const auto failure = ec == beast::error::timeout ? TransportFailure::timed_out_after_send
-                                                     : TransportFailure::reset_after_send;
-    drop_connection();
-    return end_try(classify_transport_failure(failure), 0, /*connect_failed=*/false);
+void VirtualUser::parse_buffered() {
+  while (read_buffer_.size() > 0) {
+    error_code ec;
+    const std::size_t used = reader_->put(read_buffer_.data(), ec);
+    read_buffer_.consume(used);
+    if (ec == beast::http::error::need_more) break;
+    if (ec) return fail_exchange();  // not HTTP, or a body over the limit
+    if (reader_->is_done()) return on_response();
   }
+  socket_.async_read_some(read_buffer_.prepare(kReadChunk),
+                          [this](error_code ec, std::size_t bytes) { on_read_some(ec, bytes); });
+}
+
+void VirtualUser::on_read_some(error_code ec, std::size_t bytes) {
+  if (ec == asio::error::eof && !timed_out_ && reader_->got_some()) {
+    // A body that runs to the end of the connection (no Content-Length) ends here.
+    error_code eof_ec;
+    reader_->put_eof(eof_ec);
+    if (!eof_ec && reader_->is_done()) return on_response();
+  }
+  if (ec || timed_out_) return fail_exchange();
+  read_buffer_.commit(bytes);
+  parse_buffered();
+}
+
+void VirtualUser::fail_exchange() {
+  // The request may have reached the target, so the outcome is unknown.
+  const auto failure =
+      timed_out_ ? TransportFailure::timed_out_after_send : TransportFailure::reset_after_send;
+  drop_connection();
+  end_try(classify_transport_failure(failure), 0, /*connect_failed=*/false);
+}
+
+void VirtualUser::on_response() {
+  disarm_deadline();
   const unsigned status = reader_->status();
   auto result = classify_response(status, response_body_, settings_.rules);
-  if (!reader_->keep_alive()) drop_connection();
+  if (!reader_->keep_alive() || timed_out_) drop_connection();
   end_try(std::move(result), status, /*connect_failed=*/false);
 }
 
@@ -184,26 +209,49 @@ void VirtualUser::after_attempt(bool connect_failed) {
   wait_timer_.async_wait([this](error_code) { next_attempt(); });
 }
 
-void VirtualUser::mark_send_start() {
+std::chrono::steady_clock::time_point VirtualUser::mark_send_start() {
+  const auto now = std::chrono::steady_clock::now();
   // An attempt's latency spans all its tries and backoffs: what a buyer would wait.
-  if (retries_ == 0) attempt_started_ = std::chrono::steady_clock::now();
+  if (retries_ == 0) attempt_started_ = now;
+  return now;
+}
+
+void VirtualUser::arm_deadline(std::chrono::steady_clock::time_point deadline) {
+  deadline_ = deadline;
+  timed_out_ = false;
+}
+
+void VirtualUser::disarm_deadline() {
+  deadline_ = std::chrono::steady_clock::time_point::max();
+}
+
+void VirtualUser::enforce_deadline(std::chrono::steady_clock::time_point now) {
+  if (now < deadline_) return;
+  disarm_deadline();
+  timed_out_ = true;
+  // The pending connect, write or read completes with an error, and its handler sees why.
+  error_code ignored;
+  socket_.close(ignored);
 }
 
 void VirtualUser::use_connection() {
   connected_ = true;
   error_code ignored;
-  stream_.socket().set_option(tcp::no_delay(true), ignored);
+  socket_.set_option(tcp::no_delay(true), ignored);
 }
 
 void VirtualUser::drop_connection() {
   connected_ = false;
-  stream_.close();
+  disarm_deadline();
+  error_code ignored;
+  socket_.close(ignored);
   // Bytes left from the old connection would be misread as the next response.
   read_buffer_.clear();
 }
 
 void VirtualUser::finish() {
   drop_connection();
+  ended_ = true;
   users_done_.fetch_add(1, std::memory_order_release);
 }
 

@@ -3,10 +3,13 @@
 // Open loop: the user is one connection of the swarm's pool; it claims the next attempt when
 // free and sends it at the pacer's intended instant, or at once when that instant has passed.
 // An indeterminate attempt may be tried again with the same key (RetryPolicy). Each async
-// step is a do_x / on_x pair with its own deadline.
+// step is a do_x / on_x pair. The connect and the request each have a deadline, which the
+// swarm's per-thread sweep enforces (enforce_deadline): one timer per thread instead of a
+// timer armed and cancelled on every read and write.
 //
 //   VirtualUser user(io, settings, budget, stats, users_done, "u-17");
 //   user.start(at, /*pacer=*/nullptr);  // connects now, sends its first attempt at `at`
+//   every few ms: user.enforce_deadline(steady_clock::now());
 //   io.run();                           // returns once the budget is spent and the user has ended
 #pragma once
 
@@ -23,8 +26,6 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/system_timer.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
-#include <boost/beast/http/read.hpp>
 
 #include "agent/engine/attempt_budget.hpp"
 #include "agent/engine/classify.hpp"
@@ -73,9 +74,14 @@ class VirtualUser {
     wait_timer_.cancel();
     pace_timer_.cancel();
   }
+  // Closes the connection of a connect or request that has run past its deadline; the pending
+  // operation then ends as a timeout. Called by the swarm every few milliseconds.
+  void enforce_deadline(std::chrono::steady_clock::time_point now);
+  bool ended() const { return ended_; }
 
  private:
   using error_code = boost::system::error_code;
+  static constexpr std::size_t kReadChunk = 16 * 1024;
 
   void on_preconnect(error_code ec);
   void next_attempt();
@@ -86,12 +92,17 @@ class VirtualUser {
   void do_write();
   void on_write(error_code ec);
   void do_read();
-  void on_read(error_code ec);
+  void parse_buffered();
+  void on_read_some(error_code ec, std::size_t bytes);
+  void on_response();
+  void fail_exchange();
+  void arm_deadline(std::chrono::steady_clock::time_point deadline);
+  void disarm_deadline();
   void end_try(Classified&& result, unsigned status, bool connect_failed);
   void on_retry_due();
   void end_attempt(Classified&& result);
   void after_attempt(bool connect_failed);
-  void mark_send_start();
+  std::chrono::steady_clock::time_point mark_send_start();  // now
   void use_connection();
   void drop_connection();
   void finish();
@@ -103,7 +114,11 @@ class VirtualUser {
   const std::string user_id_;
   const OpenLoopPacer* pacer_ = nullptr;  // open loop only; owned by the swarm
 
-  boost::beast::tcp_stream stream_;
+  boost::asio::ip::tcp::socket socket_;
+  // The connect or request in flight must end by this; time_point::max() when none is.
+  std::chrono::steady_clock::time_point deadline_ = std::chrono::steady_clock::time_point::max();
+  bool timed_out_ = false;  // the sweep closed the connection: the pending step failed by timeout
+  bool ended_ = false;
   boost::asio::system_timer wait_timer_;  // wall clock: the start instant is a wall-clock time
   boost::asio::steady_timer pace_timer_;  // open loop: until the attempt's intended send time
   std::chrono::system_clock::time_point start_at_;

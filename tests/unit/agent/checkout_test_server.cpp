@@ -62,9 +62,9 @@ class CheckoutTestServer::Session : public std::enable_shared_from_this<Session>
     response_.version(11);
     response_.result(reply.status);
     response_.set(http::field::content_type, "application/json");
-    response_.keep_alive(request_.keep_alive() && !reply.close_after);
+    response_.keep_alive(request_.keep_alive() && !reply.close_after && !reply.until_close);
     response_.body() = std::move(reply.body);
-    response_.prepare_payload();
+    if (!reply.until_close) response_.prepare_payload();
     if (reply.delay.count() == 0) return do_write();
     timer_.expires_after(reply.delay);
     timer_.async_wait([self = shared_from_this()](error_code ec) {

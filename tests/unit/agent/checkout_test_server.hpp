@@ -43,6 +43,7 @@ struct ScriptedReply {
   std::string body;
   std::chrono::milliseconds delay{0};  // before answering
   bool close_after = false;            // answer with Connection: close, then close
+  bool until_close = false;            // no Content-Length: the body ends where the connection does
 
   static ScriptedReply created(const std::string& order_id) {
     return with_status(201, R"({"order_id":")" + order_id + R"(","remaining":1})");

@@ -212,6 +212,21 @@ TEST_CASE("a server asking to close after its answer gets a new connection next 
   CHECK(server.connections() == 4);
 }
 
+TEST_CASE("a body without a length is read to the end of the connection", "[agent][swarm]") {
+  CheckoutTestServer server([](const SeenRequest& request) {
+    auto reply = ScriptedReply::created("o-" + request.idempotency_key);
+    reply.until_close = true;
+    return reply;
+  });
+  auto swarm = make_swarm(job_for(server.url(), 1, 3));
+  const auto r = run_to_end(*swarm);
+
+  CHECK(r.counts.ok == 3);
+  CHECK(r.counts.info == 0);
+  CHECK(r.remaining.acknowledged.size() == 3);
+  CHECK(server.connections() == 3);
+}
+
 TEST_CASE("a refused connection is a fail counted as an error, with no status", "[agent][swarm]") {
   const std::string url =
       "http://127.0.0.1:" + std::to_string(stampede::agent::testing::closed_loopback_port());
