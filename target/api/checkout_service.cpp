@@ -24,8 +24,8 @@ struct CheckoutService::Operation {
   std::optional<boost::asio::steady_timer> timer;
 
   PurchaseRequest purchase() const {
-    return PurchaseRequest{request.product_id, request.quantity, request.user_id,
-                           request.idempotency_key, request.endpoint};
+    return PurchaseRequest{request.product_id,      request.quantity, request.user_id,
+                           request.idempotency_key, request.endpoint, &executor};
   }
   bool holds_claim() const { return ticket != 0; }
 };

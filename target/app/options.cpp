@@ -122,7 +122,8 @@ ParsedOptions parse_target_options(int argc, const char* const* argv, std::ostre
   app.add_option("--lock-ttl-ms", raw.lock_ttl_ms, "redis-lock: the lock's time to live")
       ->capture_default_str();
   app.add_option("--store-connections", raw.store_connections,
-                 "network stores: connections (one store thread each)")
+                 "network stores: blocking connections, one store thread each (redis-lua purchases "
+                 "use each I/O loop's own pipelined connection)")
       ->capture_default_str();
   app.add_option("--stock", raw.stock, "initial stock of product 1")->capture_default_str();
   app.add_option("--race-window-ms", raw.race_window_ms,

@@ -20,6 +20,7 @@
 //   server destroys its store only after its sessions have drained.
 #pragma once
 
+#include <boost/asio/any_io_executor.hpp>
 #include <cstdint>
 #include <functional>
 #include <string_view>
@@ -40,6 +41,10 @@ struct PurchaseRequest {
   std::string_view user_id;
   std::string_view idempotency_key;
   Endpoint endpoint = Endpoint::safe;
+  // The caller's I/O loop, run by one thread, when it has one: a store may do its network I/O
+  // there and complete on it, instead of hopping to a store thread and back. Null: the store
+  // completes on a thread of its choosing.
+  const boost::asio::any_io_executor* loop = nullptr;
 };
 
 struct PurchaseOutcome {

@@ -132,9 +132,16 @@ class RedisServer {
     FAIL("redis-server did not accept connections within 10 s; see " << dir_ << "/redis.log");
   }
   void halt() { stop(pid_, SIGTERM); }
+  // SIGSTOP / SIGCONT: a Redis that stalls without closing anything.
+  void pause() { send_signal(SIGSTOP); }
+  void resume() { send_signal(SIGCONT); }
   uint16_t port() const { return port_; }
 
  private:
+  void send_signal(int sig) {
+    if (pid_ > 0) ::kill(pid_, sig);
+  }
+
   std::string dir_;
   uint16_t port_;
   pid_t pid_ = -1;

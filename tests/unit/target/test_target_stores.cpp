@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "store_servers.hpp"
+#include "target/store/redis/redis_pipeline.hpp"
 #include "target/store/store_factory.hpp"
 #include "target_test_support.hpp"
 
@@ -337,6 +338,61 @@ TEST_CASE("a lost redis connection answers 503 store_unavailable and reconnects"
   REQUIRE(back.has_value());
   CHECK(back->status == 201);
   CHECK(product(*s).stock == 2);
+}
+
+TEST_CASE(
+    "a loop's redis pipeline answers in order, and a stalled redis with nothing after "
+    "its timeout",
+    "[target][stores]") {
+  RedisServer redis;  // private: this test pauses it
+  redis.start();
+  boost::asio::io_context io;
+  const std::vector<boost::asio::ip::tcp::endpoint> at{
+      {boost::asio::ip::make_address("127.0.0.1"), redis.port()}};
+  auto pipeline = std::make_shared<RedisPipeline>(io.get_executor(), at, 300ms);
+
+  // 200 commands sent back to back share the connection; each reply reaches its own sender.
+  std::vector<int64_t> counts;
+  for (int i = 0; i < 200; ++i) {
+    std::string incr;
+    append_resp_command(incr, {"INCR", "pipeline-test"});
+    pipeline->send(incr,
+                   [&counts](RedisReply r) { counts.push_back(r ? reply_integer(r.get()) : -1); });
+  }
+  io.run();  // returns once every reply is in: an idle pipeline holds nothing pending
+  REQUIRE(counts.size() == 200);
+  for (int i = 0; i < 200; ++i) CHECK(counts[i] == i + 1);
+
+  // Redis stops answering without closing: the command in flight gets nullptr at its deadline.
+  std::string ping;
+  append_resp_command(ping, {"PING"});
+  redis.pause();
+  struct Resume {
+    RedisServer& r;
+    ~Resume() { r.resume(); }
+  } resume_on_exit{redis};
+  bool answered = false, empty = false;
+  const auto sent = std::chrono::steady_clock::now();
+  pipeline->send(ping, [&](RedisReply r) {
+    answered = true;
+    empty = r == nullptr;
+  });
+  io.restart();
+  io.run_for(5s);
+  const auto waited = std::chrono::steady_clock::now() - sent;
+  CHECK(answered);
+  CHECK(empty);
+  CHECK(waited >= 300ms);
+  CHECK(waited < 3s);
+
+  // Back again: the next command reconnects.
+  redis.resume();
+  std::string pong;
+  pipeline->send(ping,
+                 [&pong](RedisReply r) { pong = r ? std::string(reply_string(r.get())) : ""; });
+  io.restart();
+  io.run_for(5s);
+  CHECK(pong == "PONG");
 }
 
 TEST_CASE("a down redis or postgresql at start-up is one line and exit code 3",
