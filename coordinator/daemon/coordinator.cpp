@@ -154,8 +154,7 @@ void Coordinator::housekeeping(SteadyTime now) {
   if (metrics_) metrics_->set_agents_connected(static_cast<double>(registry_.live().size()));
 }
 
-void Coordinator::on_agent_frame(const std::string& routing_id, const v1::Envelope& env,
-                                 SteadyTime now) {
+void Coordinator::on_agent_frame(const std::string& routing_id, v1::Envelope& env, SteadyTime now) {
   switch (env.body_case()) {
     case v1::Envelope::kRegister:
     case v1::Envelope::kHeartbeat:

@@ -58,7 +58,7 @@ class Coordinator final : private RunHost {
   void serve(const std::atomic<bool>& stop);
 
  private:
-  void on_agent_frame(const std::string& routing_id, const v1::Envelope& env, SteadyTime now);
+  void on_agent_frame(const std::string& routing_id, v1::Envelope& env, SteadyTime now);
   void on_control_frame(const std::string& routing_id, const v1::Envelope& env, SteadyTime now);
   void housekeeping(SteadyTime now);
   void drop_frame(const std::string& socket, const std::string& reason, const std::string& detail);

@@ -412,7 +412,7 @@ void RunSession::reissue_lost_shares() {
   }
 }
 
-bool RunSession::on_agent_message(const AgentRecord& agent, const v1::Envelope& env) {
+bool RunSession::on_agent_message(const AgentRecord& agent, v1::Envelope& env) {
   if (!merge_) return false;
   if (step_ == Step::recover || step_ == Step::running || step_ == Step::stopping) {
     // Whoever speaks for a job holds it: after a restart the agents come back under new ids.
@@ -447,7 +447,7 @@ bool RunSession::on_agent_message(const AgentRecord& agent, const v1::Envelope& 
       merge_->add_progress(env.progress());
       break;
     case v1::Envelope::kOrders:
-      merge_->add_batch(env.orders());
+      merge_->add_batch(std::move(*env.mutable_orders()));
       break;
     case v1::Envelope::kResult:
       return merge_->add_result(env.result());

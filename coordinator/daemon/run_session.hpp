@@ -50,7 +50,8 @@ class RunSession {
   bool tick(SteadyTime now);
   // True when the message was a result this run keeps: its ResultAck waits until the phase is
   // reconciled (and journaled), so an agent keeps what it saw until it can no longer be lost.
-  bool on_agent_message(const AgentRecord& agent, const v1::Envelope& envelope);
+  // An order batch's contents are moved out of envelope.
+  bool on_agent_message(const AgentRecord& agent, v1::Envelope& envelope);
   void on_agent_lost(const std::string& agent_id);
   // Where the run stands, for `stampede status`.
   v1::RunUpdate snapshot(const std::string& note) const;

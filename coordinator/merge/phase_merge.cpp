@@ -46,17 +46,36 @@ LatencyHistogram PhaseMerge::take_window() {
   return out;
 }
 
-bool PhaseMerge::add_batch(const v1::OrderBatch& b) {
+bool PhaseMerge::add_batch(v1::OrderBatch b) {
   JobShare* job = find(b.job_id());
   if (!job) return false;
   if (!job->batch_seqs.insert(b.batch_seq()).second) return true;  // a replay: already merged
   ++job->batches_received;
   const std::string prefix = job->key_prefix + ".";
-  for (const auto& ack : b.acknowledged()) {
-    acknowledged_[prefix + std::to_string(ack.seq())] = ack.order_id();
-  }
   for (uint64_t seq : b.indeterminate_seqs()) indeterminate_.insert(prefix + std::to_string(seq));
+  acknowledged_count_ += static_cast<uint64_t>(b.acknowledged_size());
+  if (b.acknowledged_size() > 0) {
+    held_.push_back(HeldBatch{static_cast<size_t>(job - jobs_.data()), std::move(b)});
+  }
   return true;
+}
+
+const std::unordered_map<std::string, std::string>& PhaseMerge::acknowledged() const {
+  if (held_.empty()) return acknowledged_;
+  acknowledged_.reserve(acknowledged_.size() + acknowledged_count_);
+  std::string key;
+  for (HeldBatch& held : held_) {
+    key = jobs_[held.job].key_prefix;
+    key += '.';
+    const size_t base = key.size();
+    for (auto& ack : *held.batch.mutable_acknowledged()) {
+      key.resize(base);
+      key += std::to_string(ack.seq());
+      acknowledged_[key] = std::move(*ack.mutable_order_id());
+    }
+  }
+  held_.clear();
+  return acknowledged_;
 }
 
 bool PhaseMerge::add_result(const v1::JobResult& r) {

@@ -204,6 +204,34 @@ TEST_CASE("order batches replayed after a coordinator restart count once", "[coo
   CHECK(m.complete());
 }
 
+TEST_CASE("the order map takes in batches that come after it was first read",
+          "[coordinator][merge]") {
+  PhaseMerge m;
+  m.add_job(share("j0", "a0", "run.safe.a0"));
+  m.add_job(share("j1", "a1", "run.safe.a1"));
+  auto batch = [](const char* job, uint64_t batch_seq, uint64_t seq, const char* order) {
+    v1::OrderBatch b;
+    b.set_job_id(job);
+    b.set_batch_seq(batch_seq);
+    auto* ack = b.add_acknowledged();
+    ack->set_seq(seq);
+    ack->set_order_id(order);
+    return b;
+  };
+  REQUIRE(m.add_batch(batch("j0", 1, 7, "o-7")));
+  CHECK(m.acknowledged_count() == 1);
+  CHECK(m.acknowledged().size() == 1);
+  REQUIRE(m.add_batch(batch("j1", 1, 7, "o-8")));
+  REQUIRE(m.add_batch(batch("j0", 2, 9, "o-9")));
+  REQUIRE(m.add_batch(batch("j0", 2, 9, "o-9")));  // a replay: held once
+  CHECK(m.acknowledged_count() == 3);
+  const auto& all = m.acknowledged();
+  CHECK(all.size() == 3);
+  CHECK(all.at("run.safe.a0.7") == "o-7");
+  CHECK(all.at("run.safe.a1.7") == "o-8");
+  CHECK(all.at("run.safe.a0.9") == "o-9");
+}
+
 TEST_CASE("a job taken over mid-phase starts its progress sequence where the agent is",
           "[coordinator][merge]") {
   PhaseMerge m;
