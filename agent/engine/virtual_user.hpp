@@ -81,7 +81,7 @@ class VirtualUser {
 
  private:
   using error_code = boost::system::error_code;
-  static constexpr std::size_t kReadChunk = 16 * 1024;
+  static constexpr std::size_t kMaxReadChunk = 64 * 1024;
 
   void on_preconnect(error_code ec);
   void next_attempt();

@@ -561,7 +561,7 @@ void RunSession::finish_phase(PhaseEnd end) {
   in.initial_stock = initial_stock_;
   in.final_stock = end.final_stock;
   in.ledger = std::move(end.ledger);
-  in.acknowledged = merge_->acknowledged();
+  in.acknowledged = merge_->take_acknowledged();
   in.indeterminate = merge_->indeterminate();
   for (const auto& j : merge_->jobs()) {
     if (j.lost) in.indeterminate_prefixes.push_back(j.key_prefix);

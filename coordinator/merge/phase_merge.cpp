@@ -60,6 +60,13 @@ bool PhaseMerge::add_batch(v1::OrderBatch b) {
   return true;
 }
 
+std::unordered_map<std::string, std::string> PhaseMerge::take_acknowledged() {
+  acknowledged();
+  auto out = std::move(acknowledged_);
+  acknowledged_.clear();
+  return out;
+}
+
 const std::unordered_map<std::string, std::string>& PhaseMerge::acknowledged() const {
   if (held_.empty()) return acknowledged_;
   acknowledged_.reserve(acknowledged_.size() + acknowledged_count_);

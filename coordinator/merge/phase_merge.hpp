@@ -71,6 +71,9 @@ class PhaseMerge {
   // Builds the map from the batches held so far (at the phase's end: it costs about a
   // microsecond an order).
   const std::unordered_map<std::string, std::string>& acknowledged() const;
+  // The same map, moved out (the phase's end hands it to the oracle without a copy); the
+  // merge's own is empty after.
+  std::unordered_map<std::string, std::string> take_acknowledged();
   // Acknowledged orders received so far, without building the map.
   uint64_t acknowledged_count() const { return acknowledged_count_; }
   const std::unordered_set<std::string>& indeterminate() const { return indeterminate_; }

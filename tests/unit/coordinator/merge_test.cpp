@@ -230,6 +230,9 @@ TEST_CASE("the order map takes in batches that come after it was first read",
   CHECK(all.at("run.safe.a0.7") == "o-7");
   CHECK(all.at("run.safe.a1.7") == "o-8");
   CHECK(all.at("run.safe.a0.9") == "o-9");
+  const auto taken = m.take_acknowledged();
+  CHECK(taken.size() == 3);
+  CHECK(m.acknowledged().empty());
 }
 
 TEST_CASE("a job taken over mid-phase starts its progress sequence where the agent is",
