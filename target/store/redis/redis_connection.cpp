@@ -22,10 +22,6 @@ bool closed_by_server(int fd) {
   return ::poll(&p, 1, 0) != 0;
 }
 
-std::vector<std::string_view> as_vector(std::span<const std::string_view> s) {
-  return {s.begin(), s.end()};
-}
-
 }  // namespace
 
 RedisConnection::RedisConnection(std::string host, uint16_t port)
@@ -100,69 +96,6 @@ RedisReply RedisConnection::eval(std::string_view script, const std::vector<std:
     if (sha && sha->type == REDIS_REPLY_STRING) sha1.assign(sha->str, sha->len);
   }
   return r;
-}
-
-std::vector<RedisReply> RedisConnection::eval_many(std::string_view script,
-                                                   const std::vector<EvalCall>& calls) {
-  std::vector<RedisReply> out(calls.size());
-  size_t first = 0;
-  // Until this connection knows the script's SHA1, the first call loads it (EVAL, SCRIPT LOAD).
-  if (sha1s_[script.data()].empty() && !calls.empty()) {
-    out[0] = eval(script, as_vector(calls[0].keys), as_vector(calls[0].args));
-    first = 1;
-  }
-  if (first == calls.size()) return out;
-  const std::string sha1 = sha1s_[script.data()];
-  if (sha1.empty()) {
-    // The script could not be loaded (Redis said no, or did not answer): each call on its own.
-    for (size_t i = first; i < calls.size(); ++i) {
-      out[i] = eval(script, as_vector(calls[i].keys), as_vector(calls[i].args));
-    }
-    return out;
-  }
-  if (!connect()) return out;  // no answer for any of them
-  // The whole batch formatted as RESP into one reused buffer and handed to hiredis at once:
-  // one write, and no per-command allocations.
-  batch_.clear();
-  const auto bulk = [this](std::string_view s) {
-    batch_ += '$';
-    batch_ += std::to_string(s.size());
-    batch_ += "\r\n";
-    batch_.append(s.data(), s.size());
-    batch_ += "\r\n";
-  };
-  for (size_t i = first; i < calls.size(); ++i) {
-    const EvalCall& call = calls[i];
-    batch_ += '*';
-    batch_ += std::to_string(3 + call.keys.size() + call.args.size());
-    batch_ += "\r\n";
-    bulk("EVALSHA");
-    bulk(sha1);
-    bulk(std::to_string(call.keys.size()));
-    for (std::string_view k : call.keys) bulk(k);
-    for (std::string_view a : call.args) bulk(a);
-  }
-  if (redisAppendFormattedCommand(context_.get(), batch_.data(), batch_.size()) != REDIS_OK) {
-    return out;
-  }
-  for (size_t i = first; i < calls.size(); ++i) {
-    void* reply = nullptr;
-    if (redisGetReply(context_.get(), &reply) != REDIS_OK || reply == nullptr) {
-      last_error_ = context_->errstr;
-      context_.reset();  // mid-stream: the later replies are lost with it
-      return out;
-    }
-    out[i].reset(static_cast<redisReply*>(reply));
-  }
-  // A server that restarted or flushed its scripts mid-way answers NOSCRIPT: nothing ran, so
-  // running the call again through eval() (which falls back to EVAL) buys at most once.
-  for (size_t i = first; i < calls.size(); ++i) {
-    const redisReply* r = out[i].get();
-    if (is_error(r) && std::string_view(r->str, r->len).starts_with("NOSCRIPT")) {
-      out[i] = eval(script, as_vector(calls[i].keys), as_vector(calls[i].args));
-    }
-  }
-  return out;
 }
 
 int64_t reply_integer(const redisReply* r, int64_t fallback) {

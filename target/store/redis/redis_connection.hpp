@@ -15,7 +15,6 @@
 #include <cstdint>
 #include <initializer_list>
 #include <memory>
-#include <span>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -49,16 +48,6 @@ class RedisConnection {
   RedisReply eval(std::string_view script, const std::vector<std::string_view>& keys,
                   const std::vector<std::string_view>& args);
 
-  // One script call's keys and arguments, for eval_many; the views must outlive the call.
-  struct EvalCall {
-    std::span<const std::string_view> keys;
-    std::span<const std::string_view> args;
-  };
-  // Runs script once per call, pipelined: every EVALSHA is written in one go and the replies
-  // read back in order, one round trip for the lot. A call answered NOSCRIPT runs again through
-  // eval(). Replies are in call order; nullptr for the calls after a lost connection.
-  std::vector<RedisReply> eval_many(std::string_view script, const std::vector<EvalCall>& calls);
-
   const std::string& last_error() const { return last_error_; }
 
  private:
@@ -70,7 +59,6 @@ class RedisConnection {
   std::string last_error_;
   // Script SHA1s this connection has loaded; a restarted server forgets them (NOSCRIPT).
   std::unordered_map<const char*, std::string> sha1s_;
-  std::string batch_;  // eval_many's commands in RESP, reused from batch to batch
 };
 
 // Small readers for script replies; they return fallback when the shape is not what we expect.

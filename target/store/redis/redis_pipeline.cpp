@@ -34,7 +34,7 @@ bool closed_by_server(int fd) {
 }  // namespace
 
 void append_resp_command(std::string& out, std::initializer_list<std::string_view> parts,
-                         std::initializer_list<std::string_view> more) {
+                         std::span<const std::string_view> more) {
   out += '*';
   out += std::to_string(parts.size() + more.size());
   out += "\r\n";

@@ -21,6 +21,7 @@
 #include <deque>
 #include <functional>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -31,7 +32,7 @@ namespace stampede::target {
 
 // Appends one command in RESP, Redis's wire format, to out.
 void append_resp_command(std::string& out, std::initializer_list<std::string_view> parts,
-                         std::initializer_list<std::string_view> more = {});
+                         std::span<const std::string_view> more = {});
 
 class RedisPipeline : public std::enable_shared_from_this<RedisPipeline> {
  public:

@@ -25,16 +25,14 @@ inline constexpr std::string_view kProductsKey = "stampede:products";
 inline constexpr std::string_view kOrderSeqKey = "stampede:order_seq";
 
 struct ProductKeys {
-  explicit ProductKeys(uint64_t product_id)
-      : id(product_id),
-        prefix("stampede:" + std::to_string(product_id) + ":"),
+  explicit ProductKeys(uint64_t id)
+      : prefix("stampede:" + std::to_string(id) + ":"),
         stock(prefix + "stock"),
         initial(prefix + "initial"),
         orders(prefix + "orders"),
         gen(prefix + "gen"),
         lock(prefix + "lock"),
         keys(prefix + "keys") {}
-  uint64_t id;
   std::string prefix, stock, initial, orders, gen, lock, keys;
 };
 

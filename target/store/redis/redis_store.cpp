@@ -1,6 +1,6 @@
-// RedisStore: every call is one job on the store pool, but redis-lua purchases, which go in
-// pipelined batches; the safe path is one Lua script (redis-lua) or the lock protocol in
-// redis_lock_purchase.cpp (redis-lock).
+// RedisStore: every call is one job on the store pool, but redis-lua purchases made from an I/O
+// loop, which go down that loop's pipeline; the safe path is one Lua script (redis-lua) or the
+// lock protocol in redis_lock_purchase.cpp (redis-lock).
 #include "target/store/redis/redis_store.hpp"
 
 #include <boost/asio/execution/context.hpp>
@@ -10,7 +10,7 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>
 
-#include <algorithm>
+#include <array>
 #include <utility>
 
 #include "target/store/redis/redis_scripts.hpp"
@@ -35,6 +35,15 @@ bool parse_order(std::string_view text, OrderRecord& out) {
   out.idempotency_key = str(1);
   out.user_id = str(3);
   return parse_endpoint_name(std::string((*a)[2].get_string()), out.endpoint);
+}
+
+// kPurchase's KEYS then ARGV for one purchase (redis_scripts.hpp), as views into its arguments.
+constexpr size_t kPurchaseKeys = 5;
+std::array<std::string_view, 9> purchase_script_args(const OwnedPurchase& p,
+                                                     const scripts::ProductKeys& k,
+                                                     const std::string& quantity) {
+  return {k.stock,  k.orders,          scripts::kOrderSeqKey,     k.gen,    k.keys,
+          quantity, p.idempotency_key, endpoint_name(p.endpoint), p.user_id};
 }
 
 const redisReply* element(const redisReply* r, size_t i) {
@@ -111,26 +120,20 @@ PurchaseOutcome RedisStore::outcome_of(const redisReply* reply, const OwnedPurch
 }
 
 void RedisStore::purchase(const PurchaseRequest& request, StoreCallback<PurchaseOutcome> done) {
-  if (settings_.strategy == RedisStrategy::lock) {
-    auto job = [this, p = OwnedPurchase(request), done](RedisConnection& c) {
-      done(purchase_with_lock(c, p));
-    };
-    if (!pool_.submit(std::move(job))) done(PurchaseOutcome{PurchaseStatus::store_error, {}, 0});
-    return;
+  const bool lua = settings_.strategy == RedisStrategy::lua;
+  if (lua && request.loop != nullptr) {
+    return purchase_on_loop(*request.loop, OwnedPurchase(request), std::move(done));
   }
-  if (request.loop != nullptr) return purchase_on_loop(*request.loop, OwnedPurchase(request), done);
-  bool schedule = false;
-  {
-    std::lock_guard lock(purchases_mutex_);
-    if (purchases_.size() < settings_.queue_capacity) {
-      purchases_.push_back(QueuedPurchase{OwnedPurchase(request), std::move(done)});
-      schedule = !std::exchange(drain_scheduled_, true);
-      done = nullptr;
-    }
-  }
-  // A full queue means Redis is not keeping up: answer now rather than queue without bound.
-  if (done) return done(PurchaseOutcome{PurchaseStatus::store_error, {}, 0});
-  if (schedule) schedule_drain();
+  auto job = [this, lua, p = OwnedPurchase(request), done](RedisConnection& c) {
+    if (!lua) return done(purchase_with_lock(c, p));
+    const scripts::ProductKeys k(p.product_id);
+    const std::string quantity = std::to_string(p.quantity);
+    const auto a = purchase_script_args(p, k, quantity);
+    RedisReply r = c.eval(scripts::kPurchase, {a.begin(), a.begin() + kPurchaseKeys},
+                          {a.begin() + kPurchaseKeys, a.end()});
+    done(outcome_of(r.get(), p));
+  };
+  if (!pool_.submit(std::move(job))) done(PurchaseOutcome{PurchaseStatus::store_error, {}, 0});
 }
 
 RedisPipeline& RedisStore::pipeline_for(const boost::asio::any_io_executor& loop) {
@@ -146,25 +149,22 @@ RedisPipeline& RedisStore::pipeline_for(const boost::asio::any_io_executor& loop
 void RedisStore::purchase_on_loop(const boost::asio::any_io_executor& loop, OwnedPurchase p,
                                   StoreCallback<PurchaseOutcome> done) {
   RedisPipeline& pipeline = pipeline_for(loop);
-  const scripts::ProductKeys k(p.product_id);
-  const std::string quantity = std::to_string(p.quantity);
-  const std::initializer_list<std::string_view> keys_and_args = {
-      k.stock,  k.orders,          scripts::kOrderSeqKey,     k.gen,    k.keys,
-      quantity, p.idempotency_key, endpoint_name(p.endpoint), p.user_id};
-  std::string evalsha;
-  append_resp_command(evalsha, {"EVALSHA", purchase_sha1_, "5"}, keys_and_args);
-  // The EVAL fallback is formatted only when needed: the script is sent whole.
-  auto on_reply = [this, &pipeline, p = std::move(p),
+  // The command for p: EVALSHA, or on NOSCRIPT the whole script by EVAL.
+  const auto command = [](const OwnedPurchase& p, std::string_view verb, std::string_view script) {
+    const scripts::ProductKeys k(p.product_id);
+    const std::string quantity = std::to_string(p.quantity);
+    const auto a = purchase_script_args(p, k, quantity);
+    std::string resp;
+    append_resp_command(resp, {verb, script, std::to_string(kPurchaseKeys)}, a);
+    return resp;
+  };
+  const std::string evalsha = command(p, "EVALSHA", purchase_sha1_);
+  auto on_reply = [this, &pipeline, command, p = std::move(p),
                    done = std::move(done)](RedisReply r) mutable {
     if (is_error(r.get()) && std::string_view(r->str, r->len).starts_with("NOSCRIPT")) {
       // Redis restarted or flushed its scripts: EVAL runs it and caches it again. NOSCRIPT means
       // nothing ran, so this buys at most once.
-      const scripts::ProductKeys k(p.product_id);
-      const std::string quantity = std::to_string(p.quantity);
-      std::string eval;
-      append_resp_command(eval, {"EVAL", scripts::kPurchase, "5"},
-                          {k.stock, k.orders, scripts::kOrderSeqKey, k.gen, k.keys, quantity,
-                           p.idempotency_key, endpoint_name(p.endpoint), p.user_id});
+      const std::string eval = command(p, "EVAL", scripts::kPurchase);
       return pipeline.send(eval, [this, p = std::move(p), done = std::move(done)](RedisReply r2) {
         done(outcome_of(r2.get(), p));
       });
@@ -172,64 +172,6 @@ void RedisStore::purchase_on_loop(const boost::asio::any_io_executor& loop, Owne
     done(outcome_of(r.get(), p));
   };
   pipeline.send(evalsha, std::move(on_reply));
-}
-
-void RedisStore::schedule_drain() {
-  if (pool_.submit([this](RedisConnection& c) { drain(c); })) return;
-  std::deque<QueuedPurchase> stranded;
-  {
-    std::lock_guard lock(purchases_mutex_);
-    stranded.swap(purchases_);
-    drain_scheduled_ = false;
-  }
-  for (auto& q : stranded) q.done(PurchaseOutcome{PurchaseStatus::store_error, {}, 0});
-}
-
-void RedisStore::drain(RedisConnection& c) {
-  std::vector<QueuedPurchase> batch;
-  bool more = false;
-  {
-    std::lock_guard lock(purchases_mutex_);
-    drain_scheduled_ = false;
-    const size_t n = std::min(purchases_.size(), kMaxBatch);
-    batch.reserve(n);
-    for (size_t i = 0; i < n; ++i) {
-      batch.push_back(std::move(purchases_.front()));
-      purchases_.pop_front();
-    }
-    // The rest goes to another store thread at once, in parallel with this batch.
-    more = !purchases_.empty();
-    drain_scheduled_ = more;
-  }
-  if (more) schedule_drain();
-  if (batch.empty()) return;
-
-  // The views the calls point into: one flat array, sized up front so it never moves, and the
-  // key names once per product (a batch is nearly always one product's stampede).
-  constexpr size_t kKeys = 5, kArgs = 4;
-  std::deque<scripts::ProductKeys> product_keys;
-  std::vector<std::string> quantities;
-  std::vector<std::string_view> views;
-  quantities.reserve(batch.size());
-  views.reserve(batch.size() * (kKeys + kArgs));
-  std::vector<RedisConnection::EvalCall> calls;
-  calls.reserve(batch.size());
-  for (const auto& q : batch) {
-    const OwnedPurchase& p = q.purchase;
-    auto k = std::find_if(product_keys.begin(), product_keys.end(),
-                          [&](const scripts::ProductKeys& pk) { return pk.id == p.product_id; });
-    if (k == product_keys.end()) k = product_keys.emplace(product_keys.end(), p.product_id);
-    const std::string& quantity = quantities.emplace_back(std::to_string(p.quantity));
-    const size_t at = views.size();
-    views.insert(views.end(), {k->stock, k->orders, scripts::kOrderSeqKey, k->gen, k->keys,
-                               quantity, p.idempotency_key, endpoint_name(p.endpoint), p.user_id});
-    const std::span<const std::string_view> all(views.data() + at, kKeys + kArgs);
-    calls.push_back(RedisConnection::EvalCall{all.first(kKeys), all.last(kArgs)});
-  }
-  const std::vector<RedisReply> replies = c.eval_many(scripts::kPurchase, calls);
-  for (size_t i = 0; i < batch.size(); ++i) {
-    batch[i].done(outcome_of(replies[i].get(), batch[i].purchase));
-  }
 }
 
 void RedisStore::read_stock(uint64_t product_id, StoreCallback<StockReading> done) {

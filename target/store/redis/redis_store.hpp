@@ -6,14 +6,12 @@
 // Thread-safe. Calls are queued to a small pool of store threads, each with its own connection;
 // completions run on those threads. The exception is the hot path, redis-lua purchases: with the
 // caller's loop (PurchaseRequest::loop) they go down that loop's own pipelined connection
-// (RedisPipeline) and complete on it, no thread hop; without one they wait in a queue of their
-// own and a store thread takes up to kMaxBatch of them at once, pipelined on its connection. A
-// call that gets no answer from Redis completes with store_error (or `failed`); the connection
-// reconnects on the next call.
+// (RedisPipeline) and complete on it, no thread hop; without one they are store-thread jobs
+// like every other call. A call that gets no answer from Redis completes with store_error (or
+// `failed`); the connection reconnects on the next call.
 #pragma once
 
 #include <chrono>
-#include <deque>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -51,8 +49,6 @@ using OrderSink = std::function<void(uint64_t product_id, uint64_t generation, O
 
 class RedisStore final : public Store {
  public:
-  static constexpr size_t kMaxBatch = 64;
-
   // Connects one connection first and PINGs, so a down Redis is an error here, not later.
   static Expected<std::unique_ptr<RedisStore>> open(const RedisSettings& settings,
                                                     OrderSink sink = {});
@@ -87,19 +83,11 @@ class RedisStore final : public Store {
   PurchaseOutcome purchase_with_lock(RedisConnection& c, const OwnedPurchase& p) const;
   static ProductSnapshot snapshot(RedisConnection& c, uint64_t product_id);
 
-  struct QueuedPurchase {
-    OwnedPurchase purchase;
-    StoreCallback<PurchaseOutcome> done;
-  };
   // The pipeline of the loop a purchase came from, made on its first purchase.
   RedisPipeline& pipeline_for(const boost::asio::any_io_executor& loop);
   // redis-lua on the caller's loop: EVALSHA down its pipeline, EVAL once more on NOSCRIPT.
   void purchase_on_loop(const boost::asio::any_io_executor& loop, OwnedPurchase p,
                         StoreCallback<PurchaseOutcome> done);
-  // Queues a drain job on the pool; answers every queued purchase store_error if it cannot.
-  void schedule_drain();
-  // On a store thread: takes a batch of queued purchases and runs them pipelined.
-  void drain(RedisConnection& c);
 
   const RedisSettings settings_;
   const OrderSink sink_;
@@ -107,12 +95,6 @@ class RedisStore final : public Store {
   const std::string purchase_sha1_;                              // kPurchase, loaded at open()
   std::mutex pipelines_mutex_;                                   // guards pipelines_
   std::unordered_map<const void*, std::shared_ptr<RedisPipeline>> pipelines_;  // by loop
-  // The redis-lua purchase queue. Invariant: while it is not empty, one drain job is queued on
-  // the pool and not yet started (drain_scheduled_), so nothing waits without a thread coming.
-  // Declared before pool_: the pool's threads use them until it is destroyed.
-  std::mutex purchases_mutex_;
-  std::deque<QueuedPurchase> purchases_;
-  bool drain_scheduled_ = false;
   StoreThreadPool<RedisConnection> pool_;
 };
 
