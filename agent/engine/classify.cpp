@@ -3,6 +3,8 @@
 
 #include <algorithm>
 
+#include "agent/engine/order_id_scan.hpp"
+
 #include <boost/json/monotonic_resource.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
@@ -13,34 +15,53 @@ namespace {
 
 namespace json = boost::json;
 
-// The order id as text, or empty when the body is not a JSON object carrying one at top level.
-std::string order_id_of(std::string_view body, const std::string& field) {
+// Into `id` the order id as text; false when the body is not a JSON object carrying one at top
+// level. The scanner answers the usual plain answers; boost::json the rest (escapes, UTF-8).
+bool read_order_id(std::string_view body, const std::string& field, std::string& id) {
+  switch (scan_order_id(body, field, id)) {
+    case OrderIdScan::found:
+      return true;
+    case OrderIdScan::absent:
+      return false;
+    case OrderIdScan::unsure:
+      break;
+  }
   // Checkout answers are small: parse them on the stack so a success costs no heap tree.
   unsigned char arena[4096];
   json::monotonic_resource resource(arena, sizeof(arena));
   json::error_code ec;
   json::value doc = json::parse(body, ec, json::storage_ptr(&resource));
-  if (ec || !doc.is_object()) return {};
-  const json::value* id = doc.get_object().if_contains(field);
-  if (id == nullptr) return {};
-  if (id->is_string()) return std::string(id->get_string());
-  if (id->is_number()) return json::serialize(*id);
-  return {};
+  if (ec || !doc.is_object()) return false;
+  const json::value* value = doc.get_object().if_contains(field);
+  if (value == nullptr) return false;
+  if (value->is_string()) {
+    id.assign(value->get_string());
+  } else if (value->is_number()) {
+    id = json::serialize(*value);
+  } else {
+    return false;
+  }
+  return !id.empty();
 }
 
 }  // namespace
 
 Classified classify_response(unsigned status, std::string_view body, const ClassifyRules& rules) {
   Classified out;
+  classify_response(status, body, rules, out);
+  return out;
+}
+
+void classify_response(unsigned status, std::string_view body, const ClassifyRules& rules,
+                       Classified& out) {
+  out.sold_out = false;
   const bool success = status >= 200 && status < 300;
-  if (success) {
-    out.order_id = order_id_of(body, rules.order_id_field);
-    // An order id means something was bought, whatever else the rules say about this status.
-    if (!out.order_id.empty()) {
-      out.outcome = Outcome::ok;
-      return out;
-    }
+  // An order id means something was bought, whatever else the rules say about this status.
+  if (success && read_order_id(body, rules.order_id_field, out.order_id)) {
+    out.outcome = Outcome::ok;
+    return;
   }
+  out.order_id.clear();
   const auto& sold_out = rules.sold_out_statuses;
   if (std::find(sold_out.begin(), sold_out.end(), status) != sold_out.end()) {
     out.outcome = Outcome::fail;
@@ -51,7 +72,6 @@ Classified classify_response(unsigned status, std::string_view body, const Class
     // 2xx without an id, 5xx, 1xx/3xx: the target may have committed an order we cannot name.
     out.outcome = Outcome::info;
   }
-  return out;
 }
 
 Classified classify_transport_failure(TransportFailure failure) {

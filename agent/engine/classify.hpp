@@ -29,6 +29,10 @@ struct Classified {
 // fail: a sold-out status, or any other 4xx (the request was refused).
 // info: 5xx and anything else; the attempt may or may not have bought.
 Classified classify_response(unsigned status, std::string_view body, const ClassifyRules& rules);
+// The same into `out`, whose order_id keeps its capacity: a virtual user that reuses one
+// Classified allocates nothing per response.
+void classify_response(unsigned status, std::string_view body, const ClassifyRules& rules,
+                       Classified& out);
 
 // The transport ended the attempt. Refused before a byte was sent: fail. After: info.
 enum class TransportFailure { connect_failed, timed_out_after_send, reset_after_send };

@@ -29,6 +29,7 @@
 #include <utility>
 #include <vector>
 
+#include "agent/engine/acknowledged_orders.hpp"
 #include "common/expected.hpp"
 #include "common/histogram.hpp"
 #include "stampede.pb.h"
@@ -47,7 +48,7 @@ struct SwarmProgress {
 
 // Acknowledged orders and indeterminate attempts gathered since the last drain.
 struct OrderDrain {
-  std::vector<std::pair<uint64_t, std::string>> acknowledged;  // (attempt seq, order id)
+  AcknowledgedOrders acknowledged;  // (attempt seq, order id)
   std::vector<uint64_t> indeterminate_seqs;
 };
 

@@ -103,8 +103,8 @@ void VirtualUser::on_connect(error_code ec) {
     return do_write();
   }
   drop_connection();
-  end_try(classify_transport_failure(TransportFailure::connect_failed), 0,
-          /*connect_failed=*/true);
+  result_ = classify_transport_failure(TransportFailure::connect_failed);
+  end_try(0, /*connect_failed=*/true);
 }
 
 void VirtualUser::do_write() {
@@ -158,26 +158,27 @@ void VirtualUser::fail_exchange() {
   const auto failure =
       timed_out_ ? TransportFailure::timed_out_after_send : TransportFailure::reset_after_send;
   drop_connection();
-  end_try(classify_transport_failure(failure), 0, /*connect_failed=*/false);
+  result_ = classify_transport_failure(failure);
+  end_try(0, /*connect_failed=*/false);
 }
 
 void VirtualUser::on_response() {
   disarm_deadline();
   const unsigned status = reader_->status();
-  auto result = classify_response(status, response_body_, settings_.rules);
+  classify_response(status, response_body_, settings_.rules, result_);
   if (!reader_->keep_alive() || timed_out_) drop_connection();
-  end_try(std::move(result), status, /*connect_failed=*/false);
+  end_try(status, /*connect_failed=*/false);
 }
 
-void VirtualUser::end_try(Classified&& result, unsigned status, bool connect_failed) {
+void VirtualUser::end_try(unsigned status, bool connect_failed) {
   if (status != 0) stats_.record_status(status);
-  if (retries_ > 0 && result.outcome == Outcome::fail) {
+  if (retries_ > 0 && result_.outcome == Outcome::fail) {
     // An earlier try of this attempt was indeterminate and may still land (a timed-out request
     // can commit after its answer was given up on; a replay can meet it in flight). Only an
     // order id settles the attempt now: calling it fail could turn a real order into a phantom.
-    result = Classified{};
+    result_ = Classified{};
   }
-  if (result.outcome == Outcome::info && retries_ < settings_.retry.max_retries &&
+  if (result_.outcome == Outcome::info && retries_ < settings_.retry.max_retries &&
       !budget_.stopped()) {
     ++retries_;
     stats_.record_retry();
@@ -187,20 +188,21 @@ void VirtualUser::end_try(Classified&& result, unsigned status, bool connect_fai
     wait_timer_.async_wait([this](error_code) { on_retry_due(); });
     return;
   }
-  end_attempt(std::move(result));
+  end_attempt();
   after_attempt(connect_failed);
 }
 
 void VirtualUser::on_retry_due() {
   if (!budget_.stopped()) return send_try();  // same seq, same key, same bytes
   // Stopped during the backoff: the attempt ends as its last try did, indeterminate.
-  end_attempt(Classified{});
+  result_ = Classified{};
+  end_attempt();
   after_attempt(/*connect_failed=*/false);
 }
 
-void VirtualUser::end_attempt(Classified&& result) {
+void VirtualUser::end_attempt() {
   const AttemptTimes times{intended_, attempt_started_, std::chrono::steady_clock::now()};
-  stats_.record_attempt(seq_, std::move(result), times, unix_now_ns());
+  stats_.record_attempt(seq_, result_, times, unix_now_ns());
 }
 
 void VirtualUser::after_attempt(bool connect_failed) {

@@ -98,9 +98,10 @@ class VirtualUser {
   void fail_exchange();
   void arm_deadline(std::chrono::steady_clock::time_point deadline);
   void disarm_deadline();
-  void end_try(Classified&& result, unsigned status, bool connect_failed);
+  // The try's ending is in result_.
+  void end_try(unsigned status, bool connect_failed);
   void on_retry_due();
-  void end_attempt(Classified&& result);
+  void end_attempt();
   void after_attempt(bool connect_failed);
   std::chrono::steady_clock::time_point mark_send_start();  // now
   void use_connection();
@@ -135,6 +136,7 @@ class VirtualUser {
   boost::beast::flat_buffer read_buffer_;
   std::string response_body_;
   std::optional<ResponseReader> reader_;
+  Classified result_;  // how the last try ended; its order id's buffer is reused
 };
 
 }  // namespace stampede::agent

@@ -7,21 +7,28 @@
 namespace stampede::agent {
 namespace {
 
+void append_all(std::vector<uint64_t>& to, const std::vector<uint64_t>& from) {
+  to.insert(to.end(), from.begin(), from.end());
+}
+void append_all(AcknowledgedOrders& to, const AcknowledgedOrders& from) {
+  to.append(from);
+}
+
 // Into an empty `to` by swapping, so `from` (this thread's buffer) takes over the capacity the
 // drainer cleared for it and does not regrow from nothing after every drain.
-template <class T>
-void append_moved(std::vector<T>& to, std::vector<T>& from) {
+template <class Buffer>
+void append_moved(Buffer& to, Buffer& from) {
   if (to.empty()) {
     to.swap(from);
     return;
   }
-  to.insert(to.end(), std::make_move_iterator(from.begin()), std::make_move_iterator(from.end()));
+  append_all(to, from);
   from.clear();
 }
 
 }  // namespace
 
-void WorkerStats::record_attempt(uint64_t seq, Classified&& result, const AttemptTimes& times,
+void WorkerStats::record_attempt(uint64_t seq, const Classified& result, const AttemptTimes& times,
                                  uint64_t done_unix_ns) {
   const uint64_t us = latency_.record(times);
   last_done_unix_ns_ = std::max(last_done_unix_ns_, done_unix_ns);
@@ -31,7 +38,7 @@ void WorkerStats::record_attempt(uint64_t seq, Classified&& result, const Attemp
     window_.record_us(us);
     switch (result.outcome) {
       case Outcome::ok:
-        orders_.acknowledged.emplace_back(seq, std::move(result.order_id));
+        orders_.acknowledged.push(seq, result.order_id);
         break;
       case Outcome::fail:
         break;

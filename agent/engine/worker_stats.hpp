@@ -32,7 +32,7 @@ class WorkerStats {
   // A try beyond an attempt's first, sent with the same key.
   void record_retry() { bump(retries_); }
   // The attempt's final class, once its last try has ended.
-  void record_attempt(uint64_t seq, Classified&& result, const AttemptTimes& times,
+  void record_attempt(uint64_t seq, const Classified& result, const AttemptTimes& times,
                       uint64_t done_unix_ns);
 
   void progress_into(SwarmProgress& sum) const;

@@ -8,7 +8,7 @@ root=$(cd "$(dirname "$0")/../.." && pwd)
 seconds=${1:-10}
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(envelope checkout_request)
+[ ${#targets[@]} -gt 0 ] || targets=(envelope checkout_request order_id_scan)
 out="$root/build/fuzz"
 CXX=clang++ cmake -S "$root/tests/fuzz" -B "$out" -G Ninja >/dev/null
 cmake --build "$out" -j "${STAMPEDE_FUZZ_JOBS:-1}" >/dev/null

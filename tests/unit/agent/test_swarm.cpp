@@ -257,7 +257,9 @@ TEST_CASE("drain_orders and the final result hand over every order exactly once"
   std::vector<std::pair<uint64_t, std::string>> acknowledged;
   std::vector<uint64_t> indeterminate;
   auto take = [&](stampede::agent::OrderDrain&& d) {
-    acknowledged.insert(acknowledged.end(), d.acknowledged.begin(), d.acknowledged.end());
+    for (const auto& [seq, order_id] : d.acknowledged) {
+      acknowledged.emplace_back(seq, std::string(order_id));
+    }
     indeterminate.insert(indeterminate.end(), d.indeterminate_seqs.begin(),
                          d.indeterminate_seqs.end());
   };
