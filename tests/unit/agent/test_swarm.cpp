@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <ctime>
 #include <limits>
 #include <set>
 #include <string>
@@ -421,4 +422,30 @@ TEST_CASE("zero threads means one per core, never more threads than users", "[ag
   const auto r = run_to_end(*swarm);
   CHECK(r.counts.ok == 3);
   CHECK(server.connections() == 1);
+}
+
+TEST_CASE("a swarm thread sleeps through long idle gaps instead of polling", "[agent][swarm]") {
+  // The swarm's threads poll a little before they sleep, but only while gaps are short. With a
+  // think time of 20 ms every gap is long: a thread that polled through them would spend the
+  // whole run on the CPU; one that sleeps spends a small part of it.
+  CheckoutTestServer server;
+  auto job = job_for(server.url(), 2, 40);
+  job.set_think_time_ms(20);
+  auto swarm = make_swarm(job);
+  auto cpu_now = [] {
+    timespec ts{};
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return std::chrono::seconds(ts.tv_sec) + std::chrono::nanoseconds(ts.tv_nsec);
+  };
+  const auto cpu_before = cpu_now();
+  const auto wall_before = std::chrono::steady_clock::now();
+  const auto r = run_to_end(*swarm);
+  const auto cpu = cpu_now() - cpu_before;
+  const auto wall = std::chrono::steady_clock::now() - wall_before;
+
+  CHECK(r.counts.attempts == 40);
+  REQUIRE(wall >= 300ms);  // 20 think times per user at least
+  using Ms = std::chrono::duration<double, std::milli>;
+  INFO("process CPU " << Ms(cpu).count() << " ms over " << Ms(wall).count() << " ms");
+  CHECK(cpu < wall * 3 / 10);
 }
