@@ -61,6 +61,8 @@ EOF
     if bench_wait_http "http://127.0.0.1:$port/stock.json" 10 "$pid"; then
       NGINX=127.0.0.1:$port
       NGINX_PID=$pid
+      # The one worker, whose CPU the generator comparisons report (bench_server_cpu).
+      NGINX_WORKER_PID=$(awk '{print $1}' "/proc/$pid/task/$pid/children" 2>/dev/null)
       return 0
     fi
     kill -TERM "$pid" 2>/dev/null || true
@@ -106,16 +108,36 @@ bench_sample_rss() {
   done
 }
 
+# bench_server_cpu PID SECONDS OUT: the CPU (user + system) process PID uses from 1 s into a
+# run of SECONDS to 1 s before its end, as a percentage of one core, into OUT: whether the
+# server, not the load tool, was what bounded the figure.
+bench_server_cpu() {
+  local pid=$1 secs=$2 out=$3 hz t0 t1 window
+  hz=$(getconf CLK_TCK)
+  window=$((secs > 2 ? secs - 2 : 1))
+  sleep 1
+  t0=$(awk '{print $14 + $15}' "/proc/$pid/stat" 2>/dev/null) || return 0
+  sleep "$window"
+  t1=$(awk '{print $14 + $15}' "/proc/$pid/stat" 2>/dev/null) || return 0
+  awk -v a="$t0" -v b="$t1" -v hz="$hz" -v w="$window" 'BEGIN {printf "%.0f\n", (b - a) * 100 / hz / w}' >"$out"
+}
+
 # bench_run_bounded SECONDS LOG CMD...: runs one load tool for at most its duration plus a
 # minute (start-up, shutdown), output to LOG, tracked on STAMPEDE_PIDS while it runs so the
 # caller's trap stops it too. Returns the tool's exit status. With BENCH_RSS_OUT set, the peak
-# resident memory (kB) of the tool's process is sampled into that file.
+# resident memory (kB) of the tool's process is sampled into that file; with BENCH_SERVER_CPU_PID
+# and BENCH_SERVER_CPU_OUT set, that server's CPU during the run (bench_server_cpu).
 bench_run_bounded() {
-  local secs=$1 log=$2 pid sampler='' code=0
+  local secs=$1 log=$2 pid sampler='' cpu_sampler='' code=0
   shift 2
   timeout "$((secs + 60))" "$@" >"$log" 2>&1 &
   pid=$!
   STAMPEDE_PIDS+=("$pid")
+  if [ -n "${BENCH_SERVER_CPU_PID:-}" ] && [ -n "${BENCH_SERVER_CPU_OUT:-}" ]; then
+    rm -f "$BENCH_SERVER_CPU_OUT"
+    bench_server_cpu "$BENCH_SERVER_CPU_PID" "$secs" "$BENCH_SERVER_CPU_OUT" &
+    cpu_sampler=$!
+  fi
   if [ -n "${BENCH_RSS_OUT:-}" ]; then
     # timeout's child is the tool; sample the tool, not timeout.
     local child=''
@@ -131,6 +153,7 @@ bench_run_bounded() {
   fi
   wait "$pid" || code=$?
   [ -z "$sampler" ] || wait "$sampler" 2>/dev/null || true
+  [ -z "$cpu_sampler" ] || wait "$cpu_sampler" 2>/dev/null || true
   local p keep=()
   for p in "${STAMPEDE_PIDS[@]}"; do [ "$p" = "$pid" ] || keep+=("$p"); done
   STAMPEDE_PIDS=("${keep[@]}")

@@ -28,8 +28,13 @@ COMPARISONS = [
         "what": "Requests/s each tool drives against nginx (one worker) answering a fixed JSON "
                 "body on every path, same keep-alive connection count on every side, one load "
                 "thread each. The agent's side is an embedded run (coordinator and one agent in "
-                "one process) that also classifies every answer and records its order id.",
+                "one process) that also classifies every answer and records its order id. The "
+                "last column is nginx's worker CPU over each round's middle seconds: near 100 %, "
+                "nginx set the pace, and a ratio near 1 says the tools are at least as fast as "
+                "the server, not which one is faster.",
         "stampede": "stampede-agent",
+        "notes_header": "nginx worker CPU, % of one core (each round)",
+        "notes_each_round": True,
         "goal": {"ratio": "stampede-agent/wrk", "at_least": 1.0, "issue": 5},
     },
     {
@@ -40,6 +45,8 @@ COMPARISONS = [
                 "Locust's Requests/s covers its whole run, which spawns every user within the "
                 "first second (-r = -u); the agent opens all its users at once.",
         "stampede": "stampede-agent",
+        "notes_header": "nginx worker CPU, % of one core (each round)",
+        "notes_each_round": True,
         "goal": {"ratio": "stampede-agent/locust", "at_least": 10.0, "issue": 5},
     },
     {
@@ -410,7 +417,9 @@ def markdown(doc):
                 digits = 0 if metric == "rps" else 2
                 row = (f"| {s['side']} | {fmt(s['median'].get(metric), digits)} | "
                        f"{', '.join(fmt(v, digits) for v in s['samples'].get(metric, []))} |")
-                if has_notes:
+                if has_notes and spec.get("notes_each_round"):
+                    row += f" {', '.join(s['notes']) if s['notes'] else '—'} |"
+                elif has_notes:
                     row += f" {s['notes'][-1] if s['notes'] else '—'} |"
                 lines.append(row)
         lines.append("")
