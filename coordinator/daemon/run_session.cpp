@@ -386,15 +386,16 @@ void RunSession::dispatch(AgentRecord& agent, JobShare share, uint64_t start_at_
 
 void RunSession::reissue_lost_shares() {
   while (!reissue_.empty()) {
-    // An agent of this run that has delivered its own result is free for more.
+    // An agent of this run that has delivered every result it owes is free for more. One whose
+    // job was declared lost but that came back is still running that job (an agent holds one
+    // at a time) and would refuse the hand-over, so it is free only once its late result is in.
     AgentRecord* free_agent = nullptr;
     for (auto* a : host_.live_agents()) {
       bool has_open_job = false, ran_here = false;
       for (size_t i = 0; i < job_agents_.size(); ++i) {
         if (job_agents_[i] != a->agent_id) continue;
         ran_here = true;
-        const auto& j = merge_->jobs()[i];
-        if (!j.has_result && !j.lost) has_open_job = true;
+        if (!merge_->jobs()[i].has_result) has_open_job = true;
       }
       if (ran_here && !has_open_job) {
         free_agent = a;
