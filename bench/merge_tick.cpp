@@ -27,6 +27,7 @@
 
 #include "common/framing.hpp"
 #include "common/histogram.hpp"
+#include "common/order_batch.hpp"
 #include "coordinator/merge/phase_merge.hpp"
 
 namespace {
@@ -142,10 +143,9 @@ std::vector<std::string> one_second(const Settings& s) {
         batch->set_job_id(job_id(a));
         batch->set_batch_seq(batch_seq++);
         for (uint64_t k = 0; k < n; ++k) {
-          auto* ack = batch->add_acknowledged();
-          ack->set_seq(next_seq[a]);
           // The stores' ids: "m-", "r-" or "p-" and a counter, unique across agents.
-          ack->set_order_id("r-" + std::to_string(1'000'000 + next_seq[a] * s.agents + a));
+          stampede::append_acknowledged(
+              *batch, next_seq[a], "r-" + std::to_string(1'000'000 + next_seq[a] * s.agents + a));
           ++next_seq[a];
         }
         frames.push_back(stampede::serialize_envelope(b));

@@ -4,6 +4,8 @@
 
 #include <cerrno>
 
+#include "common/order_batch.hpp"
+
 namespace stampede {
 
 std::string serialize_envelope(v1::Envelope& envelope) {
@@ -75,6 +77,10 @@ std::optional<std::string> parse_envelope(const void* data, size_t size, v1::Env
   if (out.protocol_version() != v1::PROTOCOL_VERSION_CURRENT) {
     return "protocol version " + std::to_string(out.protocol_version()) + ", want " +
            std::to_string(v1::PROTOCOL_VERSION_CURRENT);
+  }
+  // Checked here, once, so no reader of a batch can walk past its ids.
+  if (out.has_orders()) {
+    if (auto problem = packed_orders_problem(out.orders())) return "order batch: " + *problem;
   }
   return std::nullopt;
 }

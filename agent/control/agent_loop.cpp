@@ -3,18 +3,18 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <iostream>
 #include <map>
 #include <optional>
 #include <thread>
-
-#include <google/protobuf/arena.h>
 
 #include "agent/engine/swarm.hpp"
 #include "common/clock.hpp"
 #include "common/clock_offset.hpp"
 #include "common/framing.hpp"
 #include "common/handshake_watch.hpp"
+#include "common/order_batch.hpp"
 #include "common/version.hpp"
 
 namespace stampede::agent {
@@ -130,22 +130,21 @@ bool AgentLoop::run(const std::atomic<bool>& stop) {
   auto flush_orders = [&](OrderDrain& drain) {
     size_t a = 0, i = 0;
     while (a < drain.acknowledged.size() || i < drain.indeterminate_seqs.size()) {
-      // On an arena: a batch is ten thousand small messages and strings, freed at once.
-      google::protobuf::Arena arena;
-      auto* env = google::protobuf::Arena::CreateMessage<v1::Envelope>(&arena);
-      auto* b = env->mutable_orders();
+      v1::Envelope env;
+      auto* b = env.mutable_orders();
       b->set_job_id(job->spec.job_id());
       b->set_batch_seq(++job->batches);
-      for (size_t n = 0; n < kBatchMax && a < drain.acknowledged.size(); ++n, ++a) {
+      const size_t acked = std::min(kBatchMax, drain.acknowledged.size() - a);
+      b->mutable_acked_seqs()->Reserve(static_cast<int>(acked));
+      b->mutable_acked_id_lengths()->Reserve(static_cast<int>(acked));
+      for (size_t end = a + acked; a < end; ++a) {
         const auto [seq, order_id] = drain.acknowledged[a];
-        auto* ack = b->add_acknowledged();
-        ack->set_seq(seq);
-        ack->set_order_id(order_id.data(), order_id.size());
+        append_acknowledged(*b, seq, order_id);
       }
       for (size_t n = 0; n < kBatchMax && i < drain.indeterminate_seqs.size(); ++n, ++i) {
         b->add_indeterminate_seqs(drain.indeterminate_seqs[i]);
       }
-      job->sent_batches.push_back(serialize_envelope(*env));
+      job->sent_batches.push_back(serialize_envelope(env));
       send_bytes_counted(job->sent_batches.back());
     }
   };

@@ -2,6 +2,9 @@
 #include "coordinator/merge/phase_merge.hpp"
 
 #include <algorithm>
+#include <string_view>
+
+#include "common/order_batch.hpp"
 
 namespace stampede::coordinator {
 
@@ -53,8 +56,14 @@ bool PhaseMerge::add_batch(v1::OrderBatch b) {
   ++job->batches_received;
   const std::string prefix = job->key_prefix + ".";
   for (uint64_t seq : b.indeterminate_seqs()) indeterminate_.insert(prefix + std::to_string(seq));
-  acknowledged_count_ += static_cast<uint64_t>(b.acknowledged_size());
-  if (b.acknowledged_size() > 0) {
+  if (auto problem = packed_orders_problem(b)) {
+    // parse_envelope() refuses such frames; a batch made some other way is not read past its end.
+    note("order batch " + std::to_string(b.batch_seq()) + " of job " + b.job_id() +
+         " is malformed (" + *problem + "): its orders are not counted");
+    return true;
+  }
+  acknowledged_count_ += stampede::acknowledged_count(b);
+  if (stampede::acknowledged_count(b) > 0) {
     held_.push_back(HeldBatch{static_cast<size_t>(job - jobs_.data()), std::move(b)});
   }
   return true;
@@ -75,11 +84,11 @@ const std::unordered_map<std::string, std::string>& PhaseMerge::acknowledged() c
     key = jobs_[held.job].key_prefix;
     key += '.';
     const size_t base = key.size();
-    for (auto& ack : *held.batch.mutable_acknowledged()) {
+    for_each_acknowledged(held.batch, [&](uint64_t seq, std::string_view order_id) {
       key.resize(base);
-      key += std::to_string(ack.seq());
-      acknowledged_[key] = std::move(*ack.mutable_order_id());
-    }
+      key += std::to_string(seq);
+      acknowledged_[key] = order_id;
+    });
   }
   held_.clear();
   return acknowledged_;

@@ -1,8 +1,13 @@
 // Pins control-plane framing over real ZeroMQ sockets (inproc): round trip, and garbage dropped.
 #include <catch2/catch.hpp>
 #include <chrono>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
 
 #include "common/framing.hpp"
+#include "common/order_batch.hpp"
 
 using namespace stampede;
 
@@ -73,4 +78,37 @@ TEST_CASE("a frame from another protocol version is refused", "[common][framing]
   auto in = receive_within(router, true);
   CHECK(in.status == RecvStatus::malformed);
   CHECK(in.problem.find("version") != std::string::npos);
+}
+
+TEST_CASE("an order batch whose packed orders disagree is refused as the frame arrives",
+          "[common][framing]") {
+  v1::Envelope good;
+  good.set_protocol_version(v1::PROTOCOL_VERSION_CURRENT);
+  auto* b = good.mutable_orders();
+  b->set_job_id("j0");
+  b->set_batch_seq(1);
+  append_acknowledged(*b, 3, "o-3");
+  append_acknowledged(*b, 4, "");
+  append_acknowledged(*b, 5, "o-55");
+  std::string bytes;
+  good.SerializeToString(&bytes);
+  v1::Envelope parsed;
+  REQUIRE_FALSE(parse_envelope(bytes.data(), bytes.size(), parsed));
+  std::vector<std::pair<uint64_t, std::string>> seen;
+  for_each_acknowledged(parsed.orders(), [&](uint64_t seq, std::string_view id) {
+    seen.emplace_back(seq, std::string(id));
+  });
+  CHECK(seen == std::vector<std::pair<uint64_t, std::string>>{{3, "o-3"}, {4, ""}, {5, "o-55"}});
+
+  // Lengths that run past the ids, and a length missing: either would read out of the batch.
+  v1::Envelope long_lengths = good;
+  long_lengths.mutable_orders()->set_acked_id_lengths(2, 40);
+  v1::Envelope missing_length = good;
+  missing_length.mutable_orders()->mutable_acked_id_lengths()->RemoveLast();
+  for (const auto* bad : {&long_lengths, &missing_length}) {
+    bad->SerializeToString(&bytes);
+    const auto problem = parse_envelope(bytes.data(), bytes.size(), parsed);
+    REQUIRE(problem);
+    CHECK(problem->find("order batch") != std::string::npos);
+  }
 }

@@ -1,6 +1,7 @@
 // Exact aggregation: totals are sums, merged latency equals the union's, gaps are reported.
 #include <catch2/catch.hpp>
 
+#include "common/order_batch.hpp"
 #include "coordinator/merge/phase_merge.hpp"
 
 using namespace stampede;
@@ -49,9 +50,7 @@ TEST_CASE("merged totals are the sum over agents and latency the union's", "[coo
   v1::OrderBatch b;
   b.set_job_id("j0");
   b.set_batch_seq(1);
-  auto* ack = b.add_acknowledged();
-  ack->set_seq(4);
-  ack->set_order_id("o-4");
+  stampede::append_acknowledged(b, 4, "o-4");
   b.add_indeterminate_seqs(9);
   REQUIRE(m.add_batch(b));
   REQUIRE(m.add_result(result_for("j0", 1, 10, 1, h0, 1)));
@@ -190,7 +189,7 @@ TEST_CASE("order batches replayed after a coordinator restart count once", "[coo
   v1::OrderBatch b1, b2;
   b1.set_job_id("j0");
   b1.set_batch_seq(1);
-  b1.add_acknowledged()->set_seq(1);
+  stampede::append_acknowledged(b1, 1, "");
   b2.set_job_id("j0");
   b2.set_batch_seq(2);
   b2.add_indeterminate_seqs(2);
@@ -213,9 +212,7 @@ TEST_CASE("the order map takes in batches that come after it was first read",
     v1::OrderBatch b;
     b.set_job_id(job);
     b.set_batch_seq(batch_seq);
-    auto* ack = b.add_acknowledged();
-    ack->set_seq(seq);
-    ack->set_order_id(order);
+    stampede::append_acknowledged(b, seq, order);
     return b;
   };
   REQUIRE(m.add_batch(batch("j0", 1, 7, "o-7")));
@@ -272,4 +269,21 @@ TEST_CASE("latency windows from progress merge until taken", "[coordinator][merg
   REQUIRE(m.add_progress(p1));
   CHECK(m.take_window() == both);
   CHECK(m.take_window().total() == 0);  // each window is handed out once
+}
+
+TEST_CASE("a malformed order batch is reported and none of its orders counted",
+          "[coordinator][merge]") {
+  PhaseMerge m;
+  m.add_job(share("j0", "a0", "run.safe.a0"));
+  v1::OrderBatch b;
+  b.set_job_id("j0");
+  b.set_batch_seq(1);
+  stampede::append_acknowledged(b, 1, "o-1");
+  b.set_acked_id_lengths(0, 99);  // past the end of the ids
+  REQUIRE(m.add_batch(b));
+  CHECK(m.acknowledged_count() == 0);
+  CHECK(m.acknowledged().empty());
+  const auto problems = m.problems();
+  REQUIRE(problems.size() == 1);
+  CHECK(problems[0].find("malformed") != std::string::npos);
 }
