@@ -3,12 +3,12 @@
 
 #include <algorithm>
 
-#include "agent/engine/order_id_scan.hpp"
-
 #include <boost/json/monotonic_resource.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
+
+#include "agent/engine/order_id_scan.hpp"
 
 namespace stampede::agent {
 namespace {

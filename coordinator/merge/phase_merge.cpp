@@ -62,8 +62,9 @@ bool PhaseMerge::add_batch(v1::OrderBatch b) {
          " is malformed (" + *problem + "): its orders are not counted");
     return true;
   }
-  acknowledged_count_ += stampede::acknowledged_count(b);
-  if (stampede::acknowledged_count(b) > 0) {
+  const size_t acknowledged = stampede::acknowledged_count(b);
+  acknowledged_count_ += acknowledged;
+  if (acknowledged > 0) {
     held_.push_back(HeldBatch{static_cast<size_t>(job - jobs_.data()), std::move(b)});
   }
   return true;
