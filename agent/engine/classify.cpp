@@ -3,17 +3,10 @@
 
 #include <algorithm>
 
-#include <boost/json/monotonic_resource.hpp>
-#include <boost/json/parse.hpp>
-#include <boost/json/serialize.hpp>
-#include <boost/json/value.hpp>
-
 #include "agent/engine/order_id_scan.hpp"
 
 namespace stampede::agent {
 namespace {
-
-namespace json = boost::json;
 
 // Into `id` the order id as text; false when the body is not a JSON object carrying one at top
 // level. The scanner answers the usual plain answers; boost::json the rest (escapes, UTF-8).
@@ -26,22 +19,7 @@ bool read_order_id(std::string_view body, const std::string& field, std::string&
     case OrderIdScan::unsure:
       break;
   }
-  // Checkout answers are small: parse them on the stack so a success costs no heap tree.
-  unsigned char arena[4096];
-  json::monotonic_resource resource(arena, sizeof(arena));
-  json::error_code ec;
-  json::value doc = json::parse(body, ec, json::storage_ptr(&resource));
-  if (ec || !doc.is_object()) return false;
-  const json::value* value = doc.get_object().if_contains(field);
-  if (value == nullptr) return false;
-  if (value->is_string()) {
-    id.assign(value->get_string());
-  } else if (value->is_number()) {
-    id = json::serialize(*value);
-  } else {
-    return false;
-  }
-  return !id.empty();
+  return parse_order_id(body, field, id);
 }
 
 }  // namespace

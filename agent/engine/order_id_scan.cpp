@@ -1,6 +1,11 @@
-// The order-id fast path: a strict JSON checker over a small subset that gives up (unsure)
-// at the first thing outside it, so that whatever it does answer matches boost::json.
+// The order-id fast path, a strict JSON checker over a small subset that gives up (unsure)
+// at the first thing outside it, and the boost::json path whose answers it must match.
 #include "agent/engine/order_id_scan.hpp"
+
+#include <boost/json/monotonic_resource.hpp>
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+#include <boost/json/value.hpp>
 
 namespace stampede::agent {
 namespace {
@@ -190,6 +195,26 @@ OrderIdScan scan_order_id(std::string_view body, std::string_view field, std::st
   if (found.empty()) return OrderIdScan::absent;
   id.assign(found);
   return OrderIdScan::found;
+}
+
+bool parse_order_id(std::string_view body, std::string_view field, std::string& id) {
+  namespace json = boost::json;
+  // Checkout answers are small: parse them on the stack so a success costs no heap tree.
+  unsigned char arena[4096];
+  json::monotonic_resource resource(arena, sizeof(arena));
+  json::error_code ec;
+  const json::value doc = json::parse(body, ec, json::storage_ptr(&resource));
+  if (ec || !doc.is_object()) return false;
+  const json::value* value = doc.get_object().if_contains(field);
+  if (value == nullptr) return false;
+  if (value->is_string()) {
+    id.assign(value->get_string());
+  } else if (value->is_number()) {
+    id = json::serialize(*value);
+  } else {
+    return false;
+  }
+  return !id.empty();
 }
 
 }  // namespace stampede::agent
