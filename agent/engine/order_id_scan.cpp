@@ -10,6 +10,8 @@
 namespace stampede::agent {
 namespace {
 
+constexpr long kMaxExponentDigits = 6;
+
 // Every member returns false to mean "unsure": the text is invalid or outside the subset.
 class Scanner {
  public:
@@ -62,7 +64,11 @@ class Scanner {
     if (peek('e') || peek('E')) {
       ++p_;
       if (peek('+') || peek('-')) ++p_;
+      const char* exponent = p_;
       if (!digits()) return false;
+      // boost::json refuses an exponent past 2^31 ("exponent overflow"); a document with a
+      // long one is its call (a short one is at worst infinity or zero, which it accepts).
+      if (p_ - exponent > kMaxExponentDigits) return false;
       fraction_or_exponent = true;
     }
     text = std::string_view(start, static_cast<size_t>(p_ - start));
