@@ -109,17 +109,14 @@ bench_sample_rss() {
 }
 
 # bench_server_cpu PID SECONDS OUT: the CPU (user + system) process PID uses from 1 s into a
-# run of SECONDS to 1 s before its end, as a percentage of one core, into OUT: whether the
-# server, not the load tool, was what bounded the figure.
+# run of SECONDS to 1 s before its end, as a whole percentage of one core, into OUT: whether the
+# server, not the load tool, was what bounded the figure. Measured by measure_idle_cpu
+# (bench/lib/fleet.sh, sourced by bench/run), with no workers beside it.
 bench_server_cpu() {
-  local pid=$1 secs=$2 out=$3 hz t0 t1 window
-  hz=$(getconf CLK_TCK)
-  window=$((secs > 2 ? secs - 2 : 1))
+  local pid=$1 secs=$2 out=$3 pct
   sleep 1
-  t0=$(awk '{print $14 + $15}' "/proc/$pid/stat" 2>/dev/null) || return 0
-  sleep "$window"
-  t1=$(awk '{print $14 + $15}' "/proc/$pid/stat" 2>/dev/null) || return 0
-  awk -v a="$t0" -v b="$t1" -v hz="$hz" -v w="$window" 'BEGIN {printf "%.0f\n", (b - a) * 100 / hz / w}' >"$out"
+  pct=$(measure_idle_cpu "$((secs > 2 ? secs - 2 : 1))" "$pid" | head -n 1) || return 0
+  printf '%.0f\n' "$pct" >"$out"
 }
 
 # bench_run_bounded SECONDS LOG CMD...: runs one load tool for at most its duration plus a
