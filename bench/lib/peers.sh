@@ -123,10 +123,16 @@ bench_server_cpu() {
 # minute (start-up, shutdown), output to LOG, tracked on STAMPEDE_PIDS while it runs so the
 # caller's trap stops it too. Returns the tool's exit status. With BENCH_RSS_OUT set, the peak
 # resident memory (kB) of the tool's process is sampled into that file; with BENCH_SERVER_CPU_PID
-# and BENCH_SERVER_CPU_OUT set, that server's CPU during the run (bench_server_cpu).
+# and BENCH_SERVER_CPU_OUT set, that server's CPU during the run (bench_server_cpu); with
+# BENCH_CPU_CAP_DIR set, the tool runs inside that CPU cgroup (bench/lib/cpu_cap.sh).
 bench_run_bounded() {
   local secs=$1 log=$2 pid sampler='' cpu_sampler='' code=0
   shift 2
+  if [ -n "${BENCH_CPU_CAP_DIR:-}" ]; then
+    # The shell joins the cgroup, then becomes the tool: every thread the tool starts is in it.
+    # shellcheck disable=SC2016 # $$, $0 and $@ are the inner shell's
+    set -- sh -c 'echo $$ >"$0/cgroup.procs" && exec "$@"' "$BENCH_CPU_CAP_DIR" "$@"
+  fi
   timeout "$((secs + 60))" "$@" >"$log" 2>&1 &
   pid=$!
   STAMPEDE_PIDS+=("$pid")
