@@ -19,6 +19,14 @@ inline std::chrono::system_clock::time_point from_unix_ns(uint64_t ns) {
           std::chrono::nanoseconds(ns)));
 }
 
+// The wall-clock time of a steady-clock instant in the recent past: now's wall time less the
+// steady time since. Lets a hot path read one clock and convert the few instants it reports.
+inline uint64_t unix_ns_of(std::chrono::steady_clock::time_point t) {
+  const auto ago = std::chrono::steady_clock::now() - t;
+  return unix_now_ns() -
+         static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(ago).count());
+}
+
 // Monotonic time source. Thread-safe implementations only.
 class Clock {
  public:

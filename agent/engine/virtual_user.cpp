@@ -11,8 +11,6 @@
 #include <boost/beast/core/read_size.hpp>
 #include <boost/beast/http/error.hpp>
 
-#include "common/clock.hpp"
-
 namespace stampede::agent {
 namespace asio = boost::asio;
 namespace beast = boost::beast;
@@ -208,7 +206,7 @@ void VirtualUser::on_retry_due() {
 
 void VirtualUser::end_attempt() {
   const AttemptTimes times{intended_, attempt_started_, std::chrono::steady_clock::now()};
-  stats_.record_attempt(seq_, result_, times, unix_now_ns());
+  stats_.record_attempt(seq_, result_, times);
 }
 
 void VirtualUser::after_attempt(bool connect_failed) {

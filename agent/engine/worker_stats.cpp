@@ -28,10 +28,10 @@ void append_moved(Buffer& to, Buffer& from) {
 
 }  // namespace
 
-void WorkerStats::record_attempt(uint64_t seq, const Classified& result, const AttemptTimes& times,
-                                 uint64_t done_unix_ns) {
+void WorkerStats::record_attempt(uint64_t seq, const Classified& result,
+                                 const AttemptTimes& times) {
   const uint64_t us = latency_.record(times);
-  last_done_unix_ns_ = std::max(last_done_unix_ns_, done_unix_ns);
+  last_done_ = std::max(last_done_, times.done);
 
   {
     std::lock_guard lock(drain_mutex_);
@@ -97,7 +97,9 @@ void WorkerStats::merge_into(SwarmResult& result) {
                                     ? first_send_unix_ns_
                                     : std::min(result.first_send_unix_ns, first_send_unix_ns_);
   }
-  result.last_done_unix_ns = std::max(result.last_done_unix_ns, last_done_unix_ns_);
+  if (last_done_ != std::chrono::steady_clock::time_point{}) {
+    result.last_done_unix_ns = std::max(result.last_done_unix_ns, unix_ns_of(last_done_));
+  }
   drain_into(result.remaining);
 }
 

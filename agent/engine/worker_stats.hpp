@@ -8,6 +8,7 @@
 
 #include <array>
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <mutex>
 
@@ -32,8 +33,7 @@ class WorkerStats {
   // A try beyond an attempt's first, sent with the same key.
   void record_retry() { bump(retries_); }
   // The attempt's final class, once its last try has ended.
-  void record_attempt(uint64_t seq, const Classified& result, const AttemptTimes& times,
-                      uint64_t done_unix_ns);
+  void record_attempt(uint64_t seq, const Classified& result, const AttemptTimes& times);
 
   void progress_into(SwarmProgress& sum) const;
   void drain_into(OrderDrain& out);
@@ -59,7 +59,8 @@ class WorkerStats {
   AttemptLatency latency_;
   std::array<uint64_t, 1000> status_codes_{};  // Beast accepts status codes 0..999
   uint64_t first_send_unix_ns_ = 0;
-  uint64_t last_done_unix_ns_ = 0;
+  // Steady, not wall, time: one clock read per attempt fewer; converted once, in merge_into.
+  std::chrono::steady_clock::time_point last_done_{};
 
   // Guards orders_ and window_, which the io thread appends to and the drains empty. One lock
   // per attempt, uncontended but for the control thread's drain twice a second.

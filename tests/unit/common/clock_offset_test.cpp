@@ -1,6 +1,11 @@
-// Pins the clock offset estimate the agents use to start together across hosts.
+// Pins the clock offset estimate the agents use to start together across hosts, and the
+// steady-to-wall conversion they report their last completion with.
 #include <catch2/catch.hpp>
 
+#include <chrono>
+#include <cstdlib>
+
+#include "common/clock.hpp"
 #include "common/clock_offset.hpp"
 
 using stampede::ClockOffsetEstimator;
@@ -38,4 +43,16 @@ TEST_CASE("only recent samples count, and a backwards local clock is ignored", "
   CHECK(est.offset_ns() == 2'000'000);
   est.reset();
   CHECK(est.offset_ns() == 0);
+}
+
+TEST_CASE("a steady instant converts to the wall time it happened at", "[common][clock]") {
+  using namespace std::chrono;
+  // Read both clocks together, then convert a steady instant 3 s before: the wall time 3 s before
+  // the wall read, to within the few microseconds between the reads.
+  const auto steady = steady_clock::now();
+  const uint64_t wall = stampede::unix_now_ns();
+  const uint64_t converted = stampede::unix_ns_of(steady - seconds(3));
+  const auto expected = static_cast<int64_t>(wall) - 3'000'000'000;
+  CHECK(std::llabs(static_cast<int64_t>(converted) - expected) < 50'000'000);
+  CHECK(converted < wall);
 }
