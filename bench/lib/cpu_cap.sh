@@ -3,6 +3,11 @@
 # inside the cgroup that BENCH_CPU_CAP_DIR names. cgroup v2 (cpu.max) or v1 (the cpu
 # controller's CFS quota), whichever this machine mounts writable.
 
+# "${BENCH_CPU_CAP_JOIN[@]}" DIR CMD...: a shell that joins cgroup DIR, then becomes CMD, so every
+# thread CMD starts is in the group; it keeps the shell's pid, for timeout and for stopping it.
+# shellcheck disable=SC2016 # $$, $0 and $@ are the inner shell's
+BENCH_CPU_CAP_JOIN=(sh -c 'echo $$ >"$0/cgroup.procs" && exec "$@"')
+
 # bench_cpu_cap_create QUOTA_US PERIOD_US: makes a capped cgroup for this run and prints its
 # folder; QUOTA_US of CPU time per PERIOD_US, across all the tool's threads. On failure prints
 # why on stderr and returns 1 (no cgroup file system, not root, no cpu controller).

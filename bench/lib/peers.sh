@@ -128,11 +128,7 @@ bench_server_cpu() {
 bench_run_bounded() {
   local secs=$1 log=$2 pid sampler='' cpu_sampler='' code=0
   shift 2
-  if [ -n "${BENCH_CPU_CAP_DIR:-}" ]; then
-    # The shell joins the cgroup, then becomes the tool: every thread the tool starts is in it.
-    # shellcheck disable=SC2016 # $$, $0 and $@ are the inner shell's
-    set -- sh -c 'echo $$ >"$0/cgroup.procs" && exec "$@"' "$BENCH_CPU_CAP_DIR" "$@"
-  fi
+  [ -z "${BENCH_CPU_CAP_DIR:-}" ] || set -- "${BENCH_CPU_CAP_JOIN[@]}" "$BENCH_CPU_CAP_DIR" "$@"
   timeout "$((secs + 60))" "$@" >"$log" 2>&1 &
   pid=$!
   STAMPEDE_PIDS+=("$pid")
@@ -230,16 +226,53 @@ measure_locust() {
 # measure_cluster LOG_NAME USERS SECONDS STOCK: coordinator + 2 one-thread agents (separate
 # processes) selling STOCK items on the target's safe endpoint; prints requests/s and leaves
 # the report in $BENCH_WORK/logs/LOG_NAME.json for its integrity figures.
-measure_cluster() {
-  local name=$1 users=$2 secs=$3 stock=$4 line agents_ep control_ep i pids=() code=0
-  local log=$BENCH_WORK/logs/$name
+# bench_start_coordinator LOG: starts a coordinator daemon on loopback ports it picks, logging to
+# LOG, and waits until it listens. Sets COORDINATOR_PID, AGENTS_EP (for stampede-agent
+# --coordinator) and CONTROL_EP (for stampede run --coordinator); returns 1 if it never listens.
+bench_start_coordinator() {
+  local log=$1 line
   "$BENCH_CLI" coordinator --agents-bind 'tcp://127.0.0.1:*' --control-bind 'tcp://127.0.0.1:*' \
-    --metrics-bind 127.0.0.1:0 >"$log-coordinator.log" 2>&1 &
-  STAMPEDE_PIDS+=($!)
-  pids+=($!)
-  line=$(stampede_wait_line "$log-coordinator.log" '^stampede coordinator listening' 30 $!) || code=1
-  agents_ep=$(awk '{print $5}' <<<"$line")
-  control_ep=$(awk '{print $7}' <<<"$line")
+    --metrics-bind 127.0.0.1:0 >"$log" 2>&1 &
+  COORDINATOR_PID=$!
+  STAMPEDE_PIDS+=("$COORDINATOR_PID")
+  line=$(stampede_wait_line "$log" '^stampede coordinator listening' 30 "$COORDINATOR_PID") || return 1
+  AGENTS_EP=$(awk '{print $5}' <<<"$line")
+  CONTROL_EP=$(awk '{print $7}' <<<"$line")
+}
+
+# measure_agent_alone NAME CONNS SECONDS: measure_agent's load from one stampede-agent process
+# (--threads 1) of its own, driven by a coordinator daemon outside it, as on a cluster where the
+# coordinator lives on another host. With BENCH_CPU_CAP_DIR set, only the agent runs in that
+# cgroup; the run command (bench_run_bounded) is told not to join it.
+measure_agent_alone() {
+  local name=$1 conns=$2 secs=$3 log=$BENCH_WORK/logs/$1 agent code=0 join=()
+  [ -z "${BENCH_CPU_CAP_DIR:-}" ] || join=("${BENCH_CPU_CAP_JOIN[@]}" "$BENCH_CPU_CAP_DIR")
+  bench_start_coordinator "$log-coordinator.log" || code=1
+  if [ $code -eq 0 ]; then
+    ${join[@]+"${join[@]}"} "$BENCH_AGENT" --coordinator "$AGENTS_EP" --name bench-agent --threads 1 \
+      >"$log-agent.log" 2>&1 &
+    agent=$!
+    STAMPEDE_PIDS+=("$agent")
+    BENCH_CPU_CAP_DIR='' bench_run_bounded "$secs" "$log.log" "$BENCH_CLI" run \
+      --coordinator "$CONTROL_EP" --expect-agents 1 --target "http://$NGINX" --path /bench.json \
+      --method GET --endpoint nginx --users "$conns" --duration "${secs}s" \
+      --stock-url "http://$NGINX/stock.json" --quiet --report "$log.json" || code=$?
+    stampede_stop "$agent"
+  fi
+  stampede_stop "$COORDINATOR_PID"
+  if [ $code -ne 0 ]; then
+    echo "bench: the run with a stampede-agent of its own exited $code: $(tail -n 3 "$log.log" "$log-coordinator.log" 2>/dev/null)" >&2
+    return 1
+  fi
+  report_rps "$log.json"
+}
+
+measure_cluster() {
+  local name=$1 users=$2 secs=$3 stock=$4 agents_ep control_ep i pids=() code=0
+  local log=$BENCH_WORK/logs/$name
+  bench_start_coordinator "$log-coordinator.log" || code=1
+  pids+=("$COORDINATOR_PID")
+  agents_ep=$AGENTS_EP control_ep=$CONTROL_EP
   if [ $code -eq 0 ]; then
     for i in 1 2; do
       "$BENCH_AGENT" --coordinator "$agents_ep" --name "bench-agent-$i" --threads 1 >"$log-agent-$i.log" 2>&1 &

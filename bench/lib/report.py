@@ -41,15 +41,17 @@ COMPARISONS = [
         "id": "generator_vs_wrk_cpu_capped",
         "title": "(1b) Load generator per CPU: one Stampede agent vs wrk -t1, each held to half "
                  "a core",
-        "what": "The agent's and wrk's runs from (1), each with the tool's process in a CPU "
-                "cgroup capped at half a core (cgroup v2 cpu.max or v1's CFS quota: 10 ms of CPU "
-                "per 20 ms, across all its threads) while nginx keeps a core of its own. nginx's "
-                "worker CPU in the last column stays well under 100 %: the tool sets the pace, so "
-                "the ratio says which tool makes more requests from the same CPU time, which (1) "
-                "cannot say on a machine with two cores. The agent's cgroup also holds the "
-                "embedded coordinator and the agent's control thread (together about 2 % of the "
-                "process's CPU in a perf profile of such a run). Skipped, and listed as not "
-                "measured, where no CPU cgroup can be written.",
+        "what": "The load of (1), with each tool's process in a CPU cgroup capped at half a "
+                "core (cgroup v2 cpu.max or v1's CFS quota: 10 ms of CPU per 20 ms, across all "
+                "its threads) while nginx keeps a core of its own. nginx's worker CPU in the last "
+                "column stays well under 100 %: the tool sets the pace, so the ratio says which "
+                "tool makes more requests from the same CPU time, which (1) cannot say on a "
+                "machine with two cores. The agent's side is one stampede-agent process "
+                "(--threads 1: its swarm thread, its control thread that ships the order ids, and "
+                "ZeroMQ's I/O thread, all in the cgroup), driven by a coordinator daemon outside "
+                "the cgroup, as on a cluster whose coordinator runs on another host; the embedded "
+                "run of (1) would also charge the coordinator's merge to the agent. Skipped, and "
+                "listed as not measured, where no CPU cgroup can be written.",
         "stampede": "stampede-agent",
         "notes_header": "nginx worker CPU, % of one core (each round)",
         "notes_each_round": True,
