@@ -29,6 +29,7 @@
 
 #include "agent/engine/attempt_budget.hpp"
 #include "agent/engine/classify.hpp"
+#include "agent/engine/edge_read.hpp"
 #include "agent/engine/open_loop_pacer.hpp"
 #include "agent/engine/request_template.hpp"
 #include "agent/engine/response_reader.hpp"
@@ -93,6 +94,7 @@ class VirtualUser {
   void on_write(error_code ec);
   void do_read();
   void parse_buffered();
+  void read_some(bool after_edge);
   void on_read_some(error_code ec, std::size_t bytes);
   void on_response();
   void fail_exchange();
@@ -115,7 +117,7 @@ class VirtualUser {
   const std::string user_id_;
   const OpenLoopPacer* pacer_ = nullptr;  // open loop only; owned by the swarm
 
-  boost::asio::ip::tcp::socket socket_;
+  ReactorSocket socket_;
   // The connect or request in flight must end by this; time_point::max() when none is.
   std::chrono::steady_clock::time_point deadline_ = std::chrono::steady_clock::time_point::max();
   bool timed_out_ = false;  // the sweep closed the connection: the pending step failed by timeout
@@ -124,6 +126,10 @@ class VirtualUser {
   boost::asio::steady_timer pace_timer_;  // open loop: until the attempt's intended send time
   std::chrono::system_clock::time_point start_at_;
   bool connected_ = false;
+  // The last read came back short of its buffer: the socket held nothing more then.
+  bool read_drained_ = false;
+  // True only while on_response's handler runs (see do_read).
+  bool next_read_after_edge_ = false;
 
   // The attempt in flight; the buffers keep their capacity from one attempt to the next, and
   // every try of one attempt sends the same bytes (same seq, same key).
