@@ -2,6 +2,8 @@
 // merges their tallies.
 #include "agent/engine/swarm.hpp"
 
+#include <time.h>
+
 #include <algorithm>
 #include <cmath>
 #include <thread>
@@ -14,6 +16,7 @@
 #include "agent/engine/attempt_budget.hpp"
 #include "agent/engine/open_loop_pacer.hpp"
 #include "agent/engine/request_template.hpp"
+#include "agent/engine/spin_governor.hpp"
 #include "agent/engine/virtual_user.hpp"
 #include "agent/engine/worker_stats.hpp"
 #include "common/url.hpp"
@@ -57,17 +60,28 @@ struct Worker {
 // wakeup (an IPI and a scheduler round trip), which costs the server more than polling costs
 // this thread: against nginx, 30,000 IPIs in a 5 s run became 1,800. So when the last idle gap
 // was short, the thread polls for up to kSpinBeforeSleep before it blocks; when gaps are long
-// (a paced or think-time load, a slow target), it blocks at once, as io.run() would.
+// (a paced or think-time load, a slow target), it blocks at once, as io.run() would. It does
+// not poll at all while it is kept off the CPU (spin_governor.hpp).
 constexpr std::chrono::microseconds kSpinBeforeSleep{20};
+
+std::chrono::nanoseconds thread_cpu_time() {
+  timespec ts{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return std::chrono::seconds(ts.tv_sec) + std::chrono::nanoseconds(ts.tv_nsec);
+}
 
 void run_polling(asio::io_context& io) {
   using Steady = std::chrono::steady_clock;
-  bool spin = false;  // was the last idle gap shorter than the spin budget?
+  SpinGovernor governor;
+  std::chrono::nanoseconds blocked{0};  // in run_one, waiting for work (and the handler after)
+  bool short_gap = false;               // was the last idle gap shorter than the spin budget?
   for (;;) {
     if (io.poll() != 0) continue;
     if (io.stopped()) return;
     const auto idle_from = Steady::now();
-    if (spin) {
+    // Checked only when idle: a thread that always has work never polls for it either.
+    if (governor.window_over(idle_from)) governor.update(idle_from, thread_cpu_time(), blocked);
+    if (short_gap && governor.may_spin()) {
       bool worked = false;
       while (!worked && Steady::now() - idle_from < kSpinBeforeSleep) {
         worked = io.poll() != 0;
@@ -75,8 +89,11 @@ void run_polling(asio::io_context& io) {
       }
       if (worked) continue;
     }
+    const auto block_from = Steady::now();
     if (io.run_one() == 0) return;
-    spin = Steady::now() - idle_from < kSpinBeforeSleep;
+    const auto woke = Steady::now();
+    blocked += woke - block_from;
+    short_gap = woke - idle_from < kSpinBeforeSleep;
   }
 }
 
