@@ -3,7 +3,8 @@
 
 Input: samples.tsv (comparison, side, round, metric, value), commands.tsv (comparison, side,
 command) and notes.tsv (comparison, side, text), as bench/run writes them. Each side's figure is
-the median of its rounds; each ratio is a ratio of medians, Stampede's side over the peer's.
+the median of its rounds; each ratio is a ratio of medians, Stampede's side over the peer's,
+with each round's own ratio and their median beside it.
 Comparisons that bench/run does not measure yet are listed as such, with no figures. With
 --previous (bench/run --only), comparisons not run this time keep that file's figures, marked
 with the run that measured them. Where the issues set a goal, each goal gets a met/missed line.
@@ -343,6 +344,7 @@ def build(args):
             for name, v in medians.items():
                 if name != spec["stampede"] and mine is not None and v:
                     ratios[spec["stampede"] + "/" + name] = mine / v
+            entry["round_ratios"] = round_ratios(spec, entry["sides"], metric)
         entry["ratios"] = ratios
         verdict = goal_verdict(spec, entry)
         if verdict:
@@ -365,7 +367,10 @@ def markdown(doc):
         "Stampede beside its peers, measured by one command on one machine. Every figure below is "
         "the median of alternated rounds (each round runs every side once, and the side that goes "
         "first rotates), and every ratio is a ratio of those medians, Stampede's side over the "
-        "peer's. Absolute figures drift on a shared machine; the ratios are what to compare.",
+        "peer's; the goals are judged on it. Beside it come each round's own ratio and their "
+        "median: a round's sides run back to back, so a shift in the machine's speed between "
+        "rounds cancels there. Absolute figures drift on a shared machine; the ratios are what "
+        "to compare.",
         "",
         "Rerun them: `bench/run` (installs nginx-light, wrk, nghttp2-client, python3-locust, "
         "redis-server, redis-tools and postgresql when missing, builds the release binaries and "
@@ -445,8 +450,12 @@ def markdown(doc):
         lines.append("")
         if not scaling:
             for name, r in c["ratios"].items():
+                paired = c.get("round_ratios", {}).get(name)
                 lines.append(f"- ratio {name}: **{r:.2f}**" +
-                             (" (lower is better)" if spec.get("lower_is_better") else ""))
+                             (" (lower is better)" if spec.get("lower_is_better") else "") +
+                             ("" if paired is None else
+                              f"; round by round {', '.join(f'{x:.2f}' for x in paired)}, "
+                              f"median {statistics.median(paired):.2f}"))
         if c.get("goal"):
             lines.append(goal_line(c["goal"], unit, doc["mode"]))
         if spec.get("reading"):
@@ -458,6 +467,20 @@ def markdown(doc):
             lines.append(f"- {s['side']}: `{s['command']}`")
         lines.append("")
     return "\n".join(lines).rstrip() + "\n"
+
+
+def round_ratios(spec, sides, metric):
+    """Each round's ratio, Stampede's side over each peer, in round order. A round runs its sides
+    back to back, so a change in the machine's speed between rounds (these machines have shifted
+    by a sixth between rounds) cancels in its ratio, where the ratio of medians can pair one
+    side's fast rounds with the other's slow ones. Only where both sides have every round."""
+    by = {s["side"]: s["samples"].get(metric, []) for s in sides}
+    mine = by.get(spec["stampede"], [])
+    out = {}
+    for name, theirs in by.items():
+        if name != spec["stampede"] and mine and len(theirs) == len(mine) and all(theirs):
+            out[spec["stampede"] + "/" + name] = [a / b for a, b in zip(mine, theirs)]
+    return out
 
 
 def grid_table(c, spec):
