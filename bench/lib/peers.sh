@@ -163,14 +163,21 @@ report_rps() {
   python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["endpoints"][0]["throughput_rps"])' "$1"
 }
 
+# nginx_load_flags CONNS SECONDS REPORT: sets NGINX_LOAD_FLAGS to the stampede run flags of the
+# agent's load against nginx's fixed body, the same for the embedded run and for a
+# stampede-agent of its own.
+nginx_load_flags() {
+  NGINX_LOAD_FLAGS=(--target "http://$NGINX" --path /bench.json --method GET --endpoint nginx
+    --users "$1" --duration "${2}s" --stock-url "http://$NGINX/stock.json" --quiet --report "$3")
+}
+
 # measure_agent LOG_NAME CONNECTIONS SECONDS: one embedded run (coordinator and one one-thread
 # agent in one process) against nginx's fixed JSON body; prints requests/s.
 measure_agent() {
   local name=$1 conns=$2 secs=$3 log=$BENCH_WORK/logs/$1.log
+  nginx_load_flags "$conns" "$secs" "$BENCH_WORK/logs/$name.json"
   bench_run_bounded "$secs" "$log" "$BENCH_CLI" run --embedded 1 --agent-threads 1 \
-    --target "http://$NGINX" --path /bench.json --method GET --endpoint nginx \
-    --users "$conns" --duration "${secs}s" --stock-url "http://$NGINX/stock.json" \
-    --quiet --report "$BENCH_WORK/logs/$name.json" ||
+    "${NGINX_LOAD_FLAGS[@]}" ||
     { echo "bench: stampede run exited $?: $(tail -n 3 "$log")" >&2; return 1; }
   report_rps "$BENCH_WORK/logs/$name.json"
 }
@@ -223,9 +230,6 @@ measure_locust() {
   locust_csv_rps "$prefix"
 }
 
-# measure_cluster LOG_NAME USERS SECONDS STOCK: coordinator + 2 one-thread agents (separate
-# processes) selling STOCK items on the target's safe endpoint; prints requests/s and leaves
-# the report in $BENCH_WORK/logs/LOG_NAME.json for its integrity figures.
 # bench_start_coordinator LOG: starts a coordinator daemon on loopback ports it picks, logging to
 # LOG, and waits until it listens. Sets COORDINATOR_PID, AGENTS_EP (for stampede-agent
 # --coordinator) and CONTROL_EP (for stampede run --coordinator); returns 1 if it never listens.
@@ -253,10 +257,9 @@ measure_agent_alone() {
       >"$log-agent.log" 2>&1 &
     agent=$!
     STAMPEDE_PIDS+=("$agent")
+    nginx_load_flags "$conns" "$secs" "$log.json"
     BENCH_CPU_CAP_DIR='' bench_run_bounded "$secs" "$log.log" "$BENCH_CLI" run \
-      --coordinator "$CONTROL_EP" --expect-agents 1 --target "http://$NGINX" --path /bench.json \
-      --method GET --endpoint nginx --users "$conns" --duration "${secs}s" \
-      --stock-url "http://$NGINX/stock.json" --quiet --report "$log.json" || code=$?
+      --coordinator "$CONTROL_EP" --expect-agents 1 "${NGINX_LOAD_FLAGS[@]}" || code=$?
     stampede_stop "$agent"
   fi
   stampede_stop "$COORDINATOR_PID"
@@ -267,19 +270,21 @@ measure_agent_alone() {
   report_rps "$log.json"
 }
 
+# measure_cluster LOG_NAME USERS SECONDS STOCK: coordinator + 2 one-thread agents (separate
+# processes) selling STOCK items on the target's safe endpoint; prints requests/s and leaves
+# the report in $BENCH_WORK/logs/LOG_NAME.json for its integrity figures.
 measure_cluster() {
-  local name=$1 users=$2 secs=$3 stock=$4 agents_ep control_ep i pids=() code=0
+  local name=$1 users=$2 secs=$3 stock=$4 i pids=() code=0
   local log=$BENCH_WORK/logs/$name
   bench_start_coordinator "$log-coordinator.log" || code=1
   pids+=("$COORDINATOR_PID")
-  agents_ep=$AGENTS_EP control_ep=$CONTROL_EP
   if [ $code -eq 0 ]; then
     for i in 1 2; do
-      "$BENCH_AGENT" --coordinator "$agents_ep" --name "bench-agent-$i" --threads 1 >"$log-agent-$i.log" 2>&1 &
+      "$BENCH_AGENT" --coordinator "$AGENTS_EP" --name "bench-agent-$i" --threads 1 >"$log-agent-$i.log" 2>&1 &
       STAMPEDE_PIDS+=($!)
       pids+=($!)
     done
-    bench_run_bounded "$secs" "$log.log" "$BENCH_CLI" run --coordinator "$control_ep" \
+    bench_run_bounded "$secs" "$log.log" "$BENCH_CLI" run --coordinator "$CONTROL_EP" \
       --target "http://$TARGET" --admin-url "http://$ADMIN" --admin-token-file "$BENCH_WORK/admin-token" \
       --endpoint safe --stock "$stock" --users "$users" --duration "${secs}s" --expect-agents 2 \
       --quiet --report "$log.json" || code=$?
