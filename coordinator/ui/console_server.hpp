@@ -1,7 +1,9 @@
-// The console's HTTP/1.1 server (Boost.Beast): one thread with its own io_context, a session per
-// connection with a deadline on every read and write, header and body limits, a cap on
-// connections and on event streams, and a one-thread pool for the blocking work a route defers.
-// What each request gets is ConsoleApi's business; this only moves bytes.
+// The console's HTTP/1.1 server: the server stampede-target uses too (common/http_server: a
+// session per connection with a deadline on every read and write, header, line and body limits,
+// a cap on connections), on one I/O thread, plus what only the console needs: a cap on event
+// streams, an event stream that sends the console's events once per interval, and a one-thread
+// pool for the blocking work a route defers. What each request gets is ConsoleApi's business;
+// this only moves bytes.
 //
 //   ConsoleServer server(api, "127.0.0.1:0");   // binds and starts; throws on a bad address
 //   std::cout << server.url();                   // http://127.0.0.1:PORT/
@@ -10,26 +12,25 @@
 #pragma once
 
 #include <atomic>
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <chrono>
+#include <memory>
 #include <string>
-#include <thread>
 
+#include "common/http_server/io_pool.hpp"
+#include "common/http_server/listener.hpp"
+#include "common/http_server/session_registry.hpp"
 #include "coordinator/ui/console_api.hpp"
 
 namespace stampede::coordinator::ui {
 
 struct ConsoleServerLimits {
-  // The whole request must arrive within this: a slow client is cut off, and an idle
-  // keep-alive connection does not hold a slot for ever.
-  std::chrono::milliseconds read_timeout{15'000};
-  // Each write, an event included: a client that stops reading its stream is dropped.
-  std::chrono::milliseconds write_timeout{10'000};
-  uint32_t header_limit = 8 * 1024;
-  uint64_t body_limit = 64 * 1024;  // a launch form is a few hundred bytes
-  int max_connections = 64;
+  // The whole request must arrive within read_timeout: a slow client is cut off, and an idle
+  // keep-alive connection does not hold a slot for ever. write_timeout bounds each write, an
+  // event included: a client that stops reading its stream is dropped. A launch form is a few
+  // hundred bytes, hence the body limit.
+  http_server::SessionLimits session{std::chrono::milliseconds(15'000),
+                                     std::chrono::milliseconds(10'000), 8 * 1024, 64 * 1024, 64};
   int max_streams = 16;  // each open page holds one
   std::chrono::milliseconds event_interval{1000};
 };
@@ -46,26 +47,22 @@ class ConsoleServer {
 
   std::string url() const;
 
-  // What sessions share; the server outlives every session (they die with its io_context).
-  struct Shared {
-    const ConsoleApi& api;
-    ConsoleServerLimits limits;
-    boost::asio::thread_pool& workers;
-    std::atomic<int> connections{0};
-    std::atomic<int> streams{0};
-  };
-
  private:
-  void do_accept();
+  void handle(http_server::Request&& request, const http_server::Executor& executor,
+              http_server::ReplyFn done);
 
-  // Declared before ioc_: sessions, destroyed with ioc_'s pending handlers, still count
-  // themselves out of shared_; workers_ is joined before ioc_ goes.
+  const ConsoleApi& api_;
+  const ConsoleServerLimits limits_;
+  std::atomic<int> streams_{0};
+  // Deferred work posts its answer back to a session's loop: joined in the destructor after the
+  // loop has stopped and before it is destroyed.
   boost::asio::thread_pool workers_{1};
-  Shared shared_;
-  boost::asio::io_context ioc_;
-  boost::asio::ip::tcp::acceptor acceptor_;
+  http_server::RequestHandler handler_;
+  // Before the pool: sessions destroyed with the pool's pending handlers count themselves out.
+  http_server::SessionRegistry registry_;
+  http_server::IoPool pool_{1, "stampede coordinator web console"};
+  std::shared_ptr<http_server::Listener> listener_;
   std::string url_;
-  std::thread thread_;  // last: starts once everything above exists
 };
 
 }  // namespace stampede::coordinator::ui

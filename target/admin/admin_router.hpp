@@ -10,7 +10,7 @@
 
 #include <string>
 
-#include "target/server/reply.hpp"
+#include "target/http.hpp"
 
 namespace stampede::target {
 

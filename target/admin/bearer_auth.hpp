@@ -7,7 +7,7 @@
 #include <string_view>
 
 #include "common/constant_time.hpp"
-#include "target/server/reply.hpp"
+#include "target/http.hpp"
 
 namespace stampede::target {
 

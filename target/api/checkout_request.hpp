@@ -11,7 +11,7 @@
 #include <string>
 #include <string_view>
 
-#include "target/server/reply.hpp"
+#include "target/http.hpp"
 #include "target/store/order.hpp"
 
 namespace stampede::target {

@@ -13,7 +13,7 @@
 #include <memory>
 
 #include "target/api/checkout_request.hpp"
-#include "target/server/reply.hpp"
+#include "target/http.hpp"
 
 namespace stampede::target {
 

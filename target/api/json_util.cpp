@@ -5,44 +5,17 @@
 #include <boost/json/parse.hpp>
 #include <limits>
 
+#include "common/http_server/json_reply.hpp"
+#include "common/json_number.hpp"
+
 namespace stampede::target {
 
 Reply json_reply(http::status status, std::string body) {
-  Reply reply;
-  reply.message.result(status);
-  reply.message.set(http::field::content_type, "application/json");
-  reply.message.body() = std::move(body);
-  return reply;
+  return Reply{http_server::json_response(status, std::move(body)), nullptr, false};
 }
 
 Reply error_reply(http::status status, std::string_view error, std::string_view detail) {
-  std::string body;
-  body.reserve(32 + error.size() + detail.size());
-  body += "{\"error\":";
-  append_json_string(body, error);
-  body += ",\"detail\":";
-  append_json_string(body, detail);
-  body += '}';
-  return json_reply(status, std::move(body));
-}
-
-void append_json_string(std::string& out, std::string_view s) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  out += '"';
-  for (char c : s) {
-    const auto u = static_cast<unsigned char>(c);
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += c;
-    } else if (u < 0x20) {
-      out += "\\u00";
-      out += kHex[u >> 4];
-      out += kHex[u & 0xf];
-    } else {
-      out += c;
-    }
-  }
-  out += '"';
+  return Reply{http_server::error_response(status, error, detail), nullptr, false};
 }
 
 bool is_json_content_type(std::string_view content_type) {
@@ -73,13 +46,7 @@ const boost::json::object* JsonDocument::object() const {
 
 std::optional<int64_t> integer_field(const boost::json::object& obj, std::string_view name) {
   const boost::json::value* v = obj.if_contains(name);
-  if (v == nullptr) return std::nullopt;
-  if (v->is_int64()) return v->get_int64();
-  if (v->is_uint64() &&
-      v->get_uint64() <= static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) {
-    return static_cast<int64_t>(v->get_uint64());
-  }
-  return std::nullopt;
+  return v ? json_int64(*v) : std::nullopt;
 }
 
 std::optional<std::string_view> string_field(const boost::json::object& obj,

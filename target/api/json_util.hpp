@@ -14,7 +14,8 @@
 #include <string>
 #include <string_view>
 
-#include "target/server/reply.hpp"
+#include "common/http_server/json_reply.hpp"
+#include "target/http.hpp"
 
 namespace stampede::target {
 
@@ -23,9 +24,7 @@ inline constexpr size_t kMaxBodyBytes = 16 * 1024;
 Reply json_reply(http::status status, std::string body);
 Reply error_reply(http::status status, std::string_view error, std::string_view detail);
 
-// Appends s as a quoted JSON string. s must be valid UTF-8 (anything that came through the
-// JSON parser is).
-void append_json_string(std::string& out, std::string_view s);
+using http_server::append_json_string;
 
 // "application/json", any case, parameters such as charset allowed.
 bool is_json_content_type(std::string_view content_type);

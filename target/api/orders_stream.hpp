@@ -11,7 +11,7 @@
 #include <cstdint>
 #include <string>
 
-#include "target/server/reply.hpp"
+#include "target/http.hpp"
 
 namespace stampede::target {
 

@@ -12,7 +12,7 @@
 #include <optional>
 #include <string_view>
 
-#include "target/server/reply.hpp"
+#include "target/http.hpp"
 
 namespace stampede::target {
 

@@ -10,8 +10,8 @@
 #include <optional>
 #include <string>
 
+#include "common/http_server/http_session.hpp"
 #include "common/url.hpp"
-#include "target/server/http_session.hpp"
 #include "target/store/memory_store.hpp"
 #include "target/store/store_factory.hpp"
 
@@ -28,7 +28,7 @@ struct TargetOptions {
   double fault_rate = 0.05;
   std::chrono::milliseconds idempotency_retention{std::chrono::hours(24)};
   unsigned threads = 1;
-  SessionLimits limits;
+  http_server::SessionLimits limits;
 };
 
 struct ParsedOptions {

@@ -13,8 +13,8 @@ namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
 
 std::string startup_line(const BoundAddresses& bound) {
-  return "stampede-target listening on " + format_endpoint(bound.api) + " admin " +
-         format_endpoint(bound.admin);
+  return "stampede-target listening on " + http_server::format_endpoint(bound.api) + " admin " +
+         http_server::format_endpoint(bound.admin);
 }
 
 TargetServer::TargetServer(const TargetOptions& options)
@@ -38,7 +38,7 @@ TargetServer::TargetServer(const TargetOptions& options, std::unique_ptr<Store> 
       admin_handler_([this](Request&& r, const Executor& ex, ReplyFn done) {
         admin_router_.handle(std::move(r), ex, std::move(done));
       }),
-      pool_(options.threads),
+      pool_(options.threads, "stampede-target"),
       grace_timer_(pool_.main()) {
   // Waits: a network store answers on its own thread, and no request may see the old product.
   std::promise<void> reset;
@@ -59,11 +59,11 @@ Expected<BoundAddresses> TargetServer::open() {
   auto endpoint = [](const HostPort& hp) {
     return tcp::endpoint(asio::ip::make_address(hp.host), hp.port);
   };
-  auto api =
-      Listener::open(pool_, endpoint(options_.listen), public_handler_, registry_, options_.limits);
+  auto api = http_server::Listener::open(pool_, endpoint(options_.listen), public_handler_,
+                                         registry_, options_.limits);
   if (!api) return unexpected(api.error());
-  auto admin = Listener::open(pool_, endpoint(options_.admin_listen), admin_handler_, registry_,
-                              options_.limits);
+  auto admin = http_server::Listener::open(pool_, endpoint(options_.admin_listen), admin_handler_,
+                                           registry_, options_.limits);
   if (!admin) return unexpected(admin.error());
   api_listener_ = *api;
   admin_listener_ = *admin;

@@ -19,6 +19,9 @@
 #include <string>
 
 #include "common/expected.hpp"
+#include "common/http_server/io_pool.hpp"
+#include "common/http_server/listener.hpp"
+#include "common/http_server/session_registry.hpp"
 #include "target/admin/admin_router.hpp"
 #include "target/api/checkout_service.hpp"
 #include "target/api/public_router.hpp"
@@ -26,9 +29,6 @@
 #include "target/faults/fault_injector.hpp"
 #include "target/idempotency/idempotency_table.hpp"
 #include "target/metrics/target_metrics.hpp"
-#include "target/server/io_pool.hpp"
-#include "target/server/listener.hpp"
-#include "target/server/session_registry.hpp"
 #include "target/store/store.hpp"
 
 namespace stampede::target {
@@ -79,17 +79,17 @@ class TargetServer {
   AdminRouter admin_router_;
   RequestHandler public_handler_;
   RequestHandler admin_handler_;
-  SessionRegistry registry_;
+  http_server::SessionRegistry registry_;
 
   // Declared after the services and the registry: destroying the pool destroys the handlers
   // still queued, and with them the last sessions, which need both. Each loop keeps running
   // while a request waits on a network store (no asio operation is pending then) until the
   // sessions have drained.
-  IoPool pool_;
+  http_server::IoPool pool_;
   boost::asio::steady_timer grace_timer_;
   std::optional<boost::asio::signal_set> signals_;
-  std::shared_ptr<Listener> api_listener_;
-  std::shared_ptr<Listener> admin_listener_;
+  std::shared_ptr<http_server::Listener> api_listener_;
+  std::shared_ptr<http_server::Listener> admin_listener_;
 };
 
 }  // namespace stampede::target

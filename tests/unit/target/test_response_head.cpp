@@ -4,10 +4,11 @@
 #include <boost/beast/http/parser.hpp>
 #include <catch2/catch.hpp>
 
+#include "common/http_server/response_head.hpp"
 #include "target/api/json_util.hpp"
-#include "target/server/response_head.hpp"
 
 using namespace stampede::target;
+using stampede::http_server::format_response_head;
 
 TEST_CASE("a JSON reply's head has its status, fields, length and no Connection on 1.1",
           "[target]") {

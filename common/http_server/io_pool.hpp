@@ -1,13 +1,17 @@
-// The target's I/O threads: one io_context per thread, each connection bound to one of them for
+// A server's I/O threads: one io_context per thread, each connection bound to one of them for
 // its whole life, so a connection's handlers never run concurrently and need no strand (a strand
-// costs a shared_ptr copy and a queue hop on every handler, a tenth of the checkout path).
+// costs a shared_ptr copy and a queue hop on every handler, a tenth of the target's checkout).
 //
-//   IoPool pool(threads);
+//   IoPool pool(threads, "stampede-target");
 //   socket = tcp::socket(pool.next());   // round robin over the loops
 //   pool.start(); ... pool.release(); pool.join();
 //
-// Thread-safe: next(), release() and stop() may be called from any thread; start() and join()
-// from the owning thread.
+// An exception that escapes a handler (a library that throws where it should fail, a bug) ends
+// only that handler: the connection it belonged to is released and closed, the failure is
+// counted and logged, and the loop runs on. No peer can end the process by what it sends.
+//
+// Thread-safe: next(), release(), stop() and handler_failures() may be called from any thread;
+// start() and join() from the owning thread.
 #pragma once
 
 #include <atomic>
@@ -16,16 +20,18 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <string>
 #include <thread>
 #include <vector>
 
-namespace stampede::target {
+namespace stampede::http_server {
 
 class IoPool {
  public:
   using Executor = boost::asio::io_context::executor_type;
 
-  explicit IoPool(unsigned threads);
+  // log_name prefixes the line logged when a handler throws ("stampede-target: ...").
+  IoPool(unsigned threads, std::string log_name);
   ~IoPool();  // stops and joins
   IoPool(const IoPool&) = delete;
   IoPool& operator=(const IoPool&) = delete;
@@ -44,12 +50,20 @@ class IoPool {
   void stop();
   void join();
 
+  // Handlers that threw instead of returning, since start.
+  uint64_t handler_failures() const { return failures_.load(std::memory_order_relaxed); }
+
  private:
+  void run_loop(boost::asio::io_context& io);
+  void count_failure(const char* what);
+
+  const std::string log_name_;
   std::vector<std::unique_ptr<boost::asio::io_context>> contexts_;
   std::vector<std::optional<boost::asio::executor_work_guard<Executor>>> work_;
   std::atomic<size_t> next_{0};
+  std::atomic<uint64_t> failures_{0};
   std::mutex threads_mutex_;  // guards threads_ and work_
   std::vector<std::thread> threads_;
 };
 
-}  // namespace stampede::target
+}  // namespace stampede::http_server

@@ -1,4 +1,5 @@
-// Accepts connections on one address and starts an HttpSession for each, on the pool's next loop.
+// Accepts connections on one address and starts an HttpSession for each, on the pool's next loop,
+// up to limits.max_connections open at once.
 //
 //   auto l = Listener::open(pool, endpoint, handler, registry, limits);
 //   if (!l) fail(l.error());
@@ -13,11 +14,11 @@
 #include <memory>
 
 #include "common/expected.hpp"
-#include "target/server/http_session.hpp"
-#include "target/server/io_pool.hpp"
-#include "target/server/reply.hpp"
+#include "common/http_server/http_session.hpp"
+#include "common/http_server/io_pool.hpp"
+#include "common/http_server/reply.hpp"
 
-namespace stampede::target {
+namespace stampede::http_server {
 
 class SessionRegistry;
 
@@ -54,4 +55,4 @@ class Listener : public std::enable_shared_from_this<Listener> {
 // "127.0.0.1:8080" or "[::1]:8080".
 std::string format_endpoint(const boost::asio::ip::tcp::endpoint& endpoint);
 
-}  // namespace stampede::target
+}  // namespace stampede::http_server

@@ -1,14 +1,14 @@
 // Listener: bind with error codes (a busy port is an exit code, not a crash) and keep accepting
 // through transient errors such as running out of file descriptors.
-#include "target/server/listener.hpp"
+#include "common/http_server/listener.hpp"
 
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/socket_base.hpp>
 #include <boost/beast/core/bind_handler.hpp>
 
-#include "target/server/session_registry.hpp"
+#include "common/http_server/session_registry.hpp"
 
-namespace stampede::target {
+namespace stampede::http_server {
 
 namespace asio = boost::asio;
 namespace beast = boost::beast;
@@ -82,9 +82,13 @@ void Listener::on_accept(beast::error_code ec, tcp::socket socket) {
     return;
   }
   beast::error_code ignored;
+  if (limits_.max_connections != 0 && registry_.size() >= limits_.max_connections) {
+    socket.close(ignored);  // over the cap: refused before a byte is read
+    return do_accept();
+  }
   socket.set_option(tcp::no_delay(true), ignored);
   std::make_shared<HttpSession>(std::move(socket), handler_, registry_, limits_)->start();
   do_accept();
 }
 
-}  // namespace stampede::target
+}  // namespace stampede::http_server

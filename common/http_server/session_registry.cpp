@@ -1,12 +1,12 @@
 // SessionRegistry: the drain callback always runs outside the lock, because it may touch
 // timers and other sessions.
-#include "target/server/session_registry.hpp"
+#include "common/http_server/session_registry.hpp"
 
 #include <vector>
 
-#include "target/server/http_session.hpp"
+#include "common/http_server/http_session.hpp"
 
-namespace stampede::target {
+namespace stampede::http_server {
 
 bool SessionRegistry::add(const std::shared_ptr<HttpSession>& session) {
   std::lock_guard lock(mutex_);
@@ -49,4 +49,4 @@ size_t SessionRegistry::size() const {
   return sessions_.size();
 }
 
-}  // namespace stampede::target
+}  // namespace stampede::http_server

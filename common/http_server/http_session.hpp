@@ -1,8 +1,15 @@
-// One HTTP/1.1 connection: read a request, hand it to the handler, write the reply, repeat
-// while keep-alive holds. Requests on a connection are handled one at a time, so pipelined
-// requests wait in the socket: the pipelining cap is one, and a client cannot queue work.
+// One HTTP/1.1 server connection, shared by stampede-target and the coordinator's web console:
+// read a request, hand it to the handler, write the reply, repeat while keep-alive holds.
+// Requests on a connection are handled one at a time, so pipelined requests wait in the
+// socket: the pipelining cap is one, and a client cannot queue work.
 //
 //   std::make_shared<HttpSession>(std::move(socket), handler, registry, limits)->start();
+//
+// Whatever a client sends, the session holds at most limits.header_limit plus a line's slack
+// in its read buffer (a header, a chunk line with its extensions, a trailer must fit), and a
+// body of at most limits.body_limit; a request framed any way but Content-Length or a lone
+// `chunked` is refused with 400 and the connection closed, so no body can be read as a second
+// request (RFC 9112 6.3).
 //
 // Every step is a do_x / on_x pair on the connection's own I/O loop (one thread, so no strand)
 // and every read and write has a deadline. Not thread-safe except shutdown_gracefully(), which
@@ -19,9 +26,9 @@
 #include <memory>
 #include <optional>
 
-#include "target/server/reply.hpp"
+#include "common/http_server/reply.hpp"
 
-namespace stampede::target {
+namespace stampede::http_server {
 
 class SessionRegistry;
 
@@ -32,7 +39,20 @@ struct SessionLimits {
   std::chrono::milliseconds write_timeout{30'000};
   uint32_t header_limit = 8 * 1024;
   uint64_t body_limit = 16 * 1024;
+  // Connections a listener keeps open at once; one more is closed before a byte is read.
+  // 0: no cap beyond the descriptor limit.
+  size_t max_connections = 0;
 };
+
+// The largest single piece of a request the read buffer holds at once (a header block, a chunk
+// line, a trailer section): the header limit and this much more. Kept well under Beast's 64 KiB
+// field size, past which its parser throws instead of failing.
+inline constexpr size_t kReadBufferSlack = 8 * 1024;
+
+// Whether the request's framing is one this server reads safely, or the 4xx it gets.
+// Transfer-Encoding must be absent or exactly `chunked`: any other coding would leave the body
+// to be parsed as the next request.
+std::optional<Response> framing_refusal(const Request& request);
 
 class HttpSession : public std::enable_shared_from_this<HttpSession> {
  public:
@@ -62,7 +82,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   void on_write_last_chunk(boost::beast::error_code ec, size_t bytes);
 
   void after_response();
-  void reply_and_close(Reply reply);
+  void reply_and_close(Response response);
   void do_close();
   void do_reset();
 
@@ -87,4 +107,4 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   bool registered_ = false;
 };
 
-}  // namespace stampede::target
+}  // namespace stampede::http_server

@@ -1,28 +1,71 @@
 // HttpSession: the read / handle / write loop, streamed bodies, and the protocol errors a
-// hostile client can cause (oversized header or body, garbage, slowness).
-#include "target/server/http_session.hpp"
+// hostile client can cause (oversized header, chunk line, trailer or body, smuggled framing,
+// garbage, slowness).
+#include "common/http_server/http_session.hpp"
 
 #include <array>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/bind_handler.hpp>
+#include <boost/beast/core/string.hpp>
 #include <boost/beast/http/chunk_encode.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
 
-#include "target/api/json_util.hpp"
-#include "target/server/response_head.hpp"
-#include "target/server/session_registry.hpp"
+#include "common/http_server/json_reply.hpp"
+#include "common/http_server/response_head.hpp"
+#include "common/http_server/session_registry.hpp"
 
-namespace stampede::target {
+namespace stampede::http_server {
 
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 
+namespace {
+
+std::string kib(uint64_t bytes) {
+  return std::to_string((bytes + 1023) / 1024) + " KiB";
+}
+
+std::string_view trimmed(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+}  // namespace
+
+std::optional<Response> framing_refusal(const Request& request) {
+  size_t codings = 0;
+  bool only_chunked = true;
+  const auto [first, last] = request.base().equal_range(http::field::transfer_encoding);
+  for (auto field = first; field != last; ++field) {
+    const auto value = field->value();
+    std::string_view rest(value.data(), value.size());
+    while (true) {
+      const size_t comma = rest.find(',');
+      const auto coding = trimmed(rest.substr(0, comma));
+      if (!coding.empty()) {
+        ++codings;
+        only_chunked = only_chunked && beast::iequals(coding, "chunked");
+      }
+      if (comma == std::string_view::npos) break;
+      rest.remove_prefix(comma + 1);
+    }
+  }
+  if (codings == 0 || (codings == 1 && only_chunked)) return std::nullopt;
+  return error_response(http::status::bad_request, "bad_transfer_encoding",
+                        "Transfer-Encoding must be absent or exactly 'chunked'");
+}
+
 HttpSession::HttpSession(asio::ip::tcp::socket&& socket, const RequestHandler& handler,
                          SessionRegistry& registry, const SessionLimits& limits)
-    : stream_(std::move(socket)), handler_(handler), registry_(registry), limits_(limits) {}
+    : stream_(std::move(socket)),
+      buffer_(limits.header_limit + kReadBufferSlack),
+      handler_(handler),
+      registry_(registry),
+      limits_(limits) {}
 
 HttpSession::~HttpSession() {
   if (registered_) registry_.remove(this);
@@ -56,21 +99,23 @@ void HttpSession::do_read() {
 void HttpSession::on_read(beast::error_code ec, size_t /*bytes*/) {
   reading_ = false;
   if (ec == http::error::body_limit) {
-    return reply_and_close(
-        error_reply(http::status::payload_too_large, "body_too_large", "the body is over 16 KiB"));
+    return reply_and_close(error_response(http::status::payload_too_large, "body_too_large",
+                                          "the body is over " + kib(limits_.body_limit)));
   }
-  if (ec == http::error::header_limit) {
-    return reply_and_close(error_reply(http::status::request_header_fields_too_large,
-                                       "headers_too_large", "the header is over 8 KiB"));
+  if (ec == http::error::header_limit || ec == http::error::buffer_overflow) {
+    return reply_and_close(error_response(
+        http::status::request_header_fields_too_large, "headers_too_large",
+        "the header, a chunk line or the trailer is over " + kib(limits_.header_limit)));
   }
   if (ec && ec.category() == http::make_error_code(http::error::bad_target).category() &&
       ec != http::error::end_of_stream && ec != http::error::partial_message) {
-    return reply_and_close(
-        error_reply(http::status::bad_request, "bad_request", "the request is not valid HTTP/1.1"));
+    return reply_and_close(error_response(http::status::bad_request, "bad_request",
+                                          "the request is not valid HTTP/1.1"));
   }
   if (ec) return do_close();  // end of stream, timeout, reset, shutdown
 
   Request request = parser_->release();
+  if (auto refusal = framing_refusal(request)) return reply_and_close(std::move(*refusal));
   version_ = request.version();
   keep_alive_ = request.keep_alive();
   // The handler may answer inline or from another thread; either way on_reply runs on our own
@@ -160,9 +205,9 @@ void HttpSession::after_response() {
   do_read();
 }
 
-void HttpSession::reply_and_close(Reply reply) {
+void HttpSession::reply_and_close(Response response) {
   keep_alive_ = false;
-  do_write(std::move(reply.message));
+  do_write(std::move(response));
 }
 
 void HttpSession::do_close() {
@@ -178,4 +223,4 @@ void HttpSession::do_reset() {
   stream_.socket().close(ec);
 }
 
-}  // namespace stampede::target
+}  // namespace stampede::http_server

@@ -1,9 +1,9 @@
 // What a request handler gives back to the HTTP session: a response, a response whose body is
-// produced piece by piece (the ledger), or an instruction to drop the connection unanswered
-// (the reset-after-commit fault). Handlers are plain functions of a request, so the API can be
-// tested without a socket.
+// produced piece by piece (the target's ledger, the console's event stream), or an instruction
+// to drop the connection unanswered (the target's reset-after-commit fault). Handlers are plain
+// functions of a request, so routes can be tested without a socket.
 //
-//   void handle(Request&& req, const Executor& ex, ReplyFn done) { done(json_reply(...)); }
+//   void handle(Request&& req, const Executor& ex, ReplyFn done) { done(Reply{response}); }
 #pragma once
 
 #include <boost/asio/any_io_executor.hpp>
@@ -13,7 +13,7 @@
 #include <memory>
 #include <string_view>
 
-namespace stampede::target {
+namespace stampede::http_server {
 
 namespace http = boost::beast::http;
 
@@ -30,7 +30,7 @@ struct Chunk {
 };
 
 // Produces a long body piece by piece. Not thread-safe: the session asks for one piece at a
-// time and waits. A piece's data stays valid until the next call to next().
+// time and waits. A piece's data stays valid until the next call to next() or the source's end.
 class ChunkSource {
  public:
   virtual ~ChunkSource() = default;
@@ -50,4 +50,4 @@ using ReplyFn = std::function<void(Reply)>;
 // Handles one request; ex is the connection's I/O loop, for timers the handler needs.
 using RequestHandler = std::function<void(Request&&, const Executor&, ReplyFn)>;
 
-}  // namespace stampede::target
+}  // namespace stampede::http_server

@@ -9,9 +9,9 @@
 
 #include <string>
 
-#include "target/server/reply.hpp"
+#include "common/http_server/reply.hpp"
 
-namespace stampede::target {
+namespace stampede::http_server {
 
 // Replaces out with "HTTP/1.x CODE REASON\r\n", the response's fields, a Content-Length for its
 // body (none for 1xx, 204 and 304), a Connection header when the version's default is not what
@@ -20,4 +20,4 @@ namespace stampede::target {
 void format_response_head(const Response& response, unsigned version, bool keep_alive,
                           std::string& out);
 
-}  // namespace stampede::target
+}  // namespace stampede::http_server

@@ -11,7 +11,7 @@
 #include <mutex>
 #include <unordered_map>
 
-namespace stampede::target {
+namespace stampede::http_server {
 
 class HttpSession;
 
@@ -33,4 +33,4 @@ class SessionRegistry {
   std::function<void()> on_drained_;
 };
 
-}  // namespace stampede::target
+}  // namespace stampede::http_server

@@ -1,9 +1,9 @@
 // format_response_head: see the header.
-#include "target/server/response_head.hpp"
+#include "common/http_server/response_head.hpp"
 
 #include <charconv>
 
-namespace stampede::target {
+namespace stampede::http_server {
 namespace {
 
 void append_number(std::string& out, uint64_t value) {
@@ -49,4 +49,4 @@ void format_response_head(const Response& response, unsigned version, bool keep_
   out += "\r\n";
 }
 
-}  // namespace stampede::target
+}  // namespace stampede::http_server
