@@ -6,6 +6,8 @@
 #include "agent/control/agent_flags.hpp"
 #include "agent/control/agent_loop.hpp"
 #include "common/cli_env.hpp"
+#include "common/descriptor_budget.hpp"
+#include "common/printable.hpp"
 #include "common/version.hpp"
 
 namespace {
@@ -38,8 +40,11 @@ int main(int argc, char** argv) {
   app.add_option("--max-rate", options.limits.max_rate_per_s,
                  "Refuse jobs over this many requests per second (open loop only; 0: no cap)")
       ->check(CLI::NonNegativeNumber);
-  app.add_option("--max-connections", options.limits.max_connections,
-                 "Refuse jobs with more users (connections) than this (0: no cap)");
+  uint64_t max_connections = 0;
+  app.add_option("--max-connections", max_connections,
+                 "Refuse jobs with more users (connections) than this (default: what ulimit -n "
+                 "leaves after the agent's own descriptors)")
+      ->check(CLI::Range(uint64_t{1}, uint64_t{100'000'000}));
   app.add_option("--max-duration", max_duration,
                  "Refuse longer jobs and stop any job after this long (90s, 10m)");
   app.add_option("--curve-secret-file", curve_secret_file,
@@ -60,11 +65,24 @@ int main(int argc, char** argv) {
               << options.coordinator << "'\n";
     return 2;
   }
+  if (!options.name.empty() && !stampede::is_printable_name(options.name, 64)) {
+    std::cerr << "stampede-agent: --name must be 1 to 64 printable characters without spaces\n";
+    return 2;
+  }
   if (auto problem = stampede::agent::apply_security_flags(options, allow_targets, max_duration,
                                                            curve_secret_file)) {
     std::cerr << "stampede-agent: " << *problem << "\n";
     return 2;
   }
+  // Every user is a socket: the agent holds no more than its descriptors allow.
+  const stampede::DescriptorBudget budget = stampede::raise_descriptor_limit();
+  if (max_connections > budget.connections) {
+    std::cerr << "stampede-agent: --max-connections " << max_connections << ": "
+              << budget.explain(max_connections) << "\n";
+    return 2;
+  }
+  options.limits.max_connections = max_connections ? max_connections : budget.connections;
+  if (!max_connections) options.limits.descriptor_limit = budget.limit;
   options.heartbeat_interval = std::chrono::milliseconds(heartbeat_ms);
   options.coordinator_timeout = std::chrono::milliseconds(heartbeat_ms * 5);
   std::signal(SIGINT, on_signal);

@@ -199,7 +199,9 @@ bool AgentLoop::run(const std::atomic<bool>& stop) {
             return false;
           }
           registered = false;
-          next_register = now;
+          // At once after a coordinator restart (the last Register is long past), but never
+          // faster than one a second, whatever the coordinator answers.
+          next_register = std::max(now, next_register);
           break;
         case v1::Envelope::kJob: {
           v1::Envelope reply;

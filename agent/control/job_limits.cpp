@@ -6,6 +6,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <cctype>
 #include <charconv>
+#include <cmath>
 #include <cstdio>
 
 #include "common/url.hpp"
@@ -197,6 +198,14 @@ std::optional<std::string> job_refusal(const v1::JobSpec& job, const JobLimits& 
       }
     }
   }
+  if (!std::isfinite(job.rate_per_s()) || job.rate_per_s() < 0 || job.rate_per_s() > kMaxJobRate) {
+    return "rate " + number(job.rate_per_s()) +
+           " is not a number of requests per second from 0 to " + number(kMaxJobRate);
+  }
+  if (job.threads() > kMaxJobThreads) {
+    return std::to_string(job.threads()) + " threads is over the " +
+           std::to_string(kMaxJobThreads) + " an agent runs";
+  }
   if (limits.max_rate_per_s > 0) {
     if (job.rate_per_s() <= 0) {
       return "a closed-loop job has no rate bound and this agent allows at most " +
@@ -208,6 +217,11 @@ std::optional<std::string> job_refusal(const v1::JobSpec& job, const JobLimits& 
     }
   }
   if (limits.max_connections > 0 && job.users() > limits.max_connections) {
+    if (limits.descriptor_limit != 0) {
+      return std::to_string(job.users()) + " users (connections) is over the " +
+             std::to_string(limits.max_connections) + " connections this agent's ulimit -n (" +
+             std::to_string(limits.descriptor_limit) + ") leaves";
+    }
     return std::to_string(job.users()) + " users (connections) is over this agent's " +
            "--max-connections " + std::to_string(limits.max_connections);
   }

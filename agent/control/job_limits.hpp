@@ -36,10 +36,19 @@ Expected<AllowedTarget> parse_allowed_target(std::string_view text);
 // cannot be aimed at anyone else's machine.
 std::vector<AllowedTarget> loopback_only();
 
+// What any job must stay within whatever the agent's flags say: past these a job is a mistake or
+// an attack (a thread per request, a rate that is not a number).
+inline constexpr uint32_t kMaxJobThreads = 1024;
+inline constexpr double kMaxJobRate = 1e8;
+
 struct JobLimits {
   std::vector<AllowedTarget> allow = loopback_only();
-  double max_rate_per_s = 0;     // 0: no cap; else open-loop jobs up to this rate only
-  uint32_t max_connections = 0;  // 0: no cap; else a job's users (its connections) up to this
+  double max_rate_per_s = 0;  // 0: no cap; else open-loop jobs up to this rate only
+  // A job's users (its connections) up to this; 0: unchecked (unit tests). stampede-agent sets it
+  // to --max-connections, by default to what its ulimit -n leaves (descriptor_budget.hpp), and
+  // then sets descriptor_limit to that ulimit, for the refusal to name.
+  uint64_t max_connections = 0;
+  uint64_t descriptor_limit = 0;
   uint32_t max_duration_ms = 0;  // 0: no cap; else jobs no longer, and any job is stopped then
 
   // Any target: for agents inside the CLI's own process (`stampede run --embedded`), whose only

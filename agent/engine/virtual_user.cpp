@@ -152,7 +152,9 @@ void VirtualUser::parse_buffered() {
 void VirtualUser::read_some(bool after_edge) {
   // Sized as Beast's own reads are (from 512 bytes, growing only with what arrives): a fixed
   // 16 KiB per user would be 160 MB at 10,000 users.
-  const auto buffer = read_buffer_.prepare(beast::read_size(read_buffer_, kMaxReadChunk));
+  const size_t room = beast::read_size(read_buffer_, kMaxReadChunk);
+  if (room == 0) return fail_exchange();  // a line that never ends: not an answer
+  const auto buffer = read_buffer_.prepare(room);
   auto done = [this, size = buffer.size()](error_code ec, std::size_t bytes) {
     read_drained_ = !ec && bytes < size;
     on_read_some(ec, bytes);

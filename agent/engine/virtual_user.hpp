@@ -83,6 +83,10 @@ class VirtualUser {
  private:
   using error_code = boost::system::error_code;
   static constexpr std::size_t kMaxReadChunk = 64 * 1024;
+  // What the read buffer may hold at once: a read's worth and a response header or chunk line
+  // the parser is still waiting to see whole. A server that sends a line longer than that (a
+  // chunk extension without end) fails the attempt instead of growing the buffer.
+  static constexpr std::size_t kReadBufferLimit = kMaxReadChunk + 16 * 1024;
 
   void on_preconnect(error_code ec);
   void next_attempt();
@@ -139,7 +143,7 @@ class VirtualUser {
   std::chrono::steady_clock::time_point attempt_started_;
   std::string key_;
   std::string request_;
-  boost::beast::flat_buffer read_buffer_;
+  boost::beast::flat_buffer read_buffer_{kReadBufferLimit};
   std::string response_body_;
   std::optional<ResponseReader> reader_;
   Classified result_;  // how the last try ended; its order id's buffer is reused

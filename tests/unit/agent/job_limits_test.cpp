@@ -1,6 +1,7 @@
 // Pins the agent's own limits: the allowlist (networks, addresses, names, ports), the caps on
 // rate, connections and duration, and the refusal reasons a run shows.
 #include <catch2/catch.hpp>
+#include <limits>
 
 #include "agent/control/agent_flags.hpp"
 #include "agent/control/job_limits.hpp"
@@ -144,4 +145,36 @@ TEST_CASE("in-process agents may aim anywhere", "[agent][limits]") {
   const auto limits = JobLimits::anywhere();
   CHECK_FALSE(job_refusal(job_for("http://93.184.216.34"), limits, addr("93.184.216.34")));
   CHECK_FALSE(job_refusal(job_for("http://[2001:db8::1]"), limits, addr("2001:db8::1")));
+}
+
+TEST_CASE("by default an agent holds no more users than its descriptors allow", "[agent][limits]") {
+  JobLimits limits;
+  limits.max_connections = 19'744;
+  limits.descriptor_limit = 20'000;
+  auto job = job_for("http://127.0.0.1:8080");
+  job.set_users(19'744);
+  CHECK_FALSE(job_refusal(job, limits, addr("127.0.0.1")));
+  job.set_users(4'000'000'000u);
+  const auto why = job_refusal(job, limits, addr("127.0.0.1"));
+  REQUIRE(why);
+  CHECK(why->find("4000000000 users (connections) is over the 19744 connections this agent's "
+                  "ulimit -n (20000) leaves") != std::string::npos);
+}
+
+TEST_CASE("a job with a rate that is no number, or thousands of threads, is refused",
+          "[agent][limits]") {
+  const JobLimits limits;
+  auto job = job_for("http://127.0.0.1:8080");
+  for (double rate : {std::numeric_limits<double>::quiet_NaN(),
+                      std::numeric_limits<double>::infinity(), -1.0, 1e308}) {
+    job.set_rate_per_s(rate);
+    const auto why = job_refusal(job, limits, addr("127.0.0.1"));
+    REQUIRE(why);
+    CHECK(why->find("requests per second") != std::string::npos);
+  }
+  job.set_rate_per_s(0);
+  job.set_threads(kMaxJobThreads);
+  CHECK_FALSE(job_refusal(job, limits, addr("127.0.0.1")));
+  job.set_threads(4'000'000'000u);
+  CHECK(job_refusal(job, limits, addr("127.0.0.1"))->find("threads") != std::string::npos);
 }
