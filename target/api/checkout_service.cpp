@@ -105,8 +105,9 @@ void CheckoutService::wait_then(const OperationPtr& op, std::chrono::millisecond
 void CheckoutService::start_idempotent(const OperationPtr& op) {
   const CheckoutRequest& req = op->request;
   if (!req.idempotency_key.empty()) {
-    Claim claim = idempotency_.claim(req.idempotency_key,
-                                     RequestFingerprint{req.product_id, req.user_id, req.quantity});
+    Claim claim = idempotency_.claim(
+        req.idempotency_key,
+        RequestFingerprint{req.product_id, req.user_id, req.quantity, req.endpoint});
     switch (claim.outcome) {
       case ClaimOutcome::fresh:
         op->ticket = claim.ticket;
@@ -119,9 +120,10 @@ void CheckoutService::start_idempotent(const OperationPtr& op) {
                       error_reply(http::status::conflict, "idempotency_in_flight",
                                   "a request with this Idempotency-Key is still running"));
       case ClaimOutcome::reused_key:
-        return finish(op, CheckoutResult::key_reused,
-                      error_reply(http::status::unprocessable_entity, "idempotency_key_reused",
-                                  "this Idempotency-Key was used with a different body"));
+        return finish(
+            op, CheckoutResult::key_reused,
+            error_reply(http::status::unprocessable_entity, "idempotency_key_reused",
+                        "this Idempotency-Key was used with a different body or endpoint"));
       case ClaimOutcome::table_full:
         return finish(op, CheckoutResult::unavailable,
                       error_reply(http::status::service_unavailable, "idempotency_table_full",

@@ -1,7 +1,7 @@
 // Remembers what each Idempotency-Key's first request got, so a retry gets the same answer and
 // never buys twice (safe and unstable endpoints).
 //
-//   auto c = table.claim(key, {product, user, quantity});
+//   auto c = table.claim(key, {product, user, quantity, Endpoint::safe});
 //   if (c.outcome == ClaimOutcome::fresh) { ...buy...; table.finish(key, c.ticket, 201, body); }
 //   else if (c.outcome == ClaimOutcome::replay) answer(c.status, c.body);
 //
@@ -22,13 +22,18 @@
 #include <string_view>
 #include <vector>
 
+#include "target/store/order.hpp"
+
 namespace stampede::target {
 
-// What makes two requests "the same body" for the reuse check.
+// What makes two requests "the same request" for the reuse check: the body's fields and the
+// endpoint they went to, so a key sent to /safe and again to /unstable is a reuse, not a replay
+// of the other endpoint's order.
 struct RequestFingerprint {
   uint64_t product_id = 0;
   std::string_view user_id;
   uint32_t quantity = 0;
+  Endpoint endpoint = Endpoint::safe;
 };
 
 enum class ClaimOutcome : uint8_t {
@@ -75,6 +80,7 @@ class IdempotencyTable {
     uint64_t product_id = 0;
     std::string user_id;
     uint32_t quantity = 0;
+    Endpoint endpoint = Endpoint::safe;
     unsigned status = 0;
     bool finished = false;
     uint64_t ticket = 0;

@@ -82,7 +82,7 @@ TEST_CASE("a replay while the first request is in flight is 409 idempotency_in_f
           first);
   REQUIRE_FALSE(first->has_value());  // parked on the delay timer: nothing has run it yet
 
-  Reply second = h.checkout_call("safe", checkout_body(1, "u-1", 1), keyed("slow"));
+  Reply second = h.checkout_call("unstable", checkout_body(1, "u-1", 1), keyed("slow"));
   CHECK(second.message.result() == http::status::conflict);
   CHECK(second.message.body().find("\"error\":\"idempotency_in_flight\"") != std::string::npos);
 
@@ -235,4 +235,18 @@ TEST_CASE("the idempotency table agrees with a plain map through growth, release
     peak = std::max(peak, model.size());
   }
   CHECK(peak > 2'000);  // the shards grew several times over
+}
+
+TEST_CASE("a key sent to another endpoint is a reused key, not a replay of that endpoint's order",
+          "[target]") {
+  RouterHarness h(10);
+  Reply first = h.checkout_call("safe", checkout_body(1, "u-1", 1), keyed("k-1"));
+  REQUIRE(first.message.result() == http::status::created);
+  Reply other = h.checkout_call("unstable", checkout_body(1, "u-1", 1), keyed("k-1"));
+  CHECK(other.message.result() == http::status::unprocessable_entity);
+  CHECK(other.message.body().find("\"error\":\"idempotency_key_reused\"") != std::string::npos);
+  Reply replay = h.checkout_call("safe", checkout_body(1, "u-1", 1), keyed("k-1"));
+  CHECK(replay.message.result() == http::status::created);
+  CHECK(replay.message.body() == first.message.body());
+  CHECK(h.ledger_size(1) == 1);
 }
