@@ -7,6 +7,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 #include <random>
 
 namespace stampede {
@@ -60,6 +61,20 @@ bool write_file_atomically(const std::string& path, const std::string& content, 
   }
   if (exclusive) ::unlink(tmp.c_str());
   return true;
+}
+
+std::string output_path_problem(const std::string& path) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (fs::is_directory(path, ec)) return path + " is a folder";
+  fs::path folder = fs::path(path).parent_path();
+  if (folder.empty()) folder = ".";
+  if (!fs::is_directory(folder, ec)) return "the folder " + folder.string() + " does not exist";
+  // The temporary file goes next to the report: the folder itself must take new files.
+  if (access(folder.c_str(), W_OK | X_OK) != 0) {
+    return "cannot write in " + folder.string() + ": " + errno_text();
+  }
+  return {};
 }
 
 }  // namespace stampede

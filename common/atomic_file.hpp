@@ -6,6 +6,7 @@
 #pragma once
 
 #include <sys/types.h>
+
 #include <string>
 
 namespace stampede {
@@ -15,5 +16,9 @@ namespace stampede {
 // alone and the call fails.
 bool write_file_atomically(const std::string& path, const std::string& content, mode_t mode,
                            std::string& error, bool exclusive = false);
+
+// Why path cannot be written later (its folder is missing or not writable, or it names a
+// folder), or "" when it can: checked before a run, so its report is not lost at the end.
+std::string output_path_problem(const std::string& path);
 
 }  // namespace stampede

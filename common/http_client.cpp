@@ -1,4 +1,7 @@
-// Blocking Beast client: one connection per call, which is plenty for control traffic.
+// A Beast client on its own io_context: one connection per call, which is plenty for control
+// traffic. Every step is asynchronous under one deadline (the stream's timer covers connect,
+// write and read; run_until bounds name resolution), because a blocking Beast read ignores the
+// stream's timeout and would wait on a silent peer for ever.
 #include "common/http_client.hpp"
 
 #include <boost/asio/connect.hpp>
@@ -7,51 +10,113 @@
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http.hpp>
+#include <exception>
+#include <optional>
 
 namespace stampede {
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
+using tcp = asio::ip::tcp;
+
+namespace {
+
+// A response header bigger than this is no control answer; the read buffer holds at most this
+// and a line's slack, so no header, chunk line or trailer can grow it further (and none reaches
+// the 64 KiB field size past which Beast's parser throws).
+constexpr uint32_t kHeaderLimit = 16 * 1024;
+constexpr size_t kReadBufferLimit = kHeaderLimit + 8 * 1024;
+
+class Call {
+ public:
+  Call(const std::string& method, const HttpUrl& url, const HttpCallOptions& options)
+      : url_(url), options_(options), stream_(io_), resolver_(io_), buffer_(kReadBufferLimit) {
+    request_.method_string(method);
+    request_.target(url.target);
+    request_.version(11);
+    request_.set(http::field::host, url.host_header());
+    request_.set(http::field::user_agent, "stampede");
+    for (const auto& [k, v] : options.headers) request_.set(k, v);
+    if (!options.body.empty() || method == "POST" || method == "PUT") {
+      request_.set(http::field::content_type, options.content_type);
+      request_.body() = options.body;
+      request_.prepare_payload();
+    }
+    parser_.header_limit(kHeaderLimit);
+    parser_.body_limit(options.body_limit);
+  }
+
+  Expected<HttpReply> run() {
+    const auto deadline = std::chrono::steady_clock::now() + options_.timeout;
+    stream_.expires_at(deadline);
+    boost::system::error_code ec;
+    const auto literal = asio::ip::make_address(url_.host, ec);
+    if (!ec) {
+      do_connect(tcp::resolver::results_type::create(tcp::endpoint(literal, url_.port), url_.host,
+                                                     std::to_string(url_.port)));
+    } else {
+      resolver_.async_resolve(url_.host, std::to_string(url_.port),
+                              [this](beast::error_code rec, tcp::resolver::results_type results) {
+                                if (rec) return fail("cannot resolve " + url_.host, rec);
+                                do_connect(results);
+                              });
+    }
+    io_.run_until(deadline + std::chrono::milliseconds(100));
+    if (!result_) {
+      // Only name resolution runs outside the stream's timer.
+      return unexpected("cannot resolve " + url_.host + ": no answer within " +
+                        std::to_string(options_.timeout.count()) + " ms");
+    }
+    return std::move(*result_);
+  }
+
+ private:
+  void do_connect(const tcp::resolver::results_type& endpoints) {
+    stream_.async_connect(endpoints, [this](beast::error_code ec, const tcp::endpoint&) {
+      if (ec) return fail("cannot connect to " + url_.origin(), ec);
+      http::async_write(stream_, request_, [this](beast::error_code wec, size_t) {
+        if (wec) return fail("cannot send to " + url_.origin(), wec);
+        http::async_read(stream_, buffer_, parser_, [this](beast::error_code rec, size_t) {
+          if (rec) return fail("no answer from " + url_.origin() + url_.target, rec);
+          beast::error_code ignored;
+          stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
+          auto res = parser_.release();
+          result_ = HttpReply{res.result_int(), std::move(res.body())};
+        });
+      });
+    });
+  }
+
+  void fail(const std::string& what, beast::error_code ec) {
+    const std::string why =
+        ec == beast::error::timeout
+            ? "no answer within " + std::to_string(options_.timeout.count()) + " ms"
+            : ec.message();
+    result_ = unexpected(what + ": " + why);
+  }
+
+  const HttpUrl& url_;
+  const HttpCallOptions& options_;
+  asio::io_context io_;
+  beast::tcp_stream stream_;
+  tcp::resolver resolver_;
+  beast::flat_buffer buffer_;
+  http::request<http::string_body> request_;
+  http::response_parser<http::string_body> parser_;
+  std::optional<Expected<HttpReply>> result_;
+};
+
+}  // namespace
 
 Expected<HttpReply> http_call(const std::string& method, const HttpUrl& url,
                               const HttpCallOptions& options) {
-  asio::io_context io;
-  beast::tcp_stream stream(io);
-  beast::error_code ec;
-  asio::ip::tcp::resolver resolver(io);
-  auto endpoints = resolver.resolve(url.host, std::to_string(url.port), ec);
-  if (ec) return unexpected("cannot resolve " + url.host + ": " + ec.message());
-
-  stream.expires_after(options.timeout);
-  stream.connect(endpoints, ec);
-  if (ec) return unexpected("cannot connect to " + url.origin() + ": " + ec.message());
-
-  http::request<http::string_body> req;
-  req.method_string(method);
-  req.target(url.target);
-  req.version(11);
-  req.set(http::field::host, url.host_header());
-  req.set(http::field::user_agent, "stampede");
-  for (const auto& [k, v] : options.headers) req.set(k, v);
-  if (!options.body.empty() || method == "POST" || method == "PUT") {
-    req.set(http::field::content_type, options.content_type);
-    req.body() = options.body;
-    req.prepare_payload();
+  // Whatever a peer sends comes back as an error value: this runs inside daemons.
+  try {
+    Call call(method, url, options);
+    return call.run();
+  } catch (const std::exception& e) {
+    return unexpected("talking to " + url.origin() + ": " + e.what());
   }
-  stream.expires_after(options.timeout);
-  http::write(stream, req, ec);
-  if (ec) return unexpected("cannot send to " + url.origin() + ": " + ec.message());
-
-  beast::flat_buffer buffer;
-  http::response_parser<http::string_body> parser;
-  parser.body_limit(options.body_limit);
-  stream.expires_after(options.timeout);
-  http::read(stream, buffer, parser, ec);
-  if (ec) return unexpected("no answer from " + url.origin() + url.target + ": " + ec.message());
-
-  stream.socket().shutdown(asio::ip::tcp::socket::shutdown_both, ec);
-  auto res = parser.release();
-  return HttpReply{res.result_int(), std::move(res.body())};
 }
 
 }  // namespace stampede

@@ -11,6 +11,7 @@
 #include "common/curve_keys.hpp"
 #include "common/framing.hpp"
 #include "common/handshake_watch.hpp"
+#include "common/printable.hpp"
 #include "common/url.hpp"
 #include "coordinator/cli/client_security.hpp"
 #include "coordinator/daemon/coordinator.hpp"
@@ -229,9 +230,11 @@ int agents_command(const AgentsFlags& f) {
   if (!reply) return not_answering("agents", f.coordinator, why_not);
   std::printf("%-24s %-20s %6s %8s %-8s %s\n", "AGENT", "HOST", "CORES", "THREADS", "STATE",
               "LAST SEEN");
+  // Escaped and cut: the names come from the agents, through a coordinator this CLI may not run.
   for (const auto& a : reply->agents_reply().agents()) {
-    std::printf("%-24s %-20s %6u %8u %-8s %llums ago\n", a.agent_id().c_str(), a.host().c_str(),
-                a.cores(), a.threads(), a.state().c_str(),
+    std::printf("%-24s %-20s %6u %8u %-8s %llums ago\n", printable(a.agent_id(), 72).c_str(),
+                printable(a.host(), 72).c_str(), a.cores(), a.threads(),
+                printable(a.state(), 16).c_str(),
                 static_cast<unsigned long long>(a.last_seen_ms_ago()));
   }
   return 0;
@@ -251,7 +254,8 @@ int status_command(const AgentsFlags& f) {
   }
   const auto& p = s.progress();
   std::printf("run: %s, phase %u/%u %s: attempts %llu, ok %llu, fail %llu, info %llu, %.0f req/s\n",
-              s.run_id().c_str(), p.phase(), p.phases(), p.endpoint().c_str(),
+              printable(s.run_id(), 64).c_str(), p.phase(), p.phases(),
+              printable(p.endpoint(), 64).c_str(),
               static_cast<unsigned long long>(p.counts().attempts()),
               static_cast<unsigned long long>(p.counts().ok()),
               static_cast<unsigned long long>(p.counts().fail()),
@@ -270,7 +274,7 @@ int abort_command(const AgentsFlags& f) {
     return 0;
   }
   std::printf("run %s aborted; its CLI gets the report of the phases done and exit 3\n",
-              reply->abort_reply().run_id().c_str());
+              printable(reply->abort_reply().run_id(), 64).c_str());
   return 0;
 }
 

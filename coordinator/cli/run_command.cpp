@@ -14,9 +14,12 @@
 
 #include "agent/control/agent_loop.hpp"
 #include "common/atomic_file.hpp"
+#include "common/descriptor_budget.hpp"
 #include "common/duration.hpp"
 #include "common/framing.hpp"
 #include "common/handshake_watch.hpp"
+#include "common/printable.hpp"
+#include "common/token_file.hpp"
 #include "common/url.hpp"
 #include "coordinator/cli/client_security.hpp"
 #include "coordinator/daemon/coordinator.hpp"
@@ -35,22 +38,15 @@ void on_interrupt(int) {
   g_interrupted.store(true);
 }
 
-std::string read_secret_file(const std::string& path) {
-  std::ifstream in(path);
-  std::string token;
-  std::getline(in, token);
-  return token;
-}
-
 void show_update(const v1::RunUpdate& u, bool tty) {
   std::ostringstream line;
   if (!u.endpoint().empty()) {
     const auto& c = u.counts();
     char rate[32];
     std::snprintf(rate, sizeof rate, "%.0f", u.rate_rps());
-    line << "[" << u.phase() << "/" << u.phases() << " " << u.endpoint() << "] attempts "
-         << c.attempts() << "  ok " << c.ok() << "  fail " << c.fail() << "  info " << c.info()
-         << "  " << rate << " req/s";
+    line << "[" << u.phase() << "/" << u.phases() << " " << printable(u.endpoint(), 64)
+         << "] attempts " << c.attempts() << "  ok " << c.ok() << "  fail " << c.fail() << "  info "
+         << c.info() << "  " << rate << " req/s";
     if (u.window_attempts() != 0) {
       char lat[64];
       std::snprintf(lat, sizeof lat, "  p50 %.1f ms  p99 %.1f ms", u.window_p50_ms(),
@@ -60,7 +56,7 @@ void show_update(const v1::RunUpdate& u, bool tty) {
     if (u.has_stock_left()) line << "  stock left " << u.stock_left();
     line << "  agents " << u.agents();
   }
-  if (!u.note().empty()) line << (line.tellp() > 0 ? "  " : "") << u.note();
+  if (!u.note().empty()) line << (line.tellp() > 0 ? "  " : "") << printable(u.note(), 512);
   if (line.tellp() == 0) return;
   if (tty) {
     std::cerr << "\r\033[K" << line.str() << std::flush;
@@ -155,7 +151,7 @@ int converse(zmq::context_t& ctx, const std::string& endpoint, v1::RunRequest re
       std::cout << render_table(report.get_object()) << std::flush;
     }
     if (fin.exit_code() != 0) {
-      std::cerr << "stampede: " << fin.message() << "\n";
+      std::cerr << "stampede: " << printable(fin.message(), 1024) << "\n";
       return fin.exit_code();
     }
     if (ec || !report.is_object()) {
@@ -529,9 +525,9 @@ Expected<v1::RunRequest> build_run_request(const RunFlags& f) {
     r.set_admin_url(f.admin_url);
     if (f.admin_token_file.empty())
       return unexpected("--stock needs --admin-token-file for the admin API");
-    std::ifstream probe(f.admin_token_file);
-    if (!probe) return unexpected("--admin-token-file: cannot read " + f.admin_token_file);
-    r.set_admin_token(read_secret_file(f.admin_token_file));
+    auto token = read_token_file(f.admin_token_file);
+    if (!token) return unexpected("--admin-token-file: " + token.error());
+    r.set_admin_token(*token);
   } else if (r.stock_url().empty()) {
     return unexpected(
         "the oracle needs the starting stock: give --stock (with --admin-url) or --stock-url");
@@ -571,12 +567,32 @@ int run_command(RunFlags flags, const CLI::App* sub) {
       return 2;
     }
   }
+  // Where the run's figures go is checked before it starts: a report that cannot be written at
+  // the end is a run lost.
+  for (const auto& [flag, path] :
+       {std::pair{"--report", &flags.report}, std::pair{"--markdown", &flags.markdown},
+        std::pair{"--html", &flags.html}}) {
+    if (path->empty()) continue;
+    if (auto problem = output_path_problem(*path); !problem.empty()) {
+      std::cerr << "stampede run: " << flag << " " << *path << ": " << problem << "\n";
+      return 2;
+    }
+  }
   std::signal(SIGINT, on_interrupt);
   std::signal(SIGTERM, on_interrupt);
   zmq::context_t ctx;
   if (flags.embedded == 0) return converse(ctx, flags.coordinator, *request, flags);
 
-  // Embedded: the same coordinator and agents, over inproc sockets in this process.
+  // Embedded: the same coordinator and agents, over inproc sockets in this process, whose
+  // descriptors every user's connection comes out of.
+  const DescriptorBudget budget = raise_descriptor_limit();
+  for (const auto& phase : request->phases()) {
+    if (phase.users() > budget.connections) {
+      std::cerr << "stampede run: --users " << phase.users()
+                << " with --embedded: " << budget.explain(phase.users()) << "\n";
+      return 2;
+    }
+  }
   std::unique_ptr<CoordinatorMetrics> metrics;
   if (!flags.metrics_bind.empty()) {
     metrics = std::make_unique<CoordinatorMetrics>();
@@ -606,6 +622,8 @@ int run_command(RunFlags flags, const CLI::App* sub) {
     ao.log = false;
     // In-process agents answer only this process's coordinator, aimed by the user right here.
     ao.limits = agent::JobLimits::anywhere();
+    ao.limits.max_connections = budget.connections;
+    ao.limits.descriptor_limit = budget.limit;
     agents.push_back(std::make_unique<agent::AgentLoop>(ctx, ao));
   }
   for (auto& a : agents) agent_threads.emplace_back([&stop, &a] { a->run(stop); });

@@ -1,15 +1,43 @@
 // Agent bookkeeping for the coordinator loop; a few hundred agents at most, so vectors suffice.
 #include "coordinator/daemon/agent_registry.hpp"
 
+#include <algorithm>
+
+#include "common/printable.hpp"
+
 namespace stampede::coordinator {
 
-AgentRecord& AgentRegistry::register_agent(const std::string& routing_id, const v1::Register& reg,
+std::string registration_problem(const v1::Register& reg) {
+  if (!is_printable_name(reg.name(), kMaxAgentNameChars)) {
+    return "an agent name must be 1 to " + std::to_string(kMaxAgentNameChars) +
+           " printable characters without spaces (got '" + printable(reg.name(), 80) + "')";
+  }
+  if (!is_printable_name(reg.host(), kMaxAgentHostChars)) {
+    return "an agent's host must be 1 to " + std::to_string(kMaxAgentHostChars) +
+           " printable characters without spaces (got '" + printable(reg.host(), 80) + "')";
+  }
+  if (reg.version().size() > 64) return "the agent's version string is over 64 characters";
+  return {};
+}
+
+AgentRecord* AgentRegistry::register_agent(const std::string& routing_id, const v1::Register& reg,
                                            SteadyTime now) {
   AgentRecord* slot = by_routing_id(routing_id);
   if (!slot) {
     for (auto& a : agents_) {
       if (a.name == reg.name()) slot = &a;
     }
+  }
+  if (!slot && agents_.size() >= kMaxAgents) {
+    // Room for one more: the agent that has been missing longest goes.
+    auto oldest = agents_.end();
+    for (auto it = agents_.begin(); it != agents_.end(); ++it) {
+      if (it->missing && (oldest == agents_.end() || it->last_seen < oldest->last_seen)) {
+        oldest = it;
+      }
+    }
+    if (oldest == agents_.end()) return nullptr;
+    agents_.erase(oldest);
   }
   if (!slot) {
     agents_.emplace_back();
@@ -33,7 +61,7 @@ AgentRecord& AgentRegistry::register_agent(const std::string& routing_id, const 
   slot->last_seen = now;
   slot->missing = false;
   slot->busy = false;
-  return *slot;
+  return slot;
 }
 
 AgentRecord* AgentRegistry::by_routing_id(const std::string& routing_id) {
@@ -59,6 +87,9 @@ std::vector<std::string> AgentRegistry::expire(SteadyTime now, std::chrono::mill
       lost.push_back(a.agent_id);
     }
   }
+  std::erase_if(agents_, [&](const AgentRecord& a) {
+    return a.missing && now - a.last_seen > timeout + kForgetMissingAfter;
+  });
   return lost;
 }
 

@@ -173,18 +173,30 @@ void Coordinator::on_agent_frame(const std::string& routing_id, v1::Envelope& en
   v1::Envelope reply;
   if (env.has_register_()) {
     const auto& reg = env.register_();
-    if (reg.version() != kVersion) {
-      reply.mutable_refused()->set_reason("agent version " + reg.version() +
-                                          " does not match coordinator " + kVersion);
+    std::string problem = registration_problem(reg);
+    if (problem.empty() && reg.version() != kVersion) {
+      problem = "agent version " + reg.version() + " does not match coordinator " + kVersion;
+    }
+    if (!problem.empty()) {
+      reply.mutable_refused()->set_reason(problem);
       reply.mutable_refused()->set_fatal(true);
-      log("refused agent " + reg.name() + ": version " + reg.version());
+      log("refused an agent: " + problem);
       send_envelope(agents_, reply, &routing_id);
       return;
     }
-    auto& agent = registry_.register_agent(routing_id, reg, now);
-    log("agent " + agent.agent_id + " joined from " + agent.host + " (" +
-        std::to_string(agent.threads) + " threads)");
-    reply.mutable_registered()->set_agent_id(agent.agent_id);
+    AgentRecord* agent = registry_.register_agent(routing_id, reg, now);
+    if (!agent) {
+      // Not fatal: the agent asks again each second, and gets in once one of the others is gone.
+      reply.mutable_refused()->set_reason("the coordinator already has " +
+                                          std::to_string(AgentRegistry::kMaxAgents) +
+                                          " live agents");
+      drop_frame("agents", "registry_full", "agent " + reg.name());
+      send_envelope(agents_, reply, &routing_id);
+      return;
+    }
+    log("agent " + agent->agent_id + " joined from " + agent->host + " (" +
+        std::to_string(agent->threads) + " threads)");
+    reply.mutable_registered()->set_agent_id(agent->agent_id);
     reply.mutable_registered()->set_heartbeat_interval_ms(
         static_cast<uint32_t>(options_.heartbeat_interval.count()));
     send_envelope(agents_, reply, &routing_id);

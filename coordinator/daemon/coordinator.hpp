@@ -70,6 +70,7 @@ class Coordinator final : private RunHost {
   void send_to_client(const std::string& client_id, v1::Envelope& envelope) override;
   CoordinatorMetrics* metrics() override { return metrics_; }
   RunJournal* journal() override { return &journal_; }
+  boost::asio::thread_pool& target_io() override { return target_io_; }
   void say(const std::string& line) override { log(line); }
   // A run left in the journal by a coordinator that died: taken over on the loop's first turn.
   void take_over_journaled_run(SteadyTime now);
@@ -79,6 +80,9 @@ class Coordinator final : private RunHost {
   zmq::socket_t agents_;
   zmq::socket_t control_;
   AgentRegistry registry_;
+  // Before run_: a run dropped mid-call leaves its call to finish here by its own deadline, and
+  // the pool joins those threads only after every run is gone.
+  boost::asio::thread_pool target_io_{4};
   std::unique_ptr<RunSession> run_;
   RunJournal journal_;
   // The end of the last run, for a CLI that reattaches after missing it.

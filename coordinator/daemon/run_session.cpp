@@ -20,10 +20,9 @@ constexpr auto kReissueLead = 100ms;
 // How long a coordinator that took a run over waits for the phase's agents to come back: they
 // notice within a heartbeat or two and register again.
 constexpr auto kRecoverWindow = 15s;
-
-bool ready(const auto& future) {
-  return future.valid() && future.wait_for(0s) == std::future_status::ready;
-}
+// A lost share's remainder goes to another agent at most this many times over: an agent that
+// keeps losing what it is handed (out of descriptors, say) must not make a run that never ends.
+constexpr uint32_t kMaxReissueGenerations = 3;
 }  // namespace
 
 RunSession::RunSession(RunHost& host, v1::RunRequest request, std::string client_id, SteadyTime now)
@@ -106,6 +105,7 @@ RunSession::RunSession(RunHost& host, v1::RunJournal record, SteadyTime now)
     share.attempts = s.attempts();
     share.user_offset = s.user_offset();
     share.reissued = s.reissued();
+    share.generation = s.generation();
     share.live = s.live();
     share.resync_progress = true;
     if (s.pending()) {
@@ -163,8 +163,8 @@ bool RunSession::tick(SteadyTime now) {
       break;
     }
     case Step::prepare:
-      if (ready(preparing_)) {
-        auto s = preparing_.get();
+      if (preparing_.ready()) {
+        auto s = preparing_.take();
         if (!s) {
           finish(3, s.error());
         } else {
@@ -221,7 +221,8 @@ bool RunSession::tick(SteadyTime now) {
       if (merge_->complete() && reissue_.empty()) {
         send_update("");
         step_ = Step::reconcile;
-        reconciling_ = std::async(std::launch::async, read_phase_end, probe_for(phase_endpoint()));
+        reconciling_.start(host_.target_io(),
+                           [probe = probe_for(phase_endpoint())] { return read_phase_end(probe); });
       } else if (now > step_deadline_) {
         if (step_ == Step::running) {
           // Past its time: ask every agent to stop, then give their results a grace period.
@@ -250,8 +251,8 @@ bool RunSession::tick(SteadyTime now) {
       }
       break;
     case Step::reconcile:
-      if (ready(reconciling_)) {
-        auto end = reconciling_.get();
+      if (reconciling_.ready()) {
+        auto end = reconciling_.take();
         if (!end) {
           finish(3, end.error());
         } else {
@@ -273,12 +274,13 @@ bool RunSession::tick(SteadyTime now) {
 }
 
 void RunSession::read_stock_live(SteadyTime now) {
-  if (ready(stock_reading_)) {
-    auto s = stock_reading_.get();
+  if (stock_reading_.ready()) {
+    auto s = stock_reading_.take();
     if (s && stock_reading_phase_ == phase_) stock_left_ = *s;  // a failed one keeps the last
   }
-  if (stock_reading_.valid() || now < next_stock_read_ || request_.stock_url().empty()) return;
-  stock_reading_ = std::async(std::launch::async, read_stock, probe_for(phase_endpoint()));
+  if (stock_reading_.pending() || now < next_stock_read_ || request_.stock_url().empty()) return;
+  stock_reading_.start(host_.target_io(),
+                       [probe = probe_for(phase_endpoint())] { return read_stock(probe); });
   stock_reading_phase_ = phase_;
   next_stock_read_ = now + 1s;
 }
@@ -317,7 +319,8 @@ void RunSession::begin_phase(SteadyTime now) {
   phase_start_unix_ns_ = 0;
   stock_left_.reset();
   // No journal write here: the constructor recorded phase 0, and finish_phase() each next one.
-  preparing_ = std::async(std::launch::async, prepare_phase, probe_for(phase_endpoint()));
+  preparing_.start(host_.target_io(),
+                   [probe = probe_for(phase_endpoint())] { return prepare_phase(probe); });
   send_update("preparing " + phase_endpoint());
 }
 
@@ -479,19 +482,25 @@ void RunSession::lose_job(size_t i) {
   // tell whose attempt each ledger order was. Duration-bound runs need no hand-over: the others
   // run to the end anyway.
   const uint64_t done = job.live.attempts();
-  if ((step_ == Step::running || step_ == Step::recover) && job.attempts > done) {
-    JobShare rest;
-    // Unique across coordinator restarts too: a second process counts its re-issues afresh.
-    const std::string n =
-        std::to_string(++reissued_) + (restarts_ ? "s" + std::to_string(restarts_) : std::string());
-    rest.job_id = job.job_id + "-r" + n;
-    rest.key_prefix = job.key_prefix + "r" + n;
-    rest.users = job.users;
-    rest.attempts = job.attempts - done;
-    rest.user_offset = job.user_offset;
-    rest.reissued = true;
-    reissue_.push_back(std::move(rest));
+  if ((step_ != Step::running && step_ != Step::recover) || job.attempts <= done) return;
+  if (job.generation >= kMaxReissueGenerations) {
+    merge_->note(std::to_string(job.attempts - done) + " attempts of job " + job.job_id +
+                 " were not re-issued: that share had already been handed on " +
+                 std::to_string(kMaxReissueGenerations) + " times");
+    return;
   }
+  JobShare rest;
+  // Unique across coordinator restarts too: a second process counts its re-issues afresh.
+  const std::string n =
+      std::to_string(++reissued_) + (restarts_ ? "s" + std::to_string(restarts_) : std::string());
+  rest.job_id = job.job_id + "-r" + n;
+  rest.key_prefix = job.key_prefix + "r" + n;
+  rest.users = job.users;
+  rest.attempts = job.attempts - done;
+  rest.user_offset = job.user_offset;
+  rest.reissued = true;
+  rest.generation = job.generation + 1;
+  reissue_.push_back(std::move(rest));
 }
 
 void RunSession::ack_results() {
@@ -525,6 +534,7 @@ void RunSession::save_journal(bool phase_done) {
     s->set_attempts(j.attempts);
     s->set_user_offset(j.user_offset);
     s->set_reissued(j.reissued);
+    s->set_generation(j.generation);
     s->set_lost(j.lost);
     *s->mutable_live() = j.live;
     s->set_pending(pending);

@@ -6,18 +6,19 @@
 // after one that died mid-run takes the run over from the record: the agents kept their jobs
 // and send everything again when they register with it, and the CLI attaches again.
 //
-// Not thread-safe: every call comes from the coordinator's loop thread; target I/O runs on a
-// std::async thread whose future the loop polls.
+// Not thread-safe: every call comes from the coordinator's loop thread; target I/O runs on the
+// host's target_io() threads, and the loop polls for its results (OffLoopCall).
 #pragma once
 
+#include <boost/asio/thread_pool.hpp>
 #include <chrono>
-#include <future>
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "coordinator/daemon/agent_registry.hpp"
+#include "coordinator/daemon/off_loop_call.hpp"
 #include "coordinator/daemon/run_journal.hpp"
 #include "coordinator/daemon/target_probe.hpp"
 #include "coordinator/merge/phase_merge.hpp"
@@ -36,7 +37,9 @@ class RunHost {
   virtual bool send_to_agent(const AgentRecord& agent, v1::Envelope& envelope) = 0;
   virtual void send_to_client(const std::string& client_id, v1::Envelope& envelope) = 0;
   virtual CoordinatorMetrics* metrics() = 0;
-  virtual RunJournal* journal() = 0;              // nullable: no --state-dir
+  virtual RunJournal* journal() = 0;  // nullable: no --state-dir
+  // Threads for the target's HTTP calls (each with its own deadline), off the loop.
+  virtual boost::asio::thread_pool& target_io() = 0;
   virtual void say(const std::string& line) = 0;  // the coordinator's log
 };
 
@@ -109,10 +112,10 @@ class RunSession {
   std::vector<JobShare> reissue_;  // lost agents' unfinished shares waiting for a free agent
   uint64_t reissued_ = 0;
   uint64_t last_attempts_ = 0;  // attempts seen at the last deadline move
-  std::future<Expected<int64_t>> preparing_;
-  std::future<Expected<PhaseEnd>> reconciling_;
+  OffLoopCall<Expected<int64_t>> preparing_;
+  OffLoopCall<Expected<PhaseEnd>> reconciling_;
   // The live view's stock left: one reading in flight at a time, about once a second.
-  std::future<Expected<int64_t>> stock_reading_;
+  OffLoopCall<Expected<int64_t>> stock_reading_;
   size_t stock_reading_phase_ = 0;  // a reading that outlived its phase is not this one's
   std::optional<int64_t> stock_left_;
   SteadyTime next_stock_read_{};

@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "common/http_client.hpp"
+#include "common/json_number.hpp"
 
 namespace stampede::coordinator {
 namespace json = boost::json;
@@ -28,11 +29,9 @@ Expected<json::object> get_json(const std::string& url_text, HttpCallOptions opt
 
 Expected<int64_t> int_field(const json::object& o, const std::string& field,
                             const std::string& url) {
-  const auto* v = o.if_contains(field);
-  if (!v || !(v->is_int64() || v->is_uint64())) {
-    return unexpected(url + " has no integer field '" + field + "'");
-  }
-  return v->to_number<int64_t>();
+  auto n = int64_field(o, field);
+  if (!n) return unexpected(url + ": " + n.error());
+  return *n;
 }
 
 }  // namespace
@@ -86,10 +85,14 @@ Expected<PhaseEnd> read_phase_end(const TargetProbe& p) {
     while (true) {
       auto obj = get_json(p.stock_url);
       if (!obj) return unexpected("target after the run: " + obj.error());
-      const auto* pending = obj->if_contains("pending_writes");
-      if (pending && pending->is_number() && pending->to_number<int64_t>() > 0) {
+      const auto* field = obj->if_contains("pending_writes");
+      const auto pending = field ? json_int64(*field) : std::optional<int64_t>{};
+      if (field && !pending) {
+        return unexpected(p.stock_url + ": 'pending_writes' is not a whole number");
+      }
+      if (pending && *pending > 0) {
         if (std::chrono::steady_clock::now() > deadline) {
-          return unexpected("target still has " + std::to_string(pending->to_number<int64_t>()) +
+          return unexpected("target still has " + std::to_string(*pending) +
                             " pending writes after 60 s");
         }
         std::this_thread::sleep_for(std::chrono::milliseconds(100));  // polling an HTTP peer

@@ -27,7 +27,8 @@ struct JobShare {
   uint32_t users = 0;
   uint64_t attempts = 0;  // assigned; 0 when bounded by duration only
   uint32_t user_offset = 0;
-  bool reissued = false;  // takes over a lost agent's unfinished share
+  bool reissued = false;    // takes over a lost agent's unfinished share
+  uint32_t generation = 0;  // 0: an original share; n: a lost share's remainder n times over
   uint64_t first_send_unix_ns = 0;
   v1::OutcomeCounts live;  // latest progress, then the final counts
   uint64_t last_progress_seq = 0;

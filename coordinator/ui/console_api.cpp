@@ -5,11 +5,11 @@
 #include <boost/beast/http/field.hpp>
 #include <boost/json.hpp>
 #include <charconv>
-#include <fstream>
 #include <random>
 
 #include "common/constant_time.hpp"
 #include "common/http_client.hpp"
+#include "common/token_file.hpp"
 #include "common/url.hpp"
 #include "coordinator/report/expectations.hpp"
 #include "coordinator/report/summary_writers.hpp"
@@ -327,16 +327,14 @@ ConsoleReply ConsoleApi::reset(const Request& request) const {
     auto url = HttpUrl::parse(admin);
     if (!url) return json_error(http::status::bad_gateway, "reset_failed", url.error());
     url->target = "/admin/reset";
-    std::ifstream in(token_file);
-    std::string token;
-    std::getline(in, token);
-    if (token.empty()) {
+    auto token = read_token_file(token_file);
+    if (!token) {
       return json_error(http::status::bad_gateway, "reset_failed",
-                        "cannot read the admin token from " + token_file);
+                        "the admin token: " + token.error());
     }
     HttpCallOptions options;
     options.body = json::serialize(json::object{{"product_id", 1}, {"stock", n}});
-    options.headers.emplace_back("Authorization", "Bearer " + token);
+    options.headers.emplace_back("Authorization", "Bearer " + *token);
     options.timeout = std::chrono::seconds(5);
     options.body_limit = 64 * 1024;
     auto answer = http_call("POST", *url, options);

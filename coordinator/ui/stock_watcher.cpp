@@ -5,6 +5,7 @@
 #include <boost/json.hpp>
 
 #include "common/http_client.hpp"
+#include "common/json_number.hpp"
 #include "common/url.hpp"
 
 namespace stampede::coordinator::ui {
@@ -14,11 +15,9 @@ Expected<int64_t> stock_from_body(const std::string& body, const std::string& fi
   boost::json::error_code ec;
   auto v = boost::json::parse(body, ec);
   if (ec || !v.is_object()) return unexpected("the product route's answer is not a JSON object");
-  const auto* f = v.get_object().if_contains(field);
-  if (!f || !(f->is_int64() || f->is_uint64())) {
-    return unexpected("the product route's answer has no whole number '" + field + "'");
-  }
-  return f->is_int64() ? f->get_int64() : static_cast<int64_t>(f->get_uint64());
+  auto n = int64_field(v.get_object(), field);
+  if (!n) return unexpected("the product route's answer " + n.error());
+  return *n;
 }
 
 StockWatcher::StockWatcher(ConsoleState& state)

@@ -3,8 +3,8 @@
 #include "coordinator/ui/web_console.hpp"
 
 #include <boost/asio/ip/address.hpp>
-#include <fstream>
 
+#include "common/token_file.hpp"
 #include "common/url.hpp"
 
 namespace stampede::coordinator::ui {
@@ -19,12 +19,9 @@ std::optional<LinkKeys> link_keys(const std::optional<CurveKeyPair>& coordinator
 }
 
 Expected<std::string> first_line(const std::string& path, const char* flag) {
-  std::ifstream in(path);
-  if (!in) return unexpected(std::string(flag) + ": cannot read " + path);
-  std::string line;
-  std::getline(in, line);
-  while (!line.empty() && std::isspace(static_cast<unsigned char>(line.back()))) line.pop_back();
-  return line;
+  auto token = read_token_file(path);
+  if (!token) return unexpected(std::string(flag) + ": " + token.error());
+  return *token;
 }
 
 }  // namespace

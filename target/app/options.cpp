@@ -12,6 +12,7 @@
 
 #include "common/cli_env.hpp"
 #include "common/duration.hpp"
+#include "common/token_file.hpp"
 #include "target/admin/admin_router.hpp"
 
 namespace stampede::target {
@@ -40,17 +41,6 @@ Expected<HostPort> parse_listen(const std::string& flag, const std::string& valu
   boost::asio::ip::make_address(hp->host, ec);
   if (ec) return unexpected(flag + ": '" + hp->host + "' is not an IP address");
   return *hp;
-}
-
-Expected<std::string> read_token_file(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) return unexpected("--admin-token-file: cannot read '" + path + "'");
-  std::stringstream text;
-  text << in.rdbuf();
-  std::string token = text.str();
-  while (!token.empty() && std::isspace(static_cast<unsigned char>(token.back()))) token.pop_back();
-  if (token.empty()) return unexpected("--admin-token-file: '" + path + "' is empty");
-  return token;
 }
 
 Expected<TargetOptions> validate(const RawFlags& raw) {
@@ -91,7 +81,7 @@ Expected<TargetOptions> validate(const RawFlags& raw) {
                               : std::max(1u, std::thread::hardware_concurrency());
   if (!raw.admin_token_file.empty()) {
     auto token = read_token_file(raw.admin_token_file);
-    if (!token) return unexpected(token.error());
+    if (!token) return unexpected("--admin-token-file: " + token.error());
     o.admin_token = *token;
   } else if (const char* env = std::getenv("STAMPEDE_ADMIN_TOKEN"); env != nullptr) {
     o.admin_token = env;
