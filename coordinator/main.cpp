@@ -20,9 +20,9 @@ int main(int argc, char** argv) {
   auto* daemon = app.add_subcommand("coordinator", "Run the coordinator daemon");
   sc::add_daemon_flags(*daemon, daemon_flags);
 
-  sc::RunFlags run_flags;
+  sc::RunCommandFlags run_flags;
   auto* run = app.add_subcommand("run", "Run a stampede and report the oracle's verdict");
-  sc::add_run_flags(*run, run_flags);
+  sc::add_run_command_flags(*run, run_flags);
   sc::ClientSecurityFlags run_security;
   sc::add_client_security_flags(*run, run_security);
 
@@ -72,7 +72,14 @@ int main(int argc, char** argv) {
   try {
     if (*daemon) return sc::daemon_command(daemon_flags);
     if (*keygen) return sc::keygen_command(keygen_flags);
-    if (*run) return sc::run_command(run_flags, run);
+    if (*run) {
+      auto settings = sc::run_settings_from(run_flags);
+      if (!settings) {
+        std::cerr << "stampede run: " << settings.error() << "\n";
+        return 2;
+      }
+      return sc::run_command(*settings);
+    }
     if (*agents) return sc::agents_command(agents_flags);
     if (*status) return sc::status_command(status_flags);
     if (*abort_run) return sc::abort_command(abort_flags);

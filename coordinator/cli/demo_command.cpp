@@ -113,37 +113,45 @@ class SpawnedTarget {
 void add_demo_flags(CLI::App& sub, DemoFlags& f) {
   sub.add_option("--target-bin", f.target_bin,
                  "stampede-target to start (default: found beside stampede)");
-  sub.add_option("--users", f.users, "Virtual users")
-      ->capture_default_str()
-      ->check(CLI::Range(1u, 100000u));
-  sub.add_option("--requests", f.requests, "Attempts per endpoint")->capture_default_str();
-  sub.add_option("--stock", f.stock, "Items on sale")
-      ->capture_default_str()
-      ->check(CLI::Range(int64_t{0}, int64_t{1} << 40));
-  sub.add_option("--report", f.report, "Write the JSON report here");
+  add_run_flags(sub, f.texts, {"users", "requests", "stock", "report"});
 }
 
 int demo_command(const DemoFlags& f, const char* argv0) {
+  // The lab's run, with what the user gave over the demo's own load.
+  RunInput input;
+  auto set = [&](const char* name, std::vector<std::string> values) {
+    input.run[name] = SettingValues{std::move(values), std::string("the demo's ") + name};
+  };
+  set("embedded", {"3"});
+  set("agent_threads", {"1"});
+  set("endpoint", {"buggy", "unstable", "safe"});
+  set("expect_violated", {"buggy"});
+  set("stock", {"100"});
+  set("users", {"1000"});
+  set("requests", {"2000"});
+  set("run_id", {"demo"});
+  input.overlay(given_flags(f.texts));
+  auto checked = resolve(input);  // the flags, before anything starts
+  if (!checked) {
+    std::cerr << "stampede demo: " << checked.error() << "\n";
+    return 2;
+  }
   SpawnedTarget target;
-  if (auto error = target.start(find_target_binary(f.target_bin, argv0), f.stock); !error.empty()) {
+  if (auto error = target.start(find_target_binary(f.target_bin, argv0), *checked->all.stock);
+      !error.empty()) {
     std::cerr << "stampede demo: " << error << "\n";
     return 3;
   }
   std::cerr << "stampede demo: target http://" << target.listen() << ", three embedded agents\n";
-  RunFlags run;
-  run.embedded = 3;
-  run.agent_threads = 1;
-  run.target = "http://" + target.listen();
-  run.admin_url = "http://" + target.admin();
-  run.admin_token_file = target.token_file();
-  run.endpoints = {"buggy", "unstable", "safe"};
-  run.expect_violated = {"buggy"};
-  run.stock = f.stock;
-  run.users = f.users;
-  run.requests = f.requests;
-  run.report = f.report;
-  run.run_id = "demo";
-  return run_command(run);
+  set("target", {"http://" + target.listen()});
+  set("admin_url", {"http://" + target.admin()});
+  set("admin_token_file", {target.token_file()});
+  auto settings = resolve(input);
+  if (!settings) {
+    std::cerr << "stampede demo: " << settings.error() << "\n";
+    return 2;
+  }
+  return run_command(*settings);
 }
 
 }  // namespace stampede::coordinator

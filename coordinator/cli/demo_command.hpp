@@ -6,14 +6,13 @@
 #include <CLI/CLI.hpp>
 #include <string>
 
+#include "coordinator/spec/run_spec_cli.hpp"
+
 namespace stampede::coordinator {
 
 struct DemoFlags {
   std::string target_bin;  // empty: beside this binary, ../target/, then PATH
-  unsigned users = 1000;
-  uint64_t requests = 2000;
-  int64_t stock = 100;
-  std::string report;
+  RunFlagTexts texts;      // --users, --requests, --stock, --report: run settings, same bounds
 };
 
 void add_demo_flags(CLI::App& sub, DemoFlags& flags);

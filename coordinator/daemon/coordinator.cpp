@@ -9,6 +9,7 @@
 #include "common/version.hpp"
 #include "common/zap_authenticator.hpp"
 #include "coordinator/metrics/coordinator_metrics.hpp"
+#include "coordinator/spec/run_request.hpp"
 
 namespace stampede::coordinator {
 using namespace std::chrono_literals;
@@ -298,6 +299,15 @@ void Coordinator::on_control_frame(const std::string& routing_id, const v1::Enve
       return;
     }
     v1::RunRequest request = env.run_request();
+    // Whoever sent it, it meets the bounds `stampede run` checks before sending one.
+    if (auto problem = check_run_request(request)) {
+      reply.mutable_run_finished()->set_run_id(request.run_id());
+      reply.mutable_run_finished()->set_exit_code(2);
+      reply.mutable_run_finished()->set_message("refused run: " + *problem);
+      log("refused a run request: " + *problem);
+      send_envelope(control_, reply, &routing_id);
+      return;
+    }
     if (request.run_id().empty()) request.set_run_id(random_run_id());
     log("run " + request.run_id() + " requested");
     run_ = std::make_unique<RunSession>(static_cast<RunHost&>(*this), std::move(request),

@@ -1,129 +1,57 @@
-// Reads scenario files with yaml-cpp and checks every key and value before a run starts.
+// Reads scenario files with yaml-cpp into raw setting texts; run_spec checks the values.
 #include "coordinator/scenario/scenario_file.hpp"
 
 #include <yaml-cpp/yaml.h>
 
+#include <filesystem>
 #include <fstream>
-#include <set>
 #include <sstream>
-
-#include "common/duration.hpp"
 
 namespace stampede::coordinator {
 namespace {
 
-const std::set<std::string> kPhaseKeys = {"endpoint", "users",      "requests",      "duration",
-                                          "rate",     "stock",      "ramp",          "think_time",
-                                          "expect",   "max_p99_ms", "max_error_rate"};
-
-Expected<std::string> scalar(const YAML::Node& node, const std::string& where) {
-  if (!node.IsScalar()) return unexpected(where + " must be a single value");
-  return node.Scalar();
-}
-
-template <class T>
-Expected<T> number(const YAML::Node& node, const std::string& where, T lo, T hi) {
-  T value{};
-  if (!node.IsScalar() || !YAML::convert<T>::decode(node, value) || value < lo || value > hi) {
-    std::ostringstream range;
-    range << lo << ".." << hi;
-    return unexpected(where + " must be a number in " + range.str());
-  }
-  return value;
-}
-
-Expected<ScenarioPhase> parse_phase(const YAML::Node& node, const std::string& where) {
-  if (!node.IsMap()) return unexpected(where + " must be a mapping");
-  ScenarioPhase phase;
-  phase.spec.set_stock(-1);
-  for (const auto& kv : node) {
-    const std::string key = kv.first.as<std::string>();
-    const std::string at = where + "." + key;
-    const YAML::Node& v = kv.second;
-    if (!kPhaseKeys.count(key)) return unexpected(where + ": unknown key '" + key + "'");
-    if (key == "endpoint") {
-      auto s = scalar(v, at);
-      if (!s) return unexpected(s.error());
-      phase.spec.set_endpoint(*s);
-    } else if (key == "users") {
-      auto n = number<uint32_t>(v, at, 1, 10'000'000);
-      if (!n) return unexpected(n.error());
-      phase.spec.set_users(*n);
-    } else if (key == "requests") {
-      auto n = number<uint64_t>(v, at, 1, uint64_t{1} << 40);
-      if (!n) return unexpected(n.error());
-      phase.spec.set_attempts(*n);
-    } else if (key == "rate") {
-      auto n = number<double>(v, at, 0, 1e9);
-      if (!n) return unexpected(n.error());
-      phase.spec.set_rate_per_s(*n);
-    } else if (key == "stock") {
-      auto n = number<int64_t>(v, at, 0, int64_t{1} << 40);
-      if (!n) return unexpected(n.error());
-      phase.spec.set_stock(*n);
-    } else if (key == "duration" || key == "ramp" || key == "think_time") {
-      auto s = scalar(v, at);
-      if (!s) return unexpected(s.error());
-      auto ms = parse_duration_ms(*s);
-      if (!ms) return unexpected(at + ": " + ms.error());
-      if (key == "duration") phase.spec.set_duration_ms(*ms);
-      if (key == "ramp") phase.spec.set_ramp_ms(*ms);
-      if (key == "think_time") phase.spec.set_think_time_ms(*ms);
-    } else if (key == "expect") {
-      auto s = scalar(v, at);
-      if (!s || (*s != "hold" && *s != "violated"))
-        return unexpected(at + " must be 'hold' or 'violated'");
-      phase.expect_violated = *s == "violated";
-    } else if (key == "max_p99_ms") {
-      auto n = number<double>(v, at, 0, 3.6e6);
-      if (!n) return unexpected(n.error());
-      phase.max_p99_ms = *n;
-    } else if (key == "max_error_rate") {
-      auto n = number<double>(v, at, 0, 1);
-      if (!n) return unexpected(n.error());
-      phase.max_error_rate = *n;
+// A setting's values as written: one scalar, or a list of them where the setting takes many.
+Expected<SettingValues> values_of(const YAML::Node& node, const Setting& setting,
+                                  const std::string& where) {
+  SettingValues out;
+  out.origin = where;
+  if (node.IsScalar()) {
+    out.values.push_back(node.Scalar());
+  } else if (node.IsSequence() && setting.list) {
+    for (const auto& item : node) {
+      if (!item.IsScalar()) return unexpected(where + " entries must be single values");
+      out.values.push_back(item.Scalar());
     }
+  } else {
+    return unexpected(where + (setting.list ? " must be a value or a list of values"
+                                            : " must be a single value"));
   }
-  if (phase.spec.endpoint().empty()) return unexpected(where + " needs an endpoint");
-  return phase;
+  return out;
+}
+
+Expected<SettingTexts> read_map(const YAML::Node& node, const std::string& where, unsigned source) {
+  SettingTexts out;
+  for (const auto& kv : node) {
+    if (!kv.first.IsScalar()) return unexpected(where + ": keys must be names");
+    const std::string key = kv.first.Scalar();
+    const Setting* setting = find_setting(key);
+    if (!setting || !(setting->sources & source)) {
+      return unexpected(where + ": unknown key '" + key + "'" +
+                        (setting
+                             ? " (not a setting " + std::string(source == kPhase ? "a phase takes)"
+                                                                                 : "of a scenario)")
+                             : ""));
+    }
+    auto values = values_of(kv.second, *setting, where + (source == kPhase ? "." : ": ") + key);
+    if (!values) return unexpected(values.error());
+    out[key] = std::move(*values);
+  }
+  return out;
 }
 
 }  // namespace
 
-const std::vector<std::string>& scenario_setting_keys() {
-  static const std::vector<std::string> keys = {"target",
-                                                "admin_url",
-                                                "admin_token_file",
-                                                "expect_agents",
-                                                "agents_wait",
-                                                "method",
-                                                "path",
-                                                "header",
-                                                "body",
-                                                "sold_out_status",
-                                                "order_id_field",
-                                                "stock_url",
-                                                "stock_field",
-                                                "ledger_url",
-                                                "connect_timeout_ms",
-                                                "request_timeout_ms",
-                                                "retries",
-                                                "retry_backoff_ms",
-                                                "agent_threads",
-                                                "users",
-                                                "requests",
-                                                "duration",
-                                                "rate",
-                                                "stock",
-                                                "ramp",
-                                                "think_time",
-                                                "max_p99_ms",
-                                                "max_error_rate",
-                                                "report"};
-  return keys;
-}
-
-Expected<Scenario> parse_scenario(const std::string& text, const std::string& origin) {
+Expected<RunInput> parse_scenario(const std::string& text, const std::string& origin) {
   YAML::Node root;
   try {
     root = YAML::Load(text);
@@ -132,44 +60,45 @@ Expected<Scenario> parse_scenario(const std::string& text, const std::string& or
                       std::to_string(e.mark.line + 1) + ")");
   }
   if (!root.IsMap()) return unexpected(origin + ": the scenario must be a mapping");
-  Scenario out;
-  const auto& allowed = scenario_setting_keys();
+  RunInput input;
+  YAML::Node settings;
   for (const auto& kv : root) {
-    const std::string key = kv.first.as<std::string>();
-    const YAML::Node& v = kv.second;
+    const std::string key = kv.first.IsScalar() ? kv.first.Scalar() : "";
     if (key == "name") {
-      auto s = scalar(v, origin + ": name");
-      if (!s) return unexpected(s.error());
-      out.name = *s;
+      if (!kv.second.IsScalar()) return unexpected(origin + ": name must be a single value");
+      input.scenario_name = kv.second.Scalar();
     } else if (key == "phases") {
-      if (!v.IsSequence() || v.size() == 0)
+      const YAML::Node& phases = kv.second;
+      if (!phases.IsSequence() || phases.size() == 0) {
         return unexpected(origin + ": phases must be a non-empty list");
-      for (size_t i = 0; i < v.size(); ++i) {
-        auto phase = parse_phase(v[i], origin + ": phases[" + std::to_string(i) + "]");
-        if (!phase) return unexpected(phase.error());
-        out.phases.push_back(std::move(*phase));
       }
-    } else if (std::find(allowed.begin(), allowed.end(), key) != allowed.end()) {
-      auto& values = out.settings[key];
-      if (v.IsSequence()) {
-        for (const auto& item : v) {
-          if (!item.IsScalar())
-            return unexpected(origin + ": " + key + " entries must be single values");
-          values.push_back(item.Scalar());
-        }
-      } else {
-        auto s = scalar(v, origin + ": " + key);
-        if (!s) return unexpected(s.error());
-        values.push_back(*s);
+      if (phases.size() > 64) return unexpected(origin + ": at most 64 phases");
+      for (size_t i = 0; i < phases.size(); ++i) {
+        const std::string where = origin + ": phases[" + std::to_string(i) + "]";
+        if (!phases[i].IsMap()) return unexpected(where + " must be a mapping");
+        auto phase = read_map(phases[i], where, kPhase);
+        if (!phase) return unexpected(phase.error());
+        if (!phase->count("endpoint")) return unexpected(where + " needs an endpoint");
+        input.phases.push_back(std::move(*phase));
       }
     } else {
-      return unexpected(origin + ": unknown key '" + key + "'");
+      settings[key] = kv.second;
     }
   }
-  return out;
+  auto run = read_map(settings, origin, kScenario);
+  if (!run) return unexpected(run.error());
+  input.run = std::move(*run);
+  return input;
 }
 
-Expected<Scenario> load_scenario_file(const std::string& path) {
+Expected<RunInput> load_scenario_file(const std::string& path) {
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec)) {
+    return unexpected("scenario file " + path + " is not a readable file");
+  }
+  if (std::filesystem::file_size(path, ec) > (4u << 20)) {
+    return unexpected("scenario file " + path + " is over 4 MiB");
+  }
   std::ifstream in(path);
   if (!in) return unexpected("cannot read scenario file " + path);
   std::ostringstream text;

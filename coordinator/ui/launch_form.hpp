@@ -1,6 +1,7 @@
-// The console's launch form (a JSON object from the page) as a RunRequest. It goes through
-// `stampede run`'s own build_run_request, so the web form and the CLI accept and refuse the same
-// runs with the same words.
+// The console's launch form (a JSON object from the page) as a RunRequest. Its fields are
+// run_spec's settings of the same names, checked by the same resolve() and build_run_request as
+// `stampede run`'s flags, so the web form and the CLI accept and refuse the same runs with the
+// same words.
 //
 //   auto request = run_request_from_form(form, defaults, state.live_agents(), "ui-3f2a");
 //   if (!request) reply 400 request.error();
@@ -11,7 +12,8 @@
 //   strategy   a label for the run (the target's --strategy is fixed when it starts)
 //   stock      reset the stock to N first: only for the bundled target, whose admin listener
 //              and token the console was started with; empty: read the stock before instead
-//   users, attempts | duration ("30s"), rate (0: closed loop), agents (default: those live)
+//   users, requests | duration ("30s"), rate (0: closed loop), expect_agents (default: those
+//   live)
 #pragma once
 
 #include <boost/json/object.hpp>

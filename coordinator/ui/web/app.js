@@ -302,13 +302,13 @@
       users: number('f-users'),
       stock: number('f-stock'),
       rate: number('f-rate'),
-      agents: number('f-agents'),
+      expect_agents: number('f-expect-agents'),
     };
     if (value('f-target')) body.target = value('f-target');
     if (value('f-strategy')) body.strategy = value('f-strategy');
-    // Attempts or a duration: a duration typed in wins.
+    // Requests or a duration: a duration typed in wins. The keys are `stampede run`'s settings.
     if (value('f-duration')) body.duration = value('f-duration');
-    else body.attempts = number('f-attempts');
+    else body.requests = number('f-requests');
     return body;
   }
 

@@ -63,8 +63,8 @@ async function runEndpoint(page, name) {
   // Closed loop for 4 s: the sell-out burst comes first (where buggy oversells), and the run
   // lasts long enough for live updates to reach the page.
   await fillForm(page, {
-    'f-endpoint': name, 'f-stock': '100', 'f-users': '100', 'f-attempts': '', 'f-duration': '4s',
-    'f-rate': '', 'f-agents': '3',
+    'f-endpoint': name, 'f-stock': '100', 'f-users': '100', 'f-requests': '', 'f-duration': '4s',
+    'f-rate': '', 'f-expect-agents': '3',
   });
   const runId = await launch(page);
   await page.waitForFunction(() => document.getElementById('rps').textContent !== '–', null,

@@ -1,51 +1,77 @@
-// `stampede run` flag validation: each bad combination is a clear error (exit 2 in main).
+// `stampede run`'s settings as a RunRequest: each bad combination is a clear error (exit 2 in
+// main), and the coordinator refuses a request from any client outside the same bounds.
 #include <catch2/catch.hpp>
+#include <limits>
 
 #include "common/duration.hpp"
-#include "coordinator/cli/run_command.hpp"
+#include "coordinator/spec/run_request.hpp"
 
 using namespace stampede::coordinator;
 
+namespace {
+
+// Settings as the command line would give them: {"requests", "10"} is --requests 10.
+stampede::Expected<RunSettings> settings(
+    std::initializer_list<std::pair<std::string, std::vector<std::string>>> given) {
+  RunInput in;
+  for (const auto& [name, values] : given) in.run[name] = {values, "--" + name};
+  return resolve(in);
+}
+
+stampede::Expected<stampede::v1::RunRequest> request(
+    std::initializer_list<std::pair<std::string, std::vector<std::string>>> given) {
+  auto s = settings(given);
+  REQUIRE(s);
+  return build_run_request(*s);
+}
+
+}  // namespace
+
 TEST_CASE("the bundled target gets design.md's routes and one key per attempt",
           "[coordinator][cli]") {
-  RunFlags f;
-  f.requests = 10;
-  f.stock_url = "http://127.0.0.1:1/api/v1/products/1";
-  auto r = build_run_request(f);
+  auto r = request({{"requests", {"10"}}, {"stock_url", {"http://127.0.0.1:1/api/v1/products/1"}}});
   REQUIRE(r);
   CHECK(r->request().path() == "/api/v1/checkout/${endpoint}");
   CHECK(r->endpoints_size() == 3);
   REQUIRE(r->request().headers_size() == 1);
   CHECK(r->request().headers(0).value() == "${key}");
   CHECK(r->ledger_url() == "http://127.0.0.1:8080/api/v1/products/1/orders");
+  CHECK(r->phases(0).users() == 100);  // the table's default
+  CHECK(r->request().request_timeout_ms() == 10000);
 }
 
 TEST_CASE("bad run flags are refused with a reason", "[coordinator][cli]") {
-  RunFlags f;
-  f.requests = 10;
-  f.stock = 100;  // without --admin-url
-  auto no_admin = build_run_request(f);
+  auto no_admin = request({{"requests", {"10"}}, {"stock", {"100"}}});
   REQUIRE_FALSE(no_admin);
   CHECK(no_admin.error().find("--admin-url") != std::string::npos);
+  CHECK_FALSE(request({}));  // neither requests nor duration
+  CHECK_FALSE(settings({{"target", {"https://shop.test"}}}));
+  auto bad_header = settings({{"header", {"NoColon"}}});
+  REQUIRE_FALSE(bad_header);
+  CHECK(bad_header.error() == "--header: want K:V, not 'NoColon'");
+  CHECK_FALSE(request({{"requests", {"1"}},
+                       {"endpoint", {"safe"}},
+                       {"expect_violated", {"buggy"}},
+                       {"stock_url", {"http://127.0.0.1:1/s"}}}));
+}
 
-  RunFlags unbounded;
-  CHECK_FALSE(build_run_request(unbounded));
-
-  RunFlags bad_target;
-  bad_target.requests = 1;
-  bad_target.target = "https://shop.test";
-  CHECK_FALSE(build_run_request(bad_target));
-
-  RunFlags bad_header;
-  bad_header.requests = 1;
-  bad_header.headers = {"NoColon"};
-  CHECK_FALSE(build_run_request(bad_header));
-
-  RunFlags bad_expect;
-  bad_expect.requests = 1;
-  bad_expect.endpoints = {"safe"};
-  bad_expect.expect_violated = {"buggy"};
-  CHECK_FALSE(build_run_request(bad_expect));
+TEST_CASE("numbers are checked whole: no sign, no overflow, no NaN, no infinity",
+          "[coordinator][cli]") {
+  for (const std::string bad : {"-5", "18446744073709551616", "1e3", "10x", "", " 5", "+5"}) {
+    INFO(bad);
+    auto s = settings({{"requests", {bad}}});
+    REQUIRE_FALSE(s);
+    CHECK(s.error().starts_with("--requests: must be a whole number from 1 to 1099511627776"));
+  }
+  for (const std::string bad : {"NaN", "nan", "inf", "1e308", "-1"}) {
+    INFO(bad);
+    CHECK_FALSE(settings({{"rate", {bad}}}));
+    CHECK_FALSE(settings({{"max_p99_ms", {bad}}}));
+    CHECK_FALSE(settings({{"max_error_rate", {bad}}}));
+  }
+  CHECK(settings({{"rate", {"2500.5"}}})->all.rate == 2500.5);
+  CHECK_FALSE(settings({{"users", {"10000001"}}}));
+  CHECK_FALSE(settings({{"retries", {"1000"}}}));
 }
 
 TEST_CASE("durations accept ms, s, m and h", "[coordinator][cli]") {
@@ -55,35 +81,55 @@ TEST_CASE("durations accept ms, s, m and h", "[coordinator][cli]") {
   CHECK_FALSE(stampede::parse_duration_ms("soon"));
   CHECK_FALSE(stampede::parse_duration_ms("5 parsecs"));
   CHECK_FALSE(stampede::parse_duration_ms("-1s"));
+  CHECK_FALSE(stampede::parse_duration_ms("nan"));
 }
 
 TEST_CASE("open loop takes --rate and refuses a think time beside it", "[coordinator][cli]") {
-  RunFlags f;
-  f.duration = "2s";
-  f.rate = 100;
-  f.stock_url = "http://127.0.0.1:1/s";
-  auto r = build_run_request(f);
+  auto r =
+      request({{"duration", {"2s"}}, {"rate", {"100"}}, {"stock_url", {"http://127.0.0.1:1/s"}}});
   REQUIRE(r);
   CHECK(r->phases(0).rate_per_s() == 100);
   CHECK(r->phases(0).duration_ms() == 2000);
-  f.think_time = "10ms";
-  auto bad = build_run_request(f);
+  auto bad = request({{"duration", {"2s"}},
+                      {"rate", {"100"}},
+                      {"think_time", {"10ms"}},
+                      {"stock_url", {"http://127.0.0.1:1/s"}}});
   REQUIRE_FALSE(bad);
   CHECK(bad.error().find("--think-time") != std::string::npos);
 }
 
 TEST_CASE("ramp, think time and retries reach the run request", "[coordinator][cli]") {
-  RunFlags f;
-  f.requests = 10;
-  f.stock_url = "http://127.0.0.1:1/s";
-  f.ramp = "3s";
-  f.think_time = "20ms";
-  f.retries = 2;
-  auto r = build_run_request(f);
+  auto r = request({{"requests", {"10"}},
+                    {"stock_url", {"http://127.0.0.1:1/s"}},
+                    {"ramp", {"3s"}},
+                    {"think_time", {"20ms"}},
+                    {"retries", {"2"}}});
   REQUIRE(r);
   CHECK(r->phases(0).ramp_ms() == 3000);
   CHECK(r->phases(0).think_time_ms() == 20);
   CHECK(r->max_retries() == 2);
-  f.ramp = "later";
-  CHECK_FALSE(build_run_request(f));
+  CHECK_FALSE(settings({{"ramp", {"later"}}}));
+}
+
+TEST_CASE("the coordinator refuses a request from any client outside the run's bounds",
+          "[coordinator][spec]") {
+  auto good = request({{"requests", {"10"}}, {"stock_url", {"http://127.0.0.1:1/s"}}});
+  REQUIRE(good);
+  CHECK_FALSE(check_run_request(*good));
+  auto huge = *good;
+  huge.mutable_phases(0)->set_users(4'000'000'000u);
+  auto why = check_run_request(huge);
+  REQUIRE(why);
+  CHECK(why->find("users 4000000000 is out of bounds") != std::string::npos);
+  auto nan = *good;
+  nan.mutable_phases(0)->set_rate_per_s(std::numeric_limits<double>::quiet_NaN());
+  CHECK(check_run_request(nan));
+  auto retries = *good;
+  retries.set_max_retries(1000);
+  CHECK(check_run_request(retries));
+  auto unbounded = *good;
+  unbounded.mutable_phases(0)->set_attempts(0);
+  CHECK(check_run_request(unbounded));
+  stampede::v1::RunRequest empty;
+  CHECK(check_run_request(empty));
 }

@@ -142,15 +142,15 @@ TEST_CASE("a launch form that does not parse or does not add up is a 400 saying 
   };
   refused("{", "malformed_json", "not valid JSON");
   refused("[1]", "malformed_json", "JSON object");
-  refused(R"({"endpoint":"buggy"})", "invalid_form", "attempts or a duration");
-  refused(R"({"endpoint":"buggy","attempts":10,"duration":"5s"})", "invalid_form", "not both");
-  refused(R"({"endpoint":"buggy","attempts":10,"colour":"red"})", "invalid_form", "colour");
-  refused(R"({"endpoint":"buggy","attempts":-1})", "invalid_form", "whole number");
-  refused(R"({"endpoint":"buggy","attempts":10,"users":"many"})", "invalid_form", "users");
-  refused(R"({"endpoint":"Bad Label","attempts":10})", "invalid_form", "endpoint");
+  refused(R"({"endpoint":"buggy"})", "invalid_form", "requests or a duration");
+  refused(R"({"endpoint":"buggy","requests":10,"duration":"5s"})", "invalid_form", "not both");
+  refused(R"({"endpoint":"buggy","requests":10,"colour":"red"})", "invalid_form", "colour");
+  refused(R"({"endpoint":"buggy","requests":-1})", "invalid_form", "whole number");
+  refused(R"({"endpoint":"buggy","requests":10,"users":"many"})", "invalid_form", "users");
+  refused(R"({"endpoint":"Bad Label","requests":10})", "invalid_form", "endpoint");
   // No admin listener was configured, so no stock reset.
-  refused(R"({"endpoint":"buggy","attempts":10,"stock":100})", "invalid_form", "--ui-admin-url");
-  refused(R"({"endpoint":"buggy","attempts":10,"duration":"","target":"https://x"})",
+  refused(R"({"endpoint":"buggy","requests":10,"stock":100})", "invalid_form", "--ui-admin-url");
+  refused(R"({"endpoint":"buggy","requests":10,"duration":"","target":"https://x"})",
           "invalid_form", "target");
   CHECK(f.commands.launched.empty());
 }
@@ -163,7 +163,7 @@ TEST_CASE("a launch goes to the coordinator once, and a second while it runs is 
   Fixture f("", {"http://127.0.0.1:8080", "http://127.0.0.1:8081", (dir / "admin-token").string()});
   const Response ok =
       f.post("/api/runs", R"({"endpoint":"buggy","strategy":"memory-mutex","stock":100,)"
-                          R"("users":50,"attempts":400,"agents":2})");
+                          R"("users":50,"requests":400,"expect_agents":2})");
   REQUIRE(ok.result() == http::status::accepted);
   const std::string run_id(body_json(ok).at("run_id").as_string());
   REQUIRE(f.commands.launched.size() == 1);
@@ -177,7 +177,7 @@ TEST_CASE("a launch goes to the coordinator once, and a second while it runs is 
   CHECK(r.expect_agents() == 2);
   CHECK(r.scenario() == "buggy (memory-mutex)");
 
-  const Response busy = f.post("/api/runs", R"({"endpoint":"safe","attempts":10})");
+  const Response busy = f.post("/api/runs", R"({"endpoint":"safe","requests":10})");
   CHECK(busy.result() == http::status::conflict);
   CHECK(error_of(busy) == "busy");
   CHECK(f.commands.launched.size() == 1);
@@ -190,7 +190,7 @@ TEST_CASE("a launch goes to the coordinator once, and a second while it runs is 
   Fixture other("",
                 {"http://127.0.0.1:8080", "http://127.0.0.1:8081", (dir / "admin-token").string()});
   const Response elsewhere = other.post(
-      "/api/runs", R"({"endpoint":"buggy","attempts":4,"stock":5,"target":"http://10.0.0.9:80"})");
+      "/api/runs", R"({"endpoint":"buggy","requests":4,"stock":5,"target":"http://10.0.0.9:80"})");
   CHECK(elsewhere.result() == http::status::bad_request);
   std::filesystem::remove_all(dir);
 }
@@ -280,7 +280,7 @@ TEST_CASE("abort and reset say when there is nothing they can do", "[coordinator
   CHECK(error_of(f.post("/api/reset", R"({"stock":100})")) == "no_admin");
   CHECK(error_of(f.post("/api/reset", R"({"stock":-4})")) == "invalid_form");
 
-  REQUIRE(f.post("/api/runs", R"({"endpoint":"buggy","attempts":10})").result() ==
+  REQUIRE(f.post("/api/runs", R"({"endpoint":"buggy","requests":10})").result() ==
           http::status::accepted);
   CHECK(f.post("/api/abort", "{}").result() == http::status::accepted);
   CHECK(f.commands.aborted.size() == 1);
@@ -307,7 +307,7 @@ TEST_CASE("a finished run keeps its verdict and reports, and its stream gets the
   CHECK(stream.response[http::field::content_type] == "text/event-stream");
   EventCursor cursor = f.api.start_cursor(events_request);
 
-  const Response launched = f.post("/api/runs", R"({"endpoint":"buggy","attempts":400})");
+  const Response launched = f.post("/api/runs", R"({"endpoint":"buggy","requests":400})");
   const std::string run_id(body_json(launched).at("run_id").as_string());
   const auto t0 = std::chrono::steady_clock::now();
   v1::RunUpdate u;
@@ -357,19 +357,19 @@ TEST_CASE("a finished run keeps its verdict and reports, and its stream gets the
   CHECK(runs[0].at("verdict").as_string() == "violated");
   CHECK(runs[0].at("violated").as_array().at(0).as_string() == "buggy");
   // The coordinator is free again for the next launch.
-  CHECK(f.post("/api/runs", R"({"endpoint":"safe","attempts":10})").result() ==
+  CHECK(f.post("/api/runs", R"({"endpoint":"safe","requests":10})").result() ==
         http::status::accepted);
 }
 
 TEST_CASE("an aborted or refused run is recorded with the coordinator's words",
           "[coordinator][ui]") {
   Fixture f;
-  f.post("/api/runs", R"({"endpoint":"safe","attempts":10})");
+  f.post("/api/runs", R"({"endpoint":"safe","requests":10})");
   v1::RunFinished busy;
   busy.set_exit_code(3);
   busy.set_message("the coordinator is busy with run r1");
   f.state.on_finished(busy);
-  f.post("/api/runs", R"({"endpoint":"safe","attempts":10})");
+  f.post("/api/runs", R"({"endpoint":"safe","requests":10})");
   v1::RunFinished aborted;
   aborted.set_exit_code(3);
   aborted.set_message("run aborted: from the web console");
@@ -391,7 +391,7 @@ TEST_CASE("another client's run blocks a launch and is charted from the status",
   status.set_run_id("r-cli");
   status.mutable_progress()->set_endpoint("safe");
   f.state.on_status(status, std::chrono::steady_clock::now());
-  const Response busy = f.post("/api/runs", R"({"endpoint":"safe","attempts":10})");
+  const Response busy = f.post("/api/runs", R"({"endpoint":"safe","requests":10})");
   CHECK(busy.result() == http::status::conflict);
   CHECK(body_json(busy).at("detail").as_string().find("r-cli") != json::string::npos);
   CHECK(body_json(f.get("/api/state")).at("run").at("own").as_bool() == false);

@@ -1,0 +1,201 @@
+// From settings to the wire, and the wire's own check.
+#include "coordinator/spec/run_request.hpp"
+
+#include <algorithm>
+
+#include "common/token_file.hpp"
+#include "common/url.hpp"
+
+namespace stampede::coordinator {
+namespace {
+
+// The phases as the coordinator runs them: every setting a phase needs, resolved.
+Expected<bool> add_phases(const RunSettings& s, v1::RunRequest& r) {
+  for (const auto& p : s.resolved_phases()) {
+    if (!p.requests && !p.duration_ms) {
+      return unexpected(s.phases.empty() ? "give --requests N or --duration D"
+                                         : "phase " + p.endpoint + ": give requests or duration");
+    }
+    if (p.rate.value_or(0) > 0 && p.think_time_ms) {
+      return unexpected(
+          "--think-time is for closed loop; with --rate the arrival rate sets the pace");
+    }
+    v1::PhaseSpec* ph = r.add_phases();
+    ph->set_endpoint(p.endpoint);
+    ph->set_users(static_cast<uint32_t>(p.users.value_or(0)));
+    ph->set_attempts(p.requests.value_or(0));
+    ph->set_duration_ms(static_cast<uint32_t>(p.duration_ms.value_or(0)));
+    ph->set_rate_per_s(p.rate.value_or(0));
+    ph->set_stock(p.stock.value_or(-1));
+    ph->set_ramp_ms(static_cast<uint32_t>(p.ramp_ms.value_or(0)));
+    ph->set_think_time_ms(static_cast<uint32_t>(p.think_time_ms.value_or(0)));
+    r.add_endpoints(p.endpoint);
+  }
+  return true;
+}
+
+std::optional<std::string> check_text(const std::string& what, const std::string& text,
+                                      size_t max) {
+  if (text.size() > max) return what + " is over " + std::to_string(max) + " bytes";
+  return std::nullopt;
+}
+
+}  // namespace
+
+Expected<v1::RunRequest> build_run_request(const RunSettings& s) {
+  v1::RunRequest r;
+  auto target = HttpUrl::parse(s.target);
+  if (!target) return unexpected("--target: " + target.error());
+  r.set_run_id(s.run_id);
+  r.set_scenario(s.scenario_name);
+  const bool bundled = s.path.empty();
+  auto* req = r.mutable_request();
+  req->set_target_url(target->origin());
+  req->set_method(s.method);
+  req->set_order_id_field(s.order_id_field);
+  req->set_connect_timeout_ms(static_cast<uint32_t>(s.connect_timeout_ms));
+  req->set_request_timeout_ms(static_cast<uint32_t>(s.request_timeout_ms));
+  for (uint64_t status : s.sold_out_statuses) req->add_sold_out_statuses(static_cast<uint32_t>(status));
+  if (s.sold_out_statuses.empty()) req->add_sold_out_statuses(409);
+  const std::string base = target->origin();
+  if (bundled) {
+    // The bundled lab: design.md's routes, one product, idempotency key per attempt.
+    req->set_path("/api/v1/checkout/${endpoint}");
+    req->set_body_template(
+        s.body.empty() ? R"({"product_id":1,"user_id":"${user_id}","quantity":1})" : s.body);
+    auto* h = req->add_headers();
+    h->set_name("Idempotency-Key");
+    h->set_value("${key}");
+    r.set_stock_url(s.stock_url.empty() ? base + "/api/v1/products/1" : s.stock_url);
+    r.set_ledger_url(s.ledger_url.empty() ? base + "/api/v1/products/1/orders" : s.ledger_url);
+  } else {
+    req->set_path(s.path);
+    req->set_body_template(s.body);
+    r.set_stock_url(s.stock_url);
+    r.set_ledger_url(s.ledger_url);
+  }
+  for (const auto& kv : s.headers) {
+    const auto colon = kv.find(':');  // checked by the spec: present, not first
+    auto* h = req->add_headers();
+    h->set_name(kv.substr(0, colon));
+    std::string value = kv.substr(colon + 1);
+    value.erase(0, value.find_first_not_of(' '));
+    h->set_value(value);
+  }
+  r.set_stock_field(s.stock_field);
+  if (auto ok = add_phases(s, r); !ok) return unexpected(ok.error());
+  r.set_max_retries(static_cast<uint32_t>(s.retries));
+  r.set_retry_backoff_ms(static_cast<uint32_t>(s.retry_backoff_ms));
+  r.set_expect_agents(static_cast<uint32_t>(s.embedded ? s.embedded : s.expect_agents));
+  r.set_agents_wait_ms(static_cast<uint32_t>(s.agents_wait_s * 1000));
+  r.set_stock(s.all.stock.value_or(-1));
+  r.set_agent_threads(static_cast<uint32_t>(s.agent_threads));
+  r.set_product_id(1);
+  const bool any_reset = std::any_of(r.phases().begin(), r.phases().end(),
+                                     [](const v1::PhaseSpec& p) { return p.stock() >= 0; });
+  if (any_reset) {
+    if (s.admin_url.empty()) return unexpected("--stock resets the target and needs --admin-url");
+    r.set_admin_url(s.admin_url);
+    if (s.admin_token_file.empty()) {
+      return unexpected("--stock needs --admin-token-file for the admin API");
+    }
+    auto token = read_token_file(s.admin_token_file);
+    if (!token) return unexpected("--admin-token-file: " + token.error());
+    r.set_admin_token(*token);
+  } else if (r.stock_url().empty()) {
+    return unexpected(
+        "the oracle needs the starting stock: give --stock (with --admin-url) or --stock-url");
+  }
+  for (const auto& e : s.expect_violated) {
+    if (std::find(r.endpoints().begin(), r.endpoints().end(), e) == r.endpoints().end()) {
+      return unexpected("--expect-violated " + e + ": no such --endpoint in this run");
+    }
+  }
+  if (auto problem = check_run_request(r)) return unexpected(*problem);
+  return r;
+}
+
+Expectations expectations_for(const RunSettings& s) {
+  Expectations e;
+  e.expect_violated.insert(s.expect_violated.begin(), s.expect_violated.end());
+  e.all.max_p99_ms = s.all.max_p99_ms;
+  e.all.max_error_rate = s.all.max_error_rate;
+  for (const auto& p : s.phases) {
+    if (p.expect_violated.value_or(false)) e.expect_violated.insert(p.endpoint);
+    auto& limits = e.per_endpoint[p.endpoint];
+    limits.max_p99_ms = p.max_p99_ms;
+    limits.max_error_rate = p.max_error_rate;
+  }
+  return e;
+}
+
+std::optional<std::string> check_run_request(const v1::RunRequest& r) {
+  if (r.phases_size() == 0 && r.endpoints_size() == 0) return "the run names no endpoint or phase";
+  if (r.phases_size() > 64 || r.endpoints_size() > 64) return "a run has at most 64 phases";
+  // The flat form (endpoints, and the run's own load) is checked as the phases it becomes.
+  std::vector<v1::PhaseSpec> phases(r.phases().begin(), r.phases().end());
+  if (phases.empty()) {
+    for (const auto& endpoint : r.endpoints()) {
+      v1::PhaseSpec p;
+      p.set_endpoint(endpoint);
+      p.set_users(r.users());
+      p.set_attempts(r.attempts());
+      p.set_duration_ms(r.duration_ms());
+      p.set_rate_per_s(r.rate_per_s());
+      p.set_stock(r.stock());
+      p.set_ramp_ms(r.ramp_ms());
+      p.set_think_time_ms(r.think_time_ms());
+      phases.push_back(std::move(p));
+    }
+  }
+  for (const auto& p : phases) {
+    const auto& e = p.endpoint();
+    const bool label = !e.empty() && e.size() <= 64 &&
+                       e.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789-_") == e.npos;
+    if (!label) return "an endpoint label must be 1 to 64 of a-z, 0-9, '-' and '_'";
+    if (p.attempts() == 0 && p.duration_ms() == 0) return "phase " + e + " has no bound";
+    const std::pair<const char*, double> figures[] = {
+        {"users", p.users()},
+        {"requests", p.attempts() ? static_cast<double>(p.attempts()) : 1},
+        {"duration", p.duration_ms() ? p.duration_ms() : 1},
+        {"rate", p.rate_per_s()},
+        {"stock", p.stock() < 0 ? 0 : static_cast<double>(p.stock())},
+        {"ramp", p.ramp_ms() ? p.ramp_ms() : 1},
+        {"think_time", p.think_time_ms() ? p.think_time_ms() : 1}};
+    for (const auto& [name, value] : figures) {
+      if (auto problem = out_of_bounds(name, value); !problem.empty()) {
+        return "phase " + e + ": " + problem;
+      }
+    }
+  }
+  const std::pair<const char*, double> figures[] = {
+      {"retries", r.max_retries()},
+      {"retry_backoff_ms", r.retry_backoff_ms()},
+      {"expect_agents", r.expect_agents() ? r.expect_agents() : 1},
+      {"agents_wait", r.agents_wait_ms() ? r.agents_wait_ms() / 1000.0 : 1},
+      {"agent_threads", r.agent_threads() ? r.agent_threads() : 1},
+      {"connect_timeout_ms", r.request().connect_timeout_ms() ? r.request().connect_timeout_ms() : 1},
+      {"request_timeout_ms", r.request().request_timeout_ms() ? r.request().request_timeout_ms() : 1}};
+  for (const auto& [name, value] : figures) {
+    if (auto problem = out_of_bounds(name, value); !problem.empty()) return problem;
+  }
+  const auto& req = r.request();
+  if (req.headers_size() > 64) return "a run sends at most 64 headers";
+  for (const auto& status : req.sold_out_statuses()) {
+    if (auto problem = out_of_bounds("sold_out_status", status); !problem.empty()) return problem;
+  }
+  for (const auto& [what, text, max] :
+       {std::tuple{"the run id", &r.run_id(), size_t{64}},
+        std::tuple{"the target URL", &req.target_url(), size_t{2048}},
+        std::tuple{"the path", &req.path(), size_t{2048}},
+        std::tuple{"the body template", &req.body_template(), size_t{64 * 1024}},
+        std::tuple{"the stock URL", &r.stock_url(), size_t{2048}},
+        std::tuple{"the ledger URL", &r.ledger_url(), size_t{2048}},
+        std::tuple{"the admin URL", &r.admin_url(), size_t{2048}},
+        std::tuple{"the scenario name", &r.scenario(), size_t{1024}}}) {
+    if (auto problem = check_text(what, *text, max)) return problem;
+  }
+  return std::nullopt;
+}
+
+}  // namespace stampede::coordinator
