@@ -88,10 +88,15 @@ class Call {
   }
 
   void fail(const std::string& what, beast::error_code ec) {
-    const std::string why =
-        ec == beast::error::timeout
-            ? "no answer within " + std::to_string(options_.timeout.count()) + " ms"
-            : ec.message();
+    std::string why = ec.message();
+    if (ec == beast::error::timeout) {
+      why = "no answer within " + std::to_string(options_.timeout.count()) + " ms";
+    } else if (ec == http::error::buffer_overflow || ec == http::error::header_limit) {
+      why = "its header, a chunk line or its trailer is over " +
+            std::to_string(kHeaderLimit / 1024) + " KiB";
+    } else if (ec == http::error::body_limit) {
+      why = "its body is over " + std::to_string(options_.body_limit) + " bytes";
+    }
     result_ = unexpected(what + ": " + why);
   }
 

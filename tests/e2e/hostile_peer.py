@@ -1,0 +1,53 @@
+#!/usr/bin/env python3
+"""A stock URL that answers as a hostile or broken target would, on 127.0.0.1:PORT, for the e2e
+tests (it shares no code with stampede-target):
+
+  hostile_peer.py PORT huge       {"stock": 18446744073709551615}
+  hostile_peer.py PORT silent     accepts, reads the request, never answers (for up to 120 s)
+  hostile_peer.py PORT trailer    a chunked answer whose trailer field is 70 KB
+
+It serves until it is killed, one thread a connection.
+"""
+import socket
+import sys
+import threading
+import time
+
+port, mode = int(sys.argv[1]), sys.argv[2]
+
+
+def serve(conn):
+    try:
+        conn.settimeout(130)
+        data = b""
+        while b"\r\n\r\n" not in data:
+            d = conn.recv(4096)
+            if not d:
+                return
+            data += d
+        if mode == "silent":
+            time.sleep(120)
+            return
+        if mode == "huge":
+            body = b'{"stock": 18446744073709551615}'
+            conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: "
+                         + str(len(body)).encode() + b"\r\n\r\n" + body)
+        elif mode == "trailer":
+            conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                         b"Transfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\nX-T: "
+                         + b"y" * 70000 + b"\r\n\r\n")
+        time.sleep(1)
+    except OSError:
+        pass
+    finally:
+        conn.close()
+
+
+listener = socket.socket()
+listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+listener.bind(("127.0.0.1", port))
+listener.listen(64)
+print("listening", flush=True)
+while True:
+    c, _ = listener.accept()
+    threading.Thread(target=serve, args=(c,), daemon=True).start()
