@@ -97,6 +97,8 @@ void Coordinator::on_zap_verdict(const ZapVerdict& v) {
   if (v.admitted) return;
   control_metrics_.auth_refused(v.domain);
   const auto now = std::chrono::steady_clock::now();
+  // Bounded: a peer cycling through keys and addresses costs a log line at worst, not memory.
+  if (refusals_logged_.size() >= 1024) refusals_logged_.clear();
   auto& [last, unlogged] = refusals_logged_[v.key_z85 + "@" + v.address];
   ++unlogged;
   if (unlogged > 1 && now - last < 10s) return;

@@ -8,10 +8,15 @@ root=$(cd "$(dirname "$0")/../.." && pwd)
 seconds=${1:-10}
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(envelope checkout_request order_id_scan)
+[ ${#targets[@]} -gt 0 ] || targets=(envelope checkout_request order_id_scan http_session http_client response_reader)
 out="$root/build/fuzz"
 CXX=clang++ cmake -S "$root/tests/fuzz" -B "$out" -G Ninja >/dev/null
-cmake --build "$out" -j "${STAMPEDE_FUZZ_JOBS:-1}" >/dev/null
+# Quiet when it builds; the compiler's words when it does not.
+cmake --build "$out" -j "${STAMPEDE_FUZZ_JOBS:-1}" >"$out/build.log" 2>&1 || {
+  tail -n 40 "$out/build.log" >&2
+  echo "the fuzz targets did not build: see $out/build.log" >&2
+  exit 1
+}
 for name in "${targets[@]}"; do
   mkdir -p "$out/work/$name"
   echo "== fuzz_$name for ${seconds}s" >&2
