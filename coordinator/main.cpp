@@ -5,6 +5,7 @@
 #include "common/cli_env.hpp"
 #include "common/version.hpp"
 #include "coordinator/cli/client_security.hpp"
+#include "coordinator/cli/compare_command.hpp"
 #include "coordinator/cli/daemon_command.hpp"
 #include "coordinator/cli/demo_command.hpp"
 #include "coordinator/cli/keygen_command.hpp"
@@ -42,6 +43,10 @@ int main(int argc, char** argv) {
   sc::add_agents_flags(*abort_run, abort_flags);
   sc::add_client_security_flags(*abort_run, abort_security);
 
+  sc::CompareFlags compare_flags;
+  auto* compare = app.add_subcommand("compare", "Show two runs' reports side by side");
+  sc::add_compare_flags(*compare, compare_flags);
+
   sc::KeygenFlags keygen_flags;
   auto* keygen = app.add_subcommand("keygen", "Write a CURVE key pair for the control plane");
   sc::add_keygen_flags(*keygen, keygen_flags);
@@ -72,6 +77,7 @@ int main(int argc, char** argv) {
   try {
     if (*daemon) return sc::daemon_command(daemon_flags);
     if (*keygen) return sc::keygen_command(keygen_flags);
+    if (*compare) return sc::compare_command(compare_flags);
     if (*run) {
       auto settings = sc::run_settings_from(run_flags);
       if (!settings) {

@@ -60,27 +60,13 @@ RunSession::RunSession(RunHost& host, v1::RunJournal record, SteadyTime now)
   report_.run_id = request_.run_id();
   report_.scenario = request_.scenario();
   report_.started_at = rfc3339_utc(started_unix_ns_);
-  boost::system::error_code ec;
-  auto done = boost::json::parse(record.report_json(), ec);
-  if (!ec && done.is_object()) {
-    if (const auto* eps = done.as_object().if_contains("endpoints"); eps && eps->is_array()) {
-      restored_endpoints_ = eps->as_array();
-    }
-    if (const auto* agents = done.as_object().if_contains("agents"); agents && agents->is_array()) {
-      for (const auto& a : agents->as_array()) {
-        if (!a.is_object()) continue;
-        const auto& o = a.as_object();
-        const auto* name = o.if_contains("name");
-        const auto* agent_host = o.if_contains("host");
-        const auto* requests = o.if_contains("requests");
-        if (!name || !name->is_string() || !agent_host || !agent_host->is_string()) continue;
-        report_.agents.push_back(
-            {std::string(name->as_string()), std::string(agent_host->as_string()),
-             requests && requests->is_uint64()  ? requests->as_uint64()
-             : requests && requests->is_int64() ? static_cast<uint64_t>(requests->as_int64())
-                                                : 0});
-      }
-    }
+  // The phases a coordinator that died had finished come first in this one's report.
+  if (auto done = parse_report(record.report_json())) {
+    report_.agents = std::move(done->agents);
+    report_.endpoints = std::move(done->endpoints);
+  } else if (!record.report_json().empty()) {
+    host_.say("run " + request_.run_id() + ": the journal's report is unreadable (" + done.error() +
+              "); its finished phases are missing from the report");
   }
   if (phase_ >= static_cast<size_t>(request_.phases_size())) {
     step_ = Step::reconcile;  // every phase was done: only the end was not sent
@@ -523,7 +509,7 @@ void RunSession::save_journal(bool phase_done) {
   record.set_initial_stock(initial_stock_);
   record.set_phase_start_unix_ns(phase_start_unix_ns_);
   record.set_restarts(restarts_);
-  record.set_report_json(boost::json::serialize(report_json()));
+  record.set_report_json(report_json_text(report_));
   auto add_share = [&](const JobShare& j, bool pending) {
     auto* s = record.add_shares();
     s->set_job_id(j.job_id);
@@ -557,16 +543,6 @@ void RunSession::attach(const std::string& client_id) {
   send_update("the coordinator took this run over after a restart; reports continue");
 }
 
-boost::json::object RunSession::report_json() const {
-  auto j = to_json(report_);
-  if (!restored_endpoints_.empty()) {
-    boost::json::array all = restored_endpoints_;
-    for (auto& e : j["endpoints"].as_array()) all.push_back(std::move(e));
-    j["endpoints"] = std::move(all);
-  }
-  return j;
-}
-
 void RunSession::finish_phase(PhaseEnd end) {
   OracleInput in;
   in.initial_stock = initial_stock_;
@@ -578,40 +554,37 @@ void RunSession::finish_phase(PhaseEnd end) {
     if (j.lost) in.indeterminate_prefixes.push_back(j.key_prefix);
   }
 
-  PhaseReport p;
+  EndpointReport p;
   p.endpoint = phase_endpoint();
   p.initial_stock = initial_stock_;
   p.final_stock = end.final_stock;
-  p.counts = merge_->totals();
+  const v1::OutcomeCounts& totals = merge_->totals();
+  p.attempts = totals.attempts();
+  p.acknowledged = totals.ok();
+  p.sold_out = totals.sold_out();
+  p.errors = totals.errors();
+  p.indeterminate = totals.info();
   p.verdict = reconcile(in);
   const uint64_t first =
       merge_->first_send_unix_ns() ? merge_->first_send_unix_ns() : phase_start_unix_ns_;
   const uint64_t last = std::max(merge_->last_done_unix_ns(), first);
   p.duration_s = static_cast<double>(last - first) / 1e9;
-  p.latency = merge_->latency();
-  p.latency_uncorrected = merge_->latency_uncorrected();
+  p.latency_ms = LatencySummary::of(merge_->latency());
+  if (merge_->latency_uncorrected().total() > 0) {
+    p.latency_ms_uncorrected = LatencySummary::of(merge_->latency_uncorrected());
+  }
   p.retries = merge_->retries();
   p.status_codes = merge_->status_codes();
   p.problems = merge_->problems();
   p.start_spread_ms = merge_->start_spread_ms();
-  // Anchored at the start, so even a phase shorter than one update has an interval to chart.
-  p.timeline.push_back({0, 0, 0, 0, 0});
-  p.timeline.insert(p.timeline.end(), timeline_.begin(), timeline_.end());
-  timeline_.clear();
-  const double final_t =
-      p.duration_s > 0 ? p.duration_s : (p.timeline.empty() ? 0 : p.timeline.back().t_s);
-  p.timeline.push_back(
-      {final_t, p.counts.attempts(), p.counts.ok(), p.counts.fail(), p.counts.info()});
   // Attempts of a lost agent are unknown: say so in the counts rather than drop them.
   for (const auto& j : merge_->jobs()) {
     // A lost agent's last report stands for what it did; one that came back and delivered its
     // result is already in the totals (its share ran twice: its own and the re-issued one).
     if (j.lost && !j.has_result) {
-      auto* c = &p.counts;
-      c->set_attempts(c->attempts() + j.live.attempts());
-      c->set_ok(c->ok() + j.live.ok());
-      c->set_fail(c->fail() + j.live.fail());
-      c->set_info(c->info() + j.live.info());
+      p.attempts += j.live.attempts();
+      p.acknowledged += j.live.ok();
+      p.indeterminate += j.live.info();
     }
     bool found = false;
     for (auto& a : report_.agents) {
@@ -622,9 +595,17 @@ void RunSession::finish_phase(PhaseEnd end) {
     }
     if (!found) report_.agents.push_back({j.agent_name, j.agent_host, j.live.attempts()});
   }
+  p.throughput_rps = p.duration_s > 0 ? static_cast<double>(p.attempts) / p.duration_s : 0.0;
+  // Anchored at the start, so even a phase shorter than one update has an interval to chart.
+  p.timeline.push_back({0, 0, 0, 0, 0});
+  p.timeline.insert(p.timeline.end(), timeline_.begin(), timeline_.end());
+  timeline_.clear();
+  const double final_t =
+      p.duration_s > 0 ? p.duration_s : (p.timeline.empty() ? 0 : p.timeline.back().t_s);
+  p.timeline.push_back({final_t, p.attempts, p.acknowledged, p.fail(), p.indeterminate});
   for (auto* a : host_.live_agents()) a->busy = false;
-  if (auto* m = host_.metrics()) m->record_phase(p);
-  report_.phases.push_back(std::move(p));
+  if (auto* m = host_.metrics()) m->record_phase(p, &merge_->latency());
+  report_.endpoints.push_back(std::move(p));
   // The phase is in the report and the journal: the agents may let go of what they kept for it.
   save_journal(/*phase_done=*/true);
   ack_results();
@@ -702,12 +683,12 @@ void RunSession::finish(int exit_code, const std::string& message) {
   f->set_run_id(request_.run_id());
   f->set_exit_code(exit_code);
   f->set_message(message);
-  f->set_report_json(boost::json::serialize(report_json()));
+  f->set_report_json(report_json_text(report_));
   host_.send_to_client(client_id_, env);
   if (auto* journal = host_.journal()) journal->clear();
   if (auto* m = host_.metrics()) {
     bool ok = exit_code == 0;
-    for (const auto& p : report_.phases) ok = ok && p.verdict.integrity_ok;
+    for (const auto& p : report_.endpoints) ok = ok && p.verdict.integrity_ok;
     m->count_run(exit_code == 3 ? "error" : ok ? "ok" : "violated");
     m->set_run_active(false);
   }

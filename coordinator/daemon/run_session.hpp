@@ -87,8 +87,6 @@ class RunSession {
   void ack_results();
   // phase_done: the current phase is in report_; record the next one, not yet begun.
   void save_journal(bool phase_done = false);
-  // The report so far: the phases taken over from a journal first, then this process's.
-  boost::json::object report_json() const;
   TargetProbe probe_for(const std::string& endpoint) const;
   const v1::PhaseSpec& phase() const { return request_.phases(static_cast<int>(phase_)); }
   std::string phase_endpoint() const { return phase().endpoint(); }
@@ -120,7 +118,6 @@ class RunSession {
   std::optional<int64_t> stock_left_;
   SteadyTime next_stock_read_{};
   RunReport report_;
-  boost::json::array restored_endpoints_;  // phases finished by a coordinator that died since
   uint32_t restarts_ = 0;
   bool journal_failed_ = false;          // said once
   std::vector<TimelinePoint> timeline_;  // the current phase's progress, one point per update

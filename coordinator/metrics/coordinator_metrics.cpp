@@ -94,72 +94,40 @@ void CoordinatorMetrics::update_live(const std::string& endpoint, const v1::Outc
   last.set_info(std::max(last.info(), totals.info()));
 }
 
-void CoordinatorMetrics::record_report(const boost::json::object& report,
-                                       const std::string& verdict) {
-  namespace json = boost::json;
-  auto number = [](const json::object& o, const char* key) {
-    const auto* v = o.if_contains(key);
-    return v && v->is_number() ? v->to_number<double>() : 0.0;
-  };
-  if (const auto* agents = report.if_contains("agents"); agents && agents->is_array()) {
-    set_agents_connected(static_cast<double>(agents->as_array().size()));
-  }
+void CoordinatorMetrics::record_report(const RunReport& report, const std::string& verdict) {
+  set_agents_connected(static_cast<double>(report.agents.size()));
   set_run_active(false);
   count_run(verdict);
-  const auto* endpoints = report.if_contains("endpoints");
-  if (!endpoints || !endpoints->is_array()) return;
-  for (const auto& ev : endpoints->as_array()) {
-    if (!ev.is_object()) continue;
-    const auto& e = ev.as_object();
-    const auto* name = e.if_contains("endpoint");
-    if (!name || !name->is_string()) continue;
-    const std::string endpoint(name->as_string());
-    const double fail = number(e, "sold_out") + number(e, "errors");
-    for (const auto& [outcome, n] : {std::pair{"ok", number(e, "acknowledged")},
-                                     {"fail", fail},
-                                     {"info", number(e, "indeterminate")}}) {
-      requests_->Add({{"endpoint", endpoint}, {"outcome", outcome}}).Increment(n);
-    }
-    if (const auto* codes = e.if_contains("status_codes"); codes && codes->is_object()) {
-      for (const auto& [code, n] : codes->as_object()) {
-        if (n.is_number()) {
-          responses_->Add({{"endpoint", endpoint}, {"code", std::string(code)}})
-              .Increment(n.to_number<double>());
-        }
-      }
-    }
-    if (const auto* lat = e.if_contains("latency_ms"); lat && lat->is_object()) {
-      for (const auto& [q, key] :
-           {std::pair{"0.5", "p50"}, {"0.9", "p90"}, {"0.99", "p99"}, {"0.999", "p999"}}) {
-        latency_->Add({{"endpoint", endpoint}, {"quantile", q}})
-            .Set(number(lat->as_object(), key) / 1e3);
-      }
-    }
-    Verdict v;
-    v.oversold = static_cast<int64_t>(number(e, "oversold"));
-    v.lost_updates = static_cast<int64_t>(number(e, "lost_updates"));
-    v.lost_acks = static_cast<int64_t>(number(e, "lost_acks"));
-    v.phantoms = static_cast<int64_t>(number(e, "phantoms"));
-    v.duplicates = static_cast<int64_t>(number(e, "duplicates"));
-    const auto* integrity = e.if_contains("integrity");
-    v.integrity_ok = integrity && integrity->is_string() && integrity->as_string() == "ok";
-    std::optional<int64_t> final_stock;
-    if (const auto* f = e.if_contains("final_stock"); f && f->is_number()) {
-      final_stock = f->to_number<int64_t>();
-    }
-    publish_verdict(endpoint, static_cast<int64_t>(number(e, "initial_stock")), final_stock, v);
-  }
+  for (const auto& e : report.endpoints) record_phase(e);
 }
 
-void CoordinatorMetrics::publish_verdict(const std::string& endpoint, int64_t initial_stock,
-                                         std::optional<int64_t> final_stock, const Verdict& v) {
-  const prom::Labels ep{{"endpoint", endpoint}};
-  inventory_->Add({{"endpoint", endpoint}, {"kind", "initial"}})
-      .Set(static_cast<double>(initial_stock));
-  if (final_stock) {
-    inventory_->Add({{"endpoint", endpoint}, {"kind", "final"}})
-        .Set(static_cast<double>(*final_stock));
+void CoordinatorMetrics::record_phase(const EndpointReport& p, const LatencyHistogram* exact) {
+  // One phase's outcomes, as design.md's classes: fail is sold out and other refusals.
+  v1::OutcomeCounts totals;
+  totals.set_ok(p.acknowledged);
+  totals.set_fail(p.fail());
+  totals.set_info(p.indeterminate);
+  update_live(p.endpoint, totals);
+  published_.erase(p.endpoint);  // the next phase on this endpoint counts from zero again
+  for (const auto& [code, n] : p.status_codes) {
+    responses_->Add({{"endpoint", p.endpoint}, {"code", std::to_string(code)}})
+        .Increment(static_cast<double>(n));
   }
+  if (exact) record_duration(p.endpoint, *exact);
+  for (const auto& [q, ms] : {std::pair{"0.5", p.latency_ms.p50},
+                              {"0.9", p.latency_ms.p90},
+                              {"0.99", p.latency_ms.p99},
+                              {"0.999", p.latency_ms.p999}}) {
+    latency_->Add({{"endpoint", p.endpoint}, {"quantile", q}}).Set(ms / 1e3);
+  }
+  const prom::Labels ep{{"endpoint", p.endpoint}};
+  inventory_->Add({{"endpoint", p.endpoint}, {"kind", "initial"}})
+      .Set(static_cast<double>(p.initial_stock));
+  if (p.final_stock) {
+    inventory_->Add({{"endpoint", p.endpoint}, {"kind", "final"}})
+        .Set(static_cast<double>(*p.final_stock));
+  }
+  const Verdict& v = p.verdict;
   oversold_->Add(ep).Set(static_cast<double>(v.oversold));
   lost_updates_->Add(ep).Set(static_cast<double>(v.lost_updates));
   lost_acks_->Add(ep).Set(static_cast<double>(v.lost_acks));
@@ -168,20 +136,12 @@ void CoordinatorMetrics::publish_verdict(const std::string& endpoint, int64_t in
   integrity_ok_->Add(ep).Set(v.integrity_ok ? 1 : 0);
 }
 
-void CoordinatorMetrics::record_phase(const PhaseReport& p) {
-  update_live(p.endpoint, p.counts);
-  published_.erase(p.endpoint);  // the next phase on this endpoint counts from zero again
-  const prom::Labels ep{{"endpoint", p.endpoint}};
-  for (const auto& [code, n] : p.status_codes) {
-    responses_->Add({{"endpoint", p.endpoint}, {"code", std::to_string(code)}})
-        .Increment(static_cast<double>(n));
-  }
+void CoordinatorMetrics::record_duration(const std::string& endpoint, const LatencyHistogram& h) {
   // Spread the exact histogram into Prometheus buckets by each bucket's upper edge.
   static const prom::Histogram::BucketBoundaries kBounds{
       0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
   std::vector<double> increments(kBounds.size() + 1, 0);
   double sum = 0;
-  const auto& h = p.latency;
   v1::Histogram sparse;  // only the non-empty buckets
   h.to_proto(&sparse);
   for (int k = 0; k < sparse.index_size(); ++k) {
@@ -193,13 +153,7 @@ void CoordinatorMetrics::record_phase(const PhaseReport& p) {
     increments[b] += n;
     sum += seconds * n;
   }
-  duration_->Add(ep, kBounds).ObserveMultiple(increments, sum);
-  for (const auto& [q, pct] :
-       {std::pair{"0.5", 50.0}, {"0.9", 90.0}, {"0.99", 99.0}, {"0.999", 99.9}}) {
-    latency_->Add({{"endpoint", p.endpoint}, {"quantile", q}})
-        .Set(static_cast<double>(h.percentile_us(pct)) / 1e6);
-  }
-  publish_verdict(p.endpoint, p.initial_stock, p.final_stock, p.verdict);
+  duration_->Add({{"endpoint", endpoint}}, kBounds).ObserveMultiple(increments, sum);
 }
 
 }  // namespace stampede::coordinator

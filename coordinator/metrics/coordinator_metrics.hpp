@@ -9,7 +9,6 @@
 #include <prometheus/gauge.h>
 #include <prometheus/histogram.h>
 #include <prometheus/registry.h>
-#include <boost/json.hpp>
 #include <map>
 #include <memory>
 #include <optional>
@@ -39,15 +38,15 @@ class CoordinatorMetrics {
   void count_run(const std::string& verdict) { runs_->Add({{"verdict", verdict}}).Increment(); }
   // Live: outcome counters follow the latest totals (they only ever grow within a phase).
   void update_live(const std::string& endpoint, const v1::OutcomeCounts& totals);
-  void record_phase(const PhaseReport& phase);
-  // The same figures from a finished run's JSON report, as a CLI holds it (no merged histogram,
-  // so request_duration_seconds stays empty; the quantile gauges carry latency), for a push.
-  void record_report(const boost::json::object& report, const std::string& verdict);
+  // A finished phase's figures; with the phase's exact histogram where the coordinator has it
+  // (request_duration_seconds is then filled too).
+  void record_phase(const EndpointReport& phase, const LatencyHistogram* exact = nullptr);
+  // The same figures from a finished run's report, as a CLI holds it (no merged histogram, so
+  // request_duration_seconds stays empty; the quantile gauges carry latency), for a push.
+  void record_report(const RunReport& report, const std::string& verdict);
 
  private:
-  // Stock and the oracle's figures for one endpoint, whichever form the phase came in.
-  void publish_verdict(const std::string& endpoint, int64_t initial_stock,
-                       std::optional<int64_t> final_stock, const Verdict& verdict);
+  void record_duration(const std::string& endpoint, const LatencyHistogram& exact);
   std::shared_ptr<prometheus::Registry> registry_;
   std::unique_ptr<prometheus::Exposer> exposer_;
   prometheus::Gauge& agents_connected_;

@@ -1,8 +1,11 @@
-// The report's figures in a registry of their own, sent with prometheus-cpp's Gateway.
+// The report's figures in a registry of their own, in Prometheus's text format, PUT to the
+// gateway by the control HTTP client: a deadline that holds (prometheus-cpp's Gateway has none,
+// so a silent gateway held the CLI at the end of its run).
 #include "coordinator/metrics/pushgateway.hpp"
 
-#include <prometheus/gateway.h>
+#include <prometheus/text_serializer.h>
 
+#include "common/http_client.hpp"
 #include "common/url.hpp"
 #include "coordinator/metrics/coordinator_metrics.hpp"
 
@@ -24,27 +27,24 @@ std::optional<std::string> check_pushgateway_url(const std::string& gateway_url)
   return std::nullopt;
 }
 
-std::optional<std::string> push_run_metrics(const std::string& gateway_url,
-                                            const boost::json::object& report,
+std::optional<std::string> push_run_metrics(const std::string& gateway_url, const RunReport& report,
                                             const std::string& verdict) {
   auto url = parse_gateway_url(gateway_url);
   if (!url) return url.error();
-  std::string run_id = "unknown";
-  if (const auto* id = report.if_contains("run_id");
-      id && id->is_string() && !id->as_string().empty()) {
-    run_id = std::string(id->as_string());
-  }
+  // Run ids are letters, digits, '-' and '_' (run_spec), safe in a path as they are.
+  const std::string run_id = report.run_id.empty() ? "unknown" : report.run_id;
   CoordinatorMetrics metrics;
   metrics.record_report(report, verdict);
-  const std::string host =
-      url->host.find(':') != std::string::npos ? "[" + url->host + "]" : url->host;
-  prometheus::Gateway gateway("http://" + host, std::to_string(url->port), "stampede",
-                              {{"run_id", run_id}});
-  gateway.RegisterCollectable(metrics.registry());
-  const int status = gateway.Push();
-  if (status < 0) return "could not reach the Pushgateway at " + gateway_url;
-  if (status < 200 || status >= 300) {
-    return "the Pushgateway at " + gateway_url + " answered HTTP " + std::to_string(status);
+  HttpCallOptions options;
+  options.body = prometheus::TextSerializer().Serialize(metrics.registry()->Collect());
+  options.content_type = "text/plain; version=0.0.4";
+  options.timeout = std::chrono::seconds(10);
+  url->target = "/metrics/job/stampede/run_id/" + run_id;
+  // PUT replaces the group's metrics, so a rerun under the same id leaves no stale series.
+  auto reply = http_call("PUT", *url, options);
+  if (!reply) return "could not reach the Pushgateway at " + gateway_url + ": " + reply.error();
+  if (reply->status < 200 || reply->status >= 300) {
+    return "the Pushgateway at " + gateway_url + " answered HTTP " + std::to_string(reply->status);
   }
   return std::nullopt;
 }

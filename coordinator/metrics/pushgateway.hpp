@@ -4,9 +4,10 @@
 //   if (auto problem = push_run_metrics("http://127.0.0.1:9091", report, "ok")) complain(*problem);
 #pragma once
 
-#include <boost/json.hpp>
 #include <optional>
 #include <string>
+
+#include "coordinator/report/report.hpp"
 
 namespace stampede::coordinator {
 
@@ -15,8 +16,7 @@ std::optional<std::string> check_pushgateway_url(const std::string& gateway_url)
 
 // Blocking (one HTTP PUT). Returns the problem, if any: a bad URL, an unreachable gateway, or
 // the status it answered.
-std::optional<std::string> push_run_metrics(const std::string& gateway_url,
-                                            const boost::json::object& report,
+std::optional<std::string> push_run_metrics(const std::string& gateway_url, const RunReport& report,
                                             const std::string& verdict);
 
 }  // namespace stampede::coordinator

@@ -8,12 +8,13 @@
 //   for (auto& line : unmet_expectations(report, e)) std::cout << "FAILED " << line << "\n";
 #pragma once
 
-#include <boost/json/object.hpp>
 #include <map>
 #include <optional>
 #include <set>
 #include <string>
 #include <vector>
+
+#include "coordinator/report/report.hpp"
 
 namespace stampede::coordinator {
 
@@ -30,7 +31,7 @@ struct Expectations {
 };
 
 // One plain-words line per unmet expectation; empty when the run passes.
-std::vector<std::string> unmet_expectations(const boost::json::object& report,
+std::vector<std::string> unmet_expectations(const RunReport& report,
                                             const Expectations& expectations);
 
 }  // namespace stampede::coordinator

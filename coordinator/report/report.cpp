@@ -1,13 +1,12 @@
-// JSON report and table. Latencies in the report are milliseconds with µs precision.
+// The report's derived figures and its terminal table.
 #include "coordinator/report/report.hpp"
 
-#include <boost/json.hpp>
+#include <algorithm>
 #include <cstdio>
 #include <ctime>
 #include <sstream>
 
 namespace stampede::coordinator {
-namespace json = boost::json;
 
 namespace {
 
@@ -15,84 +14,33 @@ double ms(uint64_t us) {
   return static_cast<double>(us) / 1000.0;
 }
 
-json::object latency_json(const LatencyHistogram& h) {
-  json::object lat;
-  lat["p50"] = ms(h.percentile_us(50));
-  lat["p90"] = ms(h.percentile_us(90));
-  lat["p99"] = ms(h.percentile_us(99));
-  lat["p999"] = ms(h.percentile_us(99.9));
-  lat["max"] = ms(h.max_us());
-  return lat;
-}
-
-json::object phase_json(const PhaseReport& p) {
-  json::object e;
-  e["endpoint"] = p.endpoint;
-  e["initial_stock"] = p.initial_stock;
-  if (p.final_stock) {
-    e["final_stock"] = *p.final_stock;
-  } else {
-    e["final_stock"] = nullptr;
-  }
-  e["attempts"] = p.counts.attempts();
-  e["acknowledged"] = p.counts.ok();
-  e["sold_out"] = p.counts.sold_out();
-  e["errors"] = p.counts.errors();
-  e["indeterminate"] = p.counts.info();
-  e["ledger_orders"] = p.verdict.ledger_orders;
-  e["oversold"] = p.verdict.oversold;
-  e["lost_updates"] = p.verdict.lost_updates;
-  e["lost_acks"] = p.verdict.lost_acks;
-  e["phantoms"] = p.verdict.phantoms;
-  e["duplicates"] = p.verdict.duplicates;
-  e["recovered"] = p.verdict.recovered;
-  e["negative_stock"] = p.verdict.negative_stock;
-  e["integrity"] = p.verdict.integrity_ok ? "ok" : "violated";
-  json::array skipped;
-  for (const auto& s : p.verdict.checks_skipped) skipped.emplace_back(s);
-  e["checks_skipped"] = std::move(skipped);
-  e["duration_s"] = p.duration_s;
-  e["throughput_rps"] =
-      p.duration_s > 0 ? static_cast<double>(p.counts.attempts()) / p.duration_s : 0.0;
-  e["latency_ms"] = latency_json(p.latency);
-  if (p.latency_uncorrected.total() > 0) {
-    // Beside the corrected figures, so a reader sees how much coordinated omission would hide.
-    e["latency_ms_uncorrected"] = latency_json(p.latency_uncorrected);
-  }
-  e["retries"] = p.retries;
-  json::object codes;
-  for (const auto& [code, n] : p.status_codes) codes[std::to_string(code)] = n;
-  e["status_codes"] = std::move(codes);
-  json::array problems;
-  for (const auto& s : p.problems) problems.emplace_back(s);
-  e["problems"] = std::move(problems);
-  e["start_spread_ms"] = p.start_spread_ms;
-  // [t_s, attempts, ok, fail, info, p50_ms, p99_ms]: counts cumulative, latency per interval
-  json::array timeline;
-  for (const auto& pt : p.timeline) {
-    timeline.push_back(
-        json::array{pt.t_s, pt.attempts, pt.ok, pt.fail, pt.info, pt.p50_ms, pt.p99_ms});
-  }
-  e["timeline"] = std::move(timeline);
-  return e;
-}
-
-std::string fmt(const char* f, double v) {
+std::string fixed(const char* f, double v) {
   char buf[64];
   std::snprintf(buf, sizeof buf, f, v);
   return buf;
 }
 
-std::string num(const json::value& v) {
-  if (v.is_int64()) return std::to_string(v.get_int64());
-  if (v.is_uint64()) return std::to_string(v.get_uint64());
-  if (v.is_double()) return fmt("%.1f", v.get_double());
-  if (v.is_null()) return "-";
-  if (v.is_string()) return std::string(v.get_string());
-  return "?";
+}  // namespace
+
+LatencySummary LatencySummary::of(const LatencyHistogram& h) {
+  return {ms(h.percentile_us(50)), ms(h.percentile_us(90)), ms(h.percentile_us(99)),
+          ms(h.percentile_us(99.9)), ms(h.max_us())};
 }
 
-}  // namespace
+const EndpointReport* RunReport::endpoint(std::string_view name) const {
+  for (const auto& e : endpoints) {
+    if (e.endpoint == name) return &e;
+  }
+  return nullptr;
+}
+
+bool RunReport::integrity_ok() const {
+  if (endpoints.empty()) return false;
+  for (const auto& e : endpoints) {
+    if (!e.integrity_ok()) return false;
+  }
+  return true;
+}
 
 std::string rfc3339_utc(uint64_t unix_ns) {
   std::time_t t = static_cast<std::time_t>(unix_ns / 1'000'000'000ull);
@@ -103,58 +51,45 @@ std::string rfc3339_utc(uint64_t unix_ns) {
   return buf;
 }
 
-json::object to_json(const RunReport& r) {
-  json::object o;
-  o["run_id"] = r.run_id;
-  o["scenario"] = r.scenario;
-  o["started_at"] = r.started_at;
-  o["duration_s"] = r.duration_s;
-  json::array agents;
-  for (const auto& a : r.agents) {
-    agents.push_back(json::object{{"name", a.name}, {"host", a.host}, {"requests", a.requests}});
-  }
-  o["agents"] = std::move(agents);
-  json::array endpoints;
-  for (const auto& p : r.phases) endpoints.push_back(phase_json(p));
-  o["endpoints"] = std::move(endpoints);
-  return o;
-}
-
-std::string render_table(const json::object& report) {
+std::string render_table(const RunReport& report) {
+  using Cell = std::string (*)(const EndpointReport&);
   struct Col {
     const char* title;
-    const char* key;
+    Cell cell;
   };
   static const Col cols[] = {
-      {"endpoint", "endpoint"},    {"attempts", "attempts"},     {"acked", "acknowledged"},
-      {"sold_out", "sold_out"},    {"errors", "errors"},         {"info", "indeterminate"},
-      {"ledger", "ledger_orders"}, {"stock", "initial_stock"},   {"final", "final_stock"},
-      {"oversold", "oversold"},    {"lost_upd", "lost_updates"}, {"lost_ack", "lost_acks"},
-      {"phantom", "phantoms"},     {"dup", "duplicates"},        {"recov", "recovered"},
-      {"rps", "throughput_rps"},   {"p50_ms", nullptr},          {"p99_ms", nullptr},
-      {"integrity", "integrity"}};
+      {"endpoint", [](const EndpointReport& e) { return e.endpoint; }},
+      {"attempts", [](const EndpointReport& e) { return std::to_string(e.attempts); }},
+      {"acked", [](const EndpointReport& e) { return std::to_string(e.acknowledged); }},
+      {"sold_out", [](const EndpointReport& e) { return std::to_string(e.sold_out); }},
+      {"errors", [](const EndpointReport& e) { return std::to_string(e.errors); }},
+      {"info", [](const EndpointReport& e) { return std::to_string(e.indeterminate); }},
+      {"ledger", [](const EndpointReport& e) { return std::to_string(e.verdict.ledger_orders); }},
+      {"stock", [](const EndpointReport& e) { return std::to_string(e.initial_stock); }},
+      {"final",
+       [](const EndpointReport& e) {
+         return e.final_stock ? std::to_string(*e.final_stock) : std::string("-");
+       }},
+      {"oversold", [](const EndpointReport& e) { return std::to_string(e.verdict.oversold); }},
+      {"lost_upd", [](const EndpointReport& e) { return std::to_string(e.verdict.lost_updates); }},
+      {"lost_ack", [](const EndpointReport& e) { return std::to_string(e.verdict.lost_acks); }},
+      {"phantom", [](const EndpointReport& e) { return std::to_string(e.verdict.phantoms); }},
+      {"dup", [](const EndpointReport& e) { return std::to_string(e.verdict.duplicates); }},
+      {"recov", [](const EndpointReport& e) { return std::to_string(e.verdict.recovered); }},
+      {"rps", [](const EndpointReport& e) { return fixed("%.1f", e.throughput_rps); }},
+      {"p50_ms", [](const EndpointReport& e) { return fixed("%.2f", e.latency_ms.p50); }},
+      {"p99_ms", [](const EndpointReport& e) { return fixed("%.2f", e.latency_ms.p99); }},
+      {"integrity",
+       [](const EndpointReport& e) { return std::string(e.integrity_ok() ? "ok" : "violated"); }},
+  };
   std::vector<std::vector<std::string>> rows;
   std::vector<std::string> header;
   for (const auto& c : cols) header.emplace_back(c.title);
   rows.push_back(header);
-  const auto* endpoints = report.if_contains("endpoints");
-  if (endpoints && endpoints->is_array()) {
-    for (const auto& ev : endpoints->get_array()) {
-      const auto& e = ev.get_object();
-      std::vector<std::string> row;
-      for (const auto& c : cols) {
-        if (c.key) {
-          const auto* v = e.if_contains(c.key);
-          row.push_back(v ? num(*v) : "-");
-        } else {
-          const auto& lat = e.at("latency_ms").get_object();
-          row.push_back(
-              fmt("%.2f",
-                  lat.at(std::string(c.title) == "p50_ms" ? "p50" : "p99").to_number<double>()));
-        }
-      }
-      rows.push_back(std::move(row));
-    }
+  for (const auto& e : report.endpoints) {
+    std::vector<std::string> row;
+    for (const auto& c : cols) row.push_back(c.cell(e));
+    rows.push_back(std::move(row));
   }
   std::vector<size_t> width(header.size(), 0);
   for (const auto& row : rows) {

@@ -1,8 +1,13 @@
-// The run report: design.md's stable JSON keys, built from merged phases, and the terminal
-// table drawn from that same JSON so the two can never disagree.
+// The run report: one typed RunReport, written and read in one place (report_json.cpp) with
+// design.md's stable JSON keys. Everything that shows or checks a run reads this type: the
+// table, expectations, Markdown and HTML, the Pushgateway push, the metrics, the console, the
+// journal, `stampede compare` and `--baseline`. The JSON is how it crosses the wire (RunFinished),
+// the journal and files.
 //
-//   boost::json::object j = to_json(run_report);
-//   std::cout << render_table(j);
+//   RunReport r = ...;                         // built by the coordinator at each phase's end
+//   std::string text = report_json_text(r);   // to a file or the wire
+//   auto back = parse_report(text);           // Expected<RunReport>: every key checked
+//   std::cout << render_table(*back);
 #pragma once
 
 #include <boost/json/object.hpp>
@@ -10,13 +15,20 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
+#include "common/expected.hpp"
 #include "common/histogram.hpp"
 #include "coordinator/oracle/oracle.hpp"
-#include "stampede.pb.h"
 
 namespace stampede::coordinator {
+
+// Latency percentiles in milliseconds (µs precision), as the report carries them.
+struct LatencySummary {
+  double p50 = 0, p90 = 0, p99 = 0, p999 = 0, max = 0;
+  static LatencySummary of(const LatencyHistogram& h);
+};
 
 // Where a phase stood at one moment: seconds since its start, cumulative outcome counts, and
 // the latency of the attempts that ended since the previous point (0 when none did).
@@ -26,20 +38,29 @@ struct TimelinePoint {
   double p50_ms = 0, p99_ms = 0;
 };
 
-struct PhaseReport {
+// One endpoint's phase: design.md's keys, one field each.
+struct EndpointReport {
   std::string endpoint;
+  std::vector<std::string> problems;  // lost agents, missing batches: said, not hidden
   int64_t initial_stock = 0;
   std::optional<int64_t> final_stock;
-  v1::OutcomeCounts counts;
-  Verdict verdict;
+  uint64_t attempts = 0;
+  uint64_t acknowledged = 0;
+  uint64_t sold_out = 0;
+  uint64_t errors = 0;
+  uint64_t indeterminate = 0;
+  Verdict verdict;  // ledger_orders, oversold, ..., integrity and checks_skipped
   double duration_s = 0;
-  LatencyHistogram latency;              // open loop: from the intended send time
-  LatencyHistogram latency_uncorrected;  // open loop only: from the actual send
+  double throughput_rps = 0;
+  double start_spread_ms = 0;  // first sends of the agents that started together
+  LatencySummary latency_ms;   // open loop: from the intended send time
+  std::optional<LatencySummary> latency_ms_uncorrected;  // open loop only: from the actual send
   uint64_t retries = 0;
   std::map<unsigned, uint64_t> status_codes;
-  std::vector<std::string> problems;    // lost agents, missing batches: said, not hidden
-  double start_spread_ms = 0;           // first sends of the agents that started together
   std::vector<TimelinePoint> timeline;  // about one point a second, for charts
+
+  uint64_t fail() const { return sold_out + errors; }
+  bool integrity_ok() const { return verdict.integrity_ok; }
 };
 
 struct AgentTotals {
@@ -54,11 +75,22 @@ struct RunReport {
   std::string started_at;  // RFC 3339, UTC
   double duration_s = 0;
   std::vector<AgentTotals> agents;
-  std::vector<PhaseReport> phases;
+  std::vector<EndpointReport> endpoints;
+
+  const EndpointReport* endpoint(std::string_view name) const;
+  // Every endpoint's integrity held (and there was at least one).
+  bool integrity_ok() const;
 };
 
 boost::json::object to_json(const RunReport& report);
-std::string render_table(const boost::json::object& report);
+std::string report_json_text(const RunReport& report);
+// The one reader: every stable key checked for its type and bounds, so a report from a file, a
+// coordinator or the journal is either whole or an error naming the key.
+Expected<RunReport> report_from_json(const boost::json::value& json);
+Expected<RunReport> parse_report(std::string_view text);
+Expected<RunReport> load_report_file(const std::string& path);
+
+std::string render_table(const RunReport& report);
 std::string rfc3339_utc(uint64_t unix_ns);
 
 }  // namespace stampede::coordinator

@@ -1,27 +1,23 @@
-// Markdown and HTML renderings. Everything shown comes from the JSON report, and every string
+// Markdown and HTML renderings. Everything shown comes from the typed report, and every string
 // from it is escaped: endpoint labels and problems can carry user text.
 #include "coordinator/report/summary_writers.hpp"
 
 #include <algorithm>
-#include <boost/json.hpp>
 #include <cstdio>
 #include <sstream>
 
 namespace stampede::coordinator {
-namespace json = boost::json;
 
 namespace {
 
-std::string num(const json::value& v, const char* fmt = "%.1f") {
-  if (v.is_int64()) return std::to_string(v.get_int64());
-  if (v.is_uint64()) return std::to_string(v.get_uint64());
-  if (v.is_double()) {
-    char buf[64];
-    std::snprintf(buf, sizeof buf, fmt, v.get_double());
-    return buf;
-  }
-  if (v.is_string()) return std::string(v.get_string());
-  return "-";
+std::string num(double v, const char* fmt = "%.1f") {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, fmt, v);
+  return buf;
+}
+
+std::string stock(const std::optional<int64_t>& v) {
+  return v ? std::to_string(*v) : std::string("-");
 }
 
 std::string html_escape(std::string_view s) {
@@ -56,21 +52,24 @@ std::string md_escape(std::string_view s) {
   return out;
 }
 
-const char* kFigures[] = {"oversold", "lost_updates", "lost_acks",
-                          "phantoms", "duplicates",   "recovered"};
+// The oracle's figures, in the order the tables show them.
+const std::pair<const char*, int64_t Verdict::*> kFigures[] = {
+    {"oversold", &Verdict::oversold},     {"lost_updates", &Verdict::lost_updates},
+    {"lost_acks", &Verdict::lost_acks},   {"phantoms", &Verdict::phantoms},
+    {"duplicates", &Verdict::duplicates}, {"recovered", &Verdict::recovered}};
 
 // Throughput per second between consecutive timeline points, as an SVG polyline chart.
-std::string throughput_svg(const json::array& timeline) {
+std::string throughput_svg(const std::vector<TimelinePoint>& timeline) {
   std::vector<std::pair<double, double>> pts;
   for (size_t i = 1; i < timeline.size(); ++i) {
-    const auto& a = timeline[i - 1].as_array();
-    const auto& b = timeline[i].as_array();
-    const double dt = b[0].to_number<double>() - a[0].to_number<double>();
+    const auto& a = timeline[i - 1];
+    const auto& b = timeline[i];
+    const double dt = b.t_s - a.t_s;
     if (dt <= 0) continue;
     // Each interval is drawn as a level segment at its mean rate.
-    const double rate = (b[1].to_number<double>() - a[1].to_number<double>()) / dt;
-    pts.emplace_back(a[0].to_number<double>(), rate);
-    pts.emplace_back(b[0].to_number<double>(), rate);
+    const double rate = (static_cast<double>(b.attempts) - static_cast<double>(a.attempts)) / dt;
+    pts.emplace_back(a.t_s, rate);
+    pts.emplace_back(b.t_s, rate);
   }
   if (pts.empty()) return "<p>Too short for a throughput chart.</p>";
   const double w = 600, h = 160, pad = 40;
@@ -99,17 +98,14 @@ std::string throughput_svg(const json::array& timeline) {
 }
 
 // p50 and p99 of each timeline interval (the attempts that ended in it), as two polylines.
-std::string latency_over_time_svg(const json::array& timeline) {
+std::string latency_over_time_svg(const std::vector<TimelinePoint>& timeline) {
   struct Point {
     double t, p50, p99;
   };
   std::vector<Point> pts;
-  for (const auto& v : timeline) {
-    const auto& a = v.as_array();
-    if (a.size() < 7) continue;  // a report from before latency over time
-    const double p99 = a[6].to_number<double>();
-    if (p99 <= 0) continue;  // nothing ended in that interval
-    pts.push_back({a[0].to_number<double>(), a[5].to_number<double>(), p99});
+  for (const auto& a : timeline) {
+    if (a.p99_ms <= 0) continue;  // nothing ended in that interval
+    pts.push_back({a.t_s, a.p50_ms, a.p99_ms});
   }
   if (pts.empty()) return "<p>No latency over time (the phase was shorter than one update).</p>";
   const double w = 600, h = 160, pad = 40;
@@ -147,17 +143,17 @@ std::string latency_over_time_svg(const json::array& timeline) {
 }
 
 // Latency percentiles as horizontal bars.
-std::string latency_svg(const json::object& lat) {
-  const char* keys[] = {"p50", "p90", "p99", "p999", "max"};
+std::string latency_svg(const LatencySummary& lat) {
+  const std::pair<const char*, double> keys[] = {
+      {"p50", lat.p50}, {"p90", lat.p90}, {"p99", lat.p99}, {"p999", lat.p999}, {"max", lat.max}};
   double max_v = 0;
-  for (auto* k : keys) max_v = std::max(max_v, lat.at(k).to_number<double>());
+  for (const auto& [k, v] : keys) max_v = std::max(max_v, v);
   if (max_v <= 0) max_v = 1;
   std::ostringstream svg;
   svg << "<svg viewBox='0 0 600 130' width='600' height='130' role='img' aria-label='latency "
          "percentiles'>";
   int y = 8;
-  for (auto* k : keys) {
-    const double v = lat.at(k).to_number<double>();
+  for (const auto& [k, v] : keys) {
     char label[48];
     std::snprintf(label, sizeof label, "%.2f ms", v);
     svg << "<text x='0' y='" << y + 12 << "' font-size='11'>" << k << "</text><rect x='45' y='" << y
@@ -171,13 +167,12 @@ std::string latency_svg(const json::object& lat) {
 
 }  // namespace
 
-std::string render_markdown(const json::object& r, const std::vector<std::string>& unmet) {
+std::string render_markdown(const RunReport& r, const std::vector<std::string>& unmet) {
   std::ostringstream md;
-  md << "# Stampede run " << md_escape(num(r.at("run_id"))) << "\n\n";
-  if (!r.at("scenario").as_string().empty())
-    md << "Scenario: " << md_escape(num(r.at("scenario"))) << "  \n";
-  md << "Started " << num(r.at("started_at")) << ", " << num(r.at("duration_s")) << " s, "
-     << r.at("agents").as_array().size() << " agent(s).\n\n";
+  md << "# Stampede run " << md_escape(r.run_id) << "\n\n";
+  if (!r.scenario.empty()) md << "Scenario: " << md_escape(r.scenario) << "  \n";
+  md << "Started " << r.started_at << ", " << num(r.duration_s) << " s, " << r.agents.size()
+     << " agent(s).\n\n";
   md << (unmet.empty() ? "**Every expectation held.**\n\n" : "**Expectations failed:**\n\n");
   for (const auto& line : unmet) md << "- " << md_escape(line) << "\n";
   if (!unmet.empty()) md << "\n";
@@ -185,46 +180,39 @@ std::string render_markdown(const json::object& r, const std::vector<std::string
         "oversold | "
         "lost updates | lost acks | phantoms | duplicates | recovered | req/s | p50 ms | p99 ms |\n"
      << "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n";
-  for (const auto& ev : r.at("endpoints").as_array()) {
-    const auto& e = ev.as_object();
-    md << "| " << md_escape(num(e.at("endpoint"))) << " | " << num(e.at("integrity")) << " | "
-       << num(e.at("attempts")) << " | " << num(e.at("acknowledged")) << " | "
-       << num(e.at("initial_stock")) << " → " << num(e.at("final_stock")) << " | "
-       << num(e.at("ledger_orders"));
-    for (auto* k : kFigures) md << " | " << num(e.at(k));
-    const auto& lat = e.at("latency_ms").as_object();
-    md << " | " << num(e.at("throughput_rps"), "%.0f") << " | " << num(lat.at("p50"), "%.2f")
-       << " | " << num(lat.at("p99"), "%.2f") << " |\n";
+  for (const auto& e : r.endpoints) {
+    md << "| " << md_escape(e.endpoint) << " | " << (e.integrity_ok() ? "ok" : "violated") << " | "
+       << e.attempts << " | " << e.acknowledged << " | " << e.initial_stock << " → "
+       << stock(e.final_stock) << " | " << e.verdict.ledger_orders;
+    for (const auto& [k, field] : kFigures) md << " | " << e.verdict.*field;
+    md << " | " << num(e.throughput_rps, "%.0f") << " | " << num(e.latency_ms.p50, "%.2f") << " | "
+       << num(e.latency_ms.p99, "%.2f") << " |\n";
   }
-  for (const auto& ev : r.at("endpoints").as_array()) {
-    const auto& e = ev.as_object();
-    const auto* problems = e.if_contains("problems");
-    if (problems && !problems->as_array().empty()) {
-      md << "\nProblems on " << md_escape(num(e.at("endpoint"))) << ":\n";
-      for (const auto& p : problems->as_array()) md << "- " << md_escape(num(p)) << "\n";
+  for (const auto& e : r.endpoints) {
+    if (!e.problems.empty()) {
+      md << "\nProblems on " << md_escape(e.endpoint) << ":\n";
+      for (const auto& p : e.problems) md << "- " << md_escape(p) << "\n";
     }
-    const auto& skipped = e.at("checks_skipped").as_array();
-    if (!skipped.empty()) {
-      md << "\nChecks skipped on " << md_escape(num(e.at("endpoint"))) << ":";
-      for (const auto& s : skipped) md << " " << md_escape(num(s));
+    if (!e.verdict.checks_skipped.empty()) {
+      md << "\nChecks skipped on " << md_escape(e.endpoint) << ":";
+      for (const auto& s : e.verdict.checks_skipped) md << " " << md_escape(s);
       md << "\n";
     }
   }
   return md.str();
 }
 
-std::string render_html(const json::object& r, const std::vector<std::string>& unmet) {
+std::string render_html(const RunReport& r, const std::vector<std::string>& unmet) {
   std::ostringstream h;
   h << "<!doctype html><html lang='en'><head><meta charset='utf-8'><title>Stampede run "
-    << html_escape(num(r.at("run_id"))) << "</title><style>"
+    << html_escape(r.run_id) << "</title><style>"
     << "body{font-family:sans-serif;margin:2em;max-width:1000px}table{border-collapse:collapse}"
     << "td,th{border:1px solid #ccc;padding:4px 8px;text-align:right}th{background:#f3f3f3}"
     << ".ok{color:#1a7f37;font-weight:bold}.violated{color:#c0362c;font-weight:bold}"
     << "</style></head><body>";
-  h << "<h1>Stampede run " << html_escape(num(r.at("run_id"))) << "</h1><p>Scenario "
-    << html_escape(num(r.at("scenario"))) << " · started " << html_escape(num(r.at("started_at")))
-    << " · " << num(r.at("duration_s")) << " s · " << r.at("agents").as_array().size()
-    << " agent(s)</p>";
+  h << "<h1>Stampede run " << html_escape(r.run_id) << "</h1><p>Scenario "
+    << html_escape(r.scenario) << " · started " << html_escape(r.started_at) << " · "
+    << num(r.duration_s) << " s · " << r.agents.size() << " agent(s)</p>";
   if (unmet.empty()) {
     h << "<p class='ok'>Every expectation held.</p>";
   } else {
@@ -235,33 +223,28 @@ std::string render_html(const json::object& r, const std::vector<std::string>& u
   h << "<table><tr><th>endpoint</th><th>integrity</th><th>attempts</th><th>acknowledged</"
        "th><th>stock</th>"
        "<th>final</th><th>ledger</th>";
-  for (auto* k : kFigures) h << "<th>" << k << "</th>";
+  for (const auto& [k, field] : kFigures) h << "<th>" << k << "</th>";
   h << "<th>req/s</th></tr>";
-  for (const auto& ev : r.at("endpoints").as_array()) {
-    const auto& e = ev.as_object();
-    const std::string integrity = num(e.at("integrity"));
-    h << "<tr><td>" << html_escape(num(e.at("endpoint"))) << "</td><td class='"
-      << html_escape(integrity) << "'>" << html_escape(integrity) << "</td><td>"
-      << num(e.at("attempts")) << "</td><td>" << num(e.at("acknowledged")) << "</td><td>"
-      << num(e.at("initial_stock")) << "</td><td>" << num(e.at("final_stock")) << "</td><td>"
-      << num(e.at("ledger_orders")) << "</td>";
-    for (auto* k : kFigures) h << "<td>" << num(e.at(k)) << "</td>";
-    h << "<td>" << num(e.at("throughput_rps"), "%.0f") << "</td></tr>";
+  for (const auto& e : r.endpoints) {
+    const std::string integrity = e.integrity_ok() ? "ok" : "violated";
+    h << "<tr><td>" << html_escape(e.endpoint) << "</td><td class='" << integrity << "'>"
+      << integrity << "</td><td>" << e.attempts << "</td><td>" << e.acknowledged << "</td><td>"
+      << e.initial_stock << "</td><td>" << stock(e.final_stock) << "</td><td>"
+      << e.verdict.ledger_orders << "</td>";
+    for (const auto& [k, field] : kFigures) h << "<td>" << e.verdict.*field << "</td>";
+    h << "<td>" << num(e.throughput_rps, "%.0f") << "</td></tr>";
   }
   h << "</table>";
-  for (const auto& ev : r.at("endpoints").as_array()) {
-    const auto& e = ev.as_object();
-    h << "<h2>" << html_escape(num(e.at("endpoint"))) << "</h2><h3>Requests per second</h3>";
-    const auto* timeline = e.if_contains("timeline");
-    h << (timeline ? throughput_svg(timeline->as_array()) : std::string("<p>No timeline.</p>"));
+  for (const auto& e : r.endpoints) {
+    h << "<h2>" << html_escape(e.endpoint) << "</h2><h3>Requests per second</h3>";
+    h << (e.timeline.empty() ? std::string("<p>No timeline.</p>") : throughput_svg(e.timeline));
     h << "<h3>Latency over time</h3>"
-      << (timeline ? latency_over_time_svg(timeline->as_array())
-                   : std::string("<p>No timeline.</p>"));
-    h << "<h3>Latency</h3>" << latency_svg(e.at("latency_ms").as_object());
-    const auto* problems = e.if_contains("problems");
-    if (problems && !problems->as_array().empty()) {
+      << (e.timeline.empty() ? std::string("<p>No timeline.</p>")
+                             : latency_over_time_svg(e.timeline));
+    h << "<h3>Latency</h3>" << latency_svg(e.latency_ms);
+    if (!e.problems.empty()) {
       h << "<h3>Problems</h3><ul>";
-      for (const auto& p : problems->as_array()) h << "<li>" << html_escape(num(p)) << "</li>";
+      for (const auto& p : e.problems) h << "<li>" << html_escape(p) << "</li>";
       h << "</ul>";
     }
   }

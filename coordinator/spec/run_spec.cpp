@@ -104,8 +104,8 @@ std::string zmq_endpoint(std::string_view s) {
 }
 
 std::string method_token(std::string_view s) {
-  const bool ok = !s.empty() && s.size() <= 16 &&
-                  s.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZ") == s.npos;
+  const bool ok =
+      !s.empty() && s.size() <= 16 && s.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZ") == s.npos;
   return ok ? "" : "want an upper-case HTTP method such as POST, not " + quoted(s);
 }
 
@@ -243,17 +243,17 @@ std::vector<Setting> make_table() {
       "connection pool",
       "", kAnywhere, {Kind::number, 0, 1e8}, &PhaseSettings::rate, parse_number));
   t.push_back(phase_value(
-      "stock", "Reset the stock to N before each endpoint (needs --admin-url); unset: read it",
-      "", kAnywhere, {Kind::count, 0, static_cast<double>(kMaxStock)}, &PhaseSettings::stock,
+      "stock", "Reset the stock to N before each endpoint (needs --admin-url); unset: read it", "",
+      kAnywhere, {Kind::count, 0, static_cast<double>(kMaxStock)}, &PhaseSettings::stock,
       parse_count));
   t.push_back(phase_value("ramp", "Raise users (or the rate) linearly over this long (10s)", "",
                           kFlag | kScenario | kPhase, {Kind::duration, 1, kDayMs},
                           &PhaseSettings::ramp_ms, parse_duration));
-  t.push_back(phase_value("think_time", "Closed loop: pause between a user's attempts (100ms)",
-                          "", kFlag | kScenario | kPhase, {Kind::duration, 1, kDayMs},
+  t.push_back(phase_value("think_time", "Closed loop: pause between a user's attempts (100ms)", "",
+                          kFlag | kScenario | kPhase, {Kind::duration, 1, kDayMs},
                           &PhaseSettings::think_time_ms, parse_duration));
-  Setting expect = base("expect", "What the phase must show: hold (default) or violated", "",
-                        kPhase);
+  Setting expect =
+      base("expect", "What the phase must show: hold (default) or violated", "", kPhase);
   expect.apply = [](RunSettings&, PhaseSettings* phase, std::string_view text) {
     if (!phase || (text != "hold" && text != "violated")) {
       return Expected<bool>(unexpected("must be 'hold' or 'violated', not " + quoted(text)));
@@ -262,13 +262,14 @@ std::vector<Setting> make_table() {
     return Expected<bool>(true);
   };
   t.push_back(expect);
-  t.push_back(phase_value("max_p99_ms", "Fail (exit 1) when an endpoint's p99 latency is above this",
-                          "", kFlag | kScenario | kPhase, {Kind::number, 0, 3.6e6},
+  t.push_back(phase_value("max_p99_ms",
+                          "Fail (exit 1) when an endpoint's p99 latency is above this", "",
+                          kFlag | kScenario | kPhase, {Kind::number, 0, 3.6e6},
                           &PhaseSettings::max_p99_ms, parse_number));
-  t.push_back(phase_value(
-      "max_error_rate", "Fail (exit 1) when (errors + indeterminate) / attempts is above this", "",
-      kFlag | kScenario | kPhase, {Kind::number, 0, 1}, &PhaseSettings::max_error_rate,
-      parse_number));
+  t.push_back(phase_value("max_error_rate",
+                          "Fail (exit 1) when (errors + indeterminate) / attempts is above this",
+                          "", kFlag | kScenario | kPhase, {Kind::number, 0, 1},
+                          &PhaseSettings::max_error_rate, parse_number));
 
   // The target and what its answers mean.
   t.push_back(run_text("target", "Target base URL", "http://127.0.0.1:8080",
@@ -281,8 +282,8 @@ std::vector<Setting> make_table() {
                        &RunSettings::headers, header_line));
   t.push_back(run_text("body", "Body template with ${user_id} and ${key}", "", kFlag | kScenario,
                        &RunSettings::body, body_text));
-  Setting sold_out = base("sold_out_status", "Statuses meaning sold out (default 409)", "",
-                          kFlag | kScenario);
+  Setting sold_out =
+      base("sold_out_status", "Statuses meaning sold out (default 409)", "", kFlag | kScenario);
   sold_out.list = true;
   sold_out.comma_list = true;
   sold_out.bounds = {Kind::count, 100, 599};
@@ -320,14 +321,14 @@ std::vector<Setting> make_table() {
   // The agents.
   t.push_back(run_count("expect_agents", "Agents to wait for", "1", kFlag | kScenario | kForm, 1,
                         10'000, &RunSettings::expect_agents));
-  t.push_back(run_count("agents_wait", "Seconds to wait for them", "30", kFlag | kScenario, 1,
-                        3600, &RunSettings::agents_wait_s));
+  t.push_back(run_count("agents_wait", "Seconds to wait for them", "30", kFlag | kScenario, 1, 3600,
+                        &RunSettings::agents_wait_s));
   t.push_back(run_count("agent_threads", "Load threads per agent (default: the agent's own)", "",
                         kFlag | kScenario, 1, 256, &RunSettings::agent_threads));
 
   // Expectations and outputs.
-  t.push_back(run_list("expect_violated", "Endpoint whose integrity must be caught violated",
-                       kFlag, true, 64, &RunSettings::expect_violated, label));
+  t.push_back(run_list("expect_violated", "Endpoint whose integrity must be caught violated", kFlag,
+                       true, 64, &RunSettings::expect_violated, label));
   t.push_back(run_text("report", "Write the JSON report here", "", kFlag | kScenario,
                        &RunSettings::report, path_text));
   t.push_back(run_text("markdown", "Write a Markdown summary here", "", kFlag | kScenario,
@@ -339,11 +340,32 @@ std::vector<Setting> make_table() {
                        "once it ends, grouped by job=stampede and run_id",
                        "", kFlag | kScenario, &RunSettings::pushgateway, http_url));
 
+  t.push_back(run_text("baseline",
+                       "A report (--report of an earlier run) this run must keep up with: exit 1 "
+                       "when an endpoint's throughput fell or its p99 rose by more than "
+                       "--max-regression",
+                       "", kFlag | kScenario, &RunSettings::baseline, path_text));
+  Setting regression =
+      base("max_regression", "How far from --baseline a run may fall, in per cent (10 or 10%)",
+           "10%", kFlag | kScenario);
+  regression.bounds = {Kind::number, 0, 1000};
+  regression.apply = [](RunSettings& run, PhaseSettings*, std::string_view text) {
+    std::string_view number = text;
+    if (number.ends_with('%')) number.remove_suffix(1);
+    auto v = parse_number(number, 0, 1000);
+    if (!v) {
+      return Expected<bool>(unexpected("must be a percentage from 0 to 1000, not " + quoted(text)));
+    }
+    run.max_regression_pct = *v;
+    return Expected<bool>(true);
+  };
+  t.push_back(regression);
+
   // Where the run goes: a coordinator, or one in this process.
   t.push_back(run_text("run_id", "Run id (default: random)", "", kFlag, &RunSettings::run_id,
                        run_id_chars));
-  t.push_back(run_text("coordinator", "Coordinator's control socket", "tcp://127.0.0.1:5556",
-                       kFlag, &RunSettings::coordinator, zmq_endpoint));
+  t.push_back(run_text("coordinator", "Coordinator's control socket", "tcp://127.0.0.1:5556", kFlag,
+                       &RunSettings::coordinator, zmq_endpoint));
   t.push_back(run_count("embedded", "Start a coordinator with N local agents in this process", "",
                         kFlag, 1, 256, &RunSettings::embedded));
   t.push_back(run_text("metrics_bind", "With --embedded: serve /metrics on IP:PORT", "", kFlag,
@@ -490,7 +512,9 @@ std::string out_of_bounds(std::string_view name, double value) {
     return "";
   }
   return std::string(name) + " " + number_text(value) + " is out of bounds: it must be " +
-         (s->bounds.kind == Kind::duration ? "a duration in ms" : whole ? "a whole number" : "a number") +
+         (s->bounds.kind == Kind::duration ? "a duration in ms"
+          : whole                          ? "a whole number"
+                                           : "a number") +
          " from " + s->bounds_text();
 }
 

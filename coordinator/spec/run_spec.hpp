@@ -57,6 +57,8 @@ struct RunSettings {
   std::string run_id;
   std::vector<std::string> expect_violated;
   std::string report, markdown, html, pushgateway;
+  std::string baseline;           // a report to compare this run with
+  double max_regression_pct = 0;  // how far throughput may fall or p99 rise from it
   std::string coordinator, metrics_bind;
   uint64_t embedded = 0;
   bool quiet = false;
@@ -93,9 +95,9 @@ struct Setting {
   std::function<Expected<bool>(RunSettings& run, PhaseSettings* phase, std::string_view text)>
       apply;
 
-  std::string flag() const;          // "--request-timeout-ms"
-  std::string bounds_text() const;   // "1 to 10000000", "" when unbounded
-  std::string help_text() const;     // help, bounds and default, for --help and the reference
+  std::string flag() const;         // "--request-timeout-ms"
+  std::string bounds_text() const;  // "1 to 10000000", "" when unbounded
+  std::string help_text() const;    // help, bounds and default, for --help and the reference
 };
 
 const std::vector<Setting>& run_settings();

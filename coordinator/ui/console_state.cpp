@@ -26,23 +26,11 @@ double per_second(uint64_t now, uint64_t before, double dt_s) {
 void judge(RunRecord& record, const v1::RunFinished& finished) {
   record.finished_at = unix_now_s();
   record.message = finished.message();
-  json::error_code ec;
-  json::value report = json::parse(finished.report_json(), ec);
-  if (!ec && report.is_object()) {
-    record.report = std::move(report.get_object());
-    if (const auto* endpoints = record.report->if_contains("endpoints");
-        endpoints && endpoints->is_array()) {
-      for (const auto& e : endpoints->get_array()) {
-        const auto* o = e.if_object();
-        if (!o) continue;
-        const auto* integrity = o->if_contains("integrity");
-        const auto* name = o->if_contains("endpoint");
-        if (integrity && name && integrity->is_string() && name->is_string() &&
-            integrity->get_string() != "ok") {
-          record.violated.emplace_back(name->get_string());
-        }
-      }
+  if (auto report = parse_report(finished.report_json())) {
+    for (const auto& e : report->endpoints) {
+      if (!e.integrity_ok()) record.violated.push_back(e.endpoint);
     }
+    record.report = std::move(*report);
   }
   if (finished.exit_code() != 0) {
     record.verdict = finished.message().find("aborted") != std::string::npos ? "aborted" : "error";

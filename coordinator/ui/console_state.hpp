@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "common/expected.hpp"
+#include "coordinator/report/report.hpp"
 #include "stampede.pb.h"
 
 namespace stampede::coordinator::ui {
@@ -60,7 +61,7 @@ struct RunRecord {
   std::string verdict = "running";  // running | ok | violated | aborted | error
   std::string message;
   std::vector<std::string> violated;  // endpoints whose integrity is violated
-  std::optional<boost::json::object> report;
+  std::optional<RunReport> report;
 };
 
 class ConsoleState {

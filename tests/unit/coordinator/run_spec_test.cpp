@@ -59,6 +59,8 @@ const std::map<std::string, Sample, std::less<>>& samples() {
       {"markdown", {"r.md", ""}},
       {"html", {"r.html", ""}},
       {"pushgateway", {"http://127.0.0.1:9091", "gateway"}},
+      {"baseline", {"base.json", ""}},
+      {"max_regression", {"10%", "NaN%"}},
       {"run_id", {"run-1", "run 1"}},
       {"coordinator", {"tcp://127.0.0.1:5556", "127.0.0.1:5556"}},
       {"embedded", {"3", "257"}},

@@ -1,0 +1,28 @@
+// `stampede compare`: load both reports through the one reader, print the comparison.
+#include "coordinator/cli/compare_command.hpp"
+
+#include <iostream>
+
+#include "coordinator/report/compare.hpp"
+
+namespace stampede::coordinator {
+
+void add_compare_flags(CLI::App& sub, CompareFlags& f) {
+  sub.add_option("A", f.a, "The earlier run's JSON report (--report)")->required();
+  sub.add_option("B", f.b, "The later run's JSON report")->required();
+}
+
+int compare_command(const CompareFlags& f) {
+  auto a = load_report_file(f.a);
+  auto b = load_report_file(f.b);
+  for (const auto* r : {&a, &b}) {
+    if (!*r) {
+      std::cerr << "stampede compare: " << r->error() << "\n";
+      return 2;
+    }
+  }
+  std::cout << render_comparison(*a, *b) << std::flush;
+  return 0;
+}
+
+}  // namespace stampede::coordinator

@@ -1,0 +1,308 @@
+// The report's JSON, both ways: design.md's stable keys written from RunReport and read back
+// into it with every value checked, so no reader of a report picks keys apart on its own.
+#include <boost/json.hpp>
+#include <charconv>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "common/json_number.hpp"
+#include "coordinator/report/report.hpp"
+
+namespace stampede::coordinator {
+namespace json = boost::json;
+
+namespace {
+
+json::object latency_json(const LatencySummary& l) {
+  return {{"p50", l.p50}, {"p90", l.p90}, {"p99", l.p99}, {"p999", l.p999}, {"max", l.max}};
+}
+
+json::array strings(const std::vector<std::string>& values) {
+  json::array out;
+  for (const auto& v : values) out.emplace_back(v);
+  return out;
+}
+
+json::object endpoint_json(const EndpointReport& p) {
+  json::object e;
+  e["endpoint"] = p.endpoint;
+  e["problems"] = strings(p.problems);
+  e["initial_stock"] = p.initial_stock;
+  if (p.final_stock) {
+    e["final_stock"] = *p.final_stock;
+  } else {
+    e["final_stock"] = nullptr;
+  }
+  e["attempts"] = p.attempts;
+  e["acknowledged"] = p.acknowledged;
+  e["sold_out"] = p.sold_out;
+  e["errors"] = p.errors;
+  e["indeterminate"] = p.indeterminate;
+  const Verdict& v = p.verdict;
+  e["ledger_orders"] = v.ledger_orders;
+  e["oversold"] = v.oversold;
+  e["lost_updates"] = v.lost_updates;
+  e["lost_acks"] = v.lost_acks;
+  e["phantoms"] = v.phantoms;
+  e["duplicates"] = v.duplicates;
+  e["recovered"] = v.recovered;
+  e["negative_stock"] = v.negative_stock;
+  e["integrity"] = v.integrity_ok ? "ok" : "violated";
+  e["checks_skipped"] = strings(v.checks_skipped);
+  e["duration_s"] = p.duration_s;
+  e["throughput_rps"] = p.throughput_rps;
+  e["start_spread_ms"] = p.start_spread_ms;
+  e["latency_ms"] = latency_json(p.latency_ms);
+  // Beside the corrected figures, so a reader sees how much coordinated omission would hide.
+  if (p.latency_ms_uncorrected)
+    e["latency_ms_uncorrected"] = latency_json(*p.latency_ms_uncorrected);
+  e["retries"] = p.retries;
+  json::object codes;
+  for (const auto& [code, n] : p.status_codes) codes[std::to_string(code)] = n;
+  e["status_codes"] = std::move(codes);
+  // [t_s, attempts, ok, fail, info, p50_ms, p99_ms]: counts cumulative, latency per interval
+  json::array timeline;
+  for (const auto& pt : p.timeline) {
+    timeline.push_back(
+        json::array{pt.t_s, pt.attempts, pt.ok, pt.fail, pt.info, pt.p50_ms, pt.p99_ms});
+  }
+  e["timeline"] = std::move(timeline);
+  return e;
+}
+
+// Reads one object's keys, remembering the first problem with where it was: the caller checks
+// ok() once at the end instead of after every field.
+class FieldReader {
+ public:
+  FieldReader(const json::value& v, std::string where) : where_(std::move(where)) {
+    if (v.is_object()) {
+      object_ = &v.get_object();
+    } else {
+      fail("", "is not an object");
+    }
+  }
+
+  const json::value* get(std::string_view key, bool required = true) {
+    if (!object_) return nullptr;
+    const json::value* v = object_->if_contains(key);
+    if (!v && required) fail(key, "is missing");
+    return v;
+  }
+  uint64_t count(std::string_view key) {
+    const json::value* v = get(key);
+    auto n = v ? json_uint64(*v) : std::nullopt;
+    if (v && !n) fail(key, "is not a whole number from 0");
+    return n.value_or(0);
+  }
+  int64_t integer(std::string_view key) {
+    const json::value* v = get(key);
+    auto n = v ? json_int64(*v) : std::nullopt;
+    if (v && !n) fail(key, "is not a whole number");
+    return n.value_or(0);
+  }
+  double number(std::string_view key, bool required = true) {
+    const json::value* v = get(key, required);
+    auto n = v ? json_double(*v) : std::nullopt;
+    if (v && !n) fail(key, "is not a finite number");
+    return n.value_or(0);
+  }
+  bool flag(std::string_view key) {
+    const json::value* v = get(key, false);  // later keys are absent from older reports
+    if (v && !v->is_bool()) fail(key, "is not true or false");
+    return v && v->is_bool() && v->get_bool();
+  }
+  std::string text(std::string_view key) {
+    const json::value* v = get(key);
+    if (v && !v->is_string()) fail(key, "is not a string");
+    return v && v->is_string() ? std::string(v->get_string()) : std::string();
+  }
+  std::vector<std::string> texts(std::string_view key) {
+    std::vector<std::string> out;
+    const json::value* v = get(key);
+    if (v && !v->is_array()) fail(key, "is not a list");
+    if (!v || !v->is_array()) return out;
+    for (const auto& item : v->get_array()) {
+      if (!item.is_string()) {
+        fail(key, "holds something other than strings");
+        break;
+      }
+      out.emplace_back(item.get_string());
+    }
+    return out;
+  }
+  const json::array* array(std::string_view key, bool required = true) {
+    const json::value* v = get(key, required);
+    if (v && !v->is_array()) fail(key, "is not a list");
+    return v && v->is_array() ? &v->get_array() : nullptr;
+  }
+  void fail(std::string_view key, const std::string& what) {
+    if (error_.empty()) {
+      error_ = where_ + (key.empty() ? "" : "." + std::string(key)) + " " + what;
+    }
+  }
+  void absorb(const std::string& error) {
+    if (error_.empty()) error_ = error;
+  }
+  bool ok() const { return error_.empty(); }
+  const std::string& error() const { return error_; }
+  const std::string& where() const { return where_; }
+
+ private:
+  const json::object* object_ = nullptr;
+  std::string where_;
+  std::string error_;
+};
+
+LatencySummary read_latency(const json::value& v, FieldReader& parent, const std::string& where) {
+  FieldReader f(v, where);
+  LatencySummary l{f.number("p50"), f.number("p90"), f.number("p99"), f.number("p999"),
+                   f.number("max")};
+  parent.absorb(f.error());
+  return l;
+}
+
+EndpointReport read_endpoint(const json::value& v, const std::string& where, std::string& error) {
+  FieldReader f(v, where);
+  EndpointReport e;
+  e.endpoint = f.text("endpoint");
+  e.problems = f.texts("problems");
+  e.initial_stock = f.integer("initial_stock");
+  if (const json::value* fs = f.get("final_stock"); fs && !fs->is_null()) {
+    e.final_stock = json_int64(*fs);
+    if (!e.final_stock) f.fail("final_stock", "is neither a whole number nor null");
+  }
+  e.attempts = f.count("attempts");
+  e.acknowledged = f.count("acknowledged");
+  e.sold_out = f.count("sold_out");
+  e.errors = f.count("errors");
+  e.indeterminate = f.count("indeterminate");
+  Verdict& verdict = e.verdict;
+  verdict.ledger_orders = f.integer("ledger_orders");
+  verdict.oversold = f.integer("oversold");
+  verdict.lost_updates = f.integer("lost_updates");
+  verdict.lost_acks = f.integer("lost_acks");
+  verdict.phantoms = f.integer("phantoms");
+  verdict.duplicates = f.integer("duplicates");
+  verdict.recovered = f.integer("recovered");
+  verdict.negative_stock = f.flag("negative_stock");
+  const std::string integrity = f.text("integrity");
+  if (f.ok() && integrity != "ok" && integrity != "violated") {
+    f.fail("integrity", "is neither \"ok\" nor \"violated\"");
+  }
+  verdict.integrity_ok = integrity == "ok";
+  verdict.checks_skipped = f.texts("checks_skipped");
+  e.duration_s = f.number("duration_s");
+  e.throughput_rps = f.number("throughput_rps");
+  e.start_spread_ms = f.number("start_spread_ms", false);
+  if (const json::value* lat = f.get("latency_ms")) {
+    e.latency_ms = read_latency(*lat, f, where + ".latency_ms");
+  }
+  if (const json::value* lat = f.get("latency_ms_uncorrected", false)) {
+    e.latency_ms_uncorrected = read_latency(*lat, f, where + ".latency_ms_uncorrected");
+  }
+  if (f.get("retries", false)) e.retries = f.count("retries");
+  if (const json::value* codes = f.get("status_codes")) {
+    if (!codes->is_object()) f.fail("status_codes", "is not an object");
+    for (const auto& kv : codes->is_object() ? codes->get_object() : json::object{}) {
+      unsigned code = 0;
+      const auto key = kv.key();
+      const auto [end, ec] = std::from_chars(key.data(), key.data() + key.size(), code);
+      const auto n = json_uint64(kv.value());
+      if (ec != std::errc{} || end != key.data() + key.size() || code < 100 || code > 999 || !n) {
+        f.fail("status_codes", "holds something other than a status and its count");
+        break;
+      }
+      e.status_codes[code] = *n;
+    }
+  }
+  if (const json::array* timeline = f.array("timeline", false)) {
+    for (const auto& point : *timeline) {
+      const json::array* a = point.is_array() ? &point.get_array() : nullptr;
+      std::vector<double> n;
+      for (size_t i = 0; a && i < a->size(); ++i) {
+        if (auto d = json_double((*a)[i])) n.push_back(*d);
+      }
+      // Five figures from reports before latency over time, seven since.
+      if (!a || n.size() != a->size() || (n.size() != 5 && n.size() != 7)) {
+        f.fail("timeline", "holds a point that is not [t_s, attempts, ok, fail, info, p50, p99]");
+        break;
+      }
+      n.resize(7, 0.0);
+      e.timeline.push_back({n[0], static_cast<uint64_t>(n[1]), static_cast<uint64_t>(n[2]),
+                            static_cast<uint64_t>(n[3]), static_cast<uint64_t>(n[4]), n[5], n[6]});
+    }
+  }
+  error = f.error();
+  return e;
+}
+
+}  // namespace
+
+json::object to_json(const RunReport& r) {
+  json::object o;
+  o["run_id"] = r.run_id;
+  o["scenario"] = r.scenario;
+  o["started_at"] = r.started_at;
+  o["duration_s"] = r.duration_s;
+  json::array agents;
+  for (const auto& a : r.agents) {
+    agents.push_back(json::object{{"name", a.name}, {"host", a.host}, {"requests", a.requests}});
+  }
+  o["agents"] = std::move(agents);
+  json::array endpoints;
+  for (const auto& p : r.endpoints) endpoints.push_back(endpoint_json(p));
+  o["endpoints"] = std::move(endpoints);
+  return o;
+}
+
+std::string report_json_text(const RunReport& report) {
+  return json::serialize(to_json(report));
+}
+
+Expected<RunReport> report_from_json(const json::value& v) {
+  FieldReader f(v, "report");
+  RunReport r;
+  r.run_id = f.text("run_id");
+  r.scenario = f.text("scenario");
+  r.started_at = f.text("started_at");
+  r.duration_s = f.number("duration_s");
+  if (const json::array* agents = f.array("agents")) {
+    for (size_t i = 0; i < agents->size(); ++i) {
+      FieldReader a((*agents)[i], "report.agents[" + std::to_string(i) + "]");
+      r.agents.push_back({a.text("name"), a.text("host"), a.count("requests")});
+      f.absorb(a.error());
+    }
+  }
+  if (const json::array* endpoints = f.array("endpoints")) {
+    for (size_t i = 0; i < endpoints->size(); ++i) {
+      std::string error;
+      r.endpoints.push_back(
+          read_endpoint((*endpoints)[i], "report.endpoints[" + std::to_string(i) + "]", error));
+      f.absorb(error);
+    }
+  }
+  if (!f.ok()) return unexpected(f.error());
+  return r;
+}
+
+Expected<RunReport> parse_report(std::string_view text) {
+  boost::system::error_code ec;
+  const json::value v = json::parse(text, ec);
+  if (ec) return unexpected("the report is not JSON: " + ec.message());
+  return report_from_json(v);
+}
+
+Expected<RunReport> load_report_file(const std::string& path) {
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec)) return unexpected(path + " is not a file");
+  std::ifstream in(path);
+  if (!in) return unexpected("cannot read " + path);
+  std::ostringstream text;
+  text << in.rdbuf();
+  auto report = parse_report(text.str());
+  if (!report) return unexpected(path + ": " + report.error());
+  return report;
+}
+
+}  // namespace stampede::coordinator
