@@ -41,4 +41,17 @@ class SteadyClock final : public Clock {
   time_point now() const override { return std::chrono::steady_clock::now(); }
 };
 
+// Wall-clock time source: the start instants agents on many hosts agree on. Tests give a fake
+// one, so a run's start and its report's times follow the test. Thread-safe implementations.
+class WallClock {
+ public:
+  virtual ~WallClock() = default;
+  virtual uint64_t now_unix_ns() const = 0;
+};
+
+class SystemWallClock final : public WallClock {
+ public:
+  uint64_t now_unix_ns() const override { return unix_now_ns(); }
+};
+
 }  // namespace stampede

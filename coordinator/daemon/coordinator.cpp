@@ -72,6 +72,29 @@ void Coordinator::send_to_client(const std::string& client_id, v1::Envelope& env
   send_envelope(control_, envelope, &client_id);  // a vanished CLI is not the run's problem
 }
 
+void Coordinator::call_target(const TargetCall& call) {
+  target_calls_.emplace_back();
+  target_calls_.back().start(target_io_, [call] { return perform_target_call(call); });
+}
+
+void Coordinator::deliver_target_answers() {
+  for (auto it = target_calls_.begin(); it != target_calls_.end();) {
+    if (!it->ready()) {
+      ++it;
+      continue;
+    }
+    TargetAnswer answer = it->take();
+    it = target_calls_.erase(it);
+    if (run_) run_->on_target_answer(std::move(answer));
+  }
+}
+
+void Coordinator::end_run() {
+  run_.reset();
+  target_calls_.clear();  // what they answer now belongs to no run: dropped, never waited on
+  if (metrics_) metrics_->set_run_active(false);
+}
+
 void Coordinator::take_over_journaled_run(SteadyTime now) {
   std::string problem;
   auto record = journal_.load(problem);
@@ -139,9 +162,10 @@ void Coordinator::serve(const std::atomic<bool>& stop) {
       on_control_frame(in.routing_id, in.envelope, now);
     }
     housekeeping(now);
+    deliver_target_answers();
     if (run_ && run_->tick(now)) {
       log("run " + run_->run_id() + " finished");
-      run_.reset();
+      end_run();
     }
   }
 }
@@ -271,8 +295,7 @@ void Coordinator::on_control_frame(const std::string& routing_id, const v1::Enve
           env.abort_request().reason().empty() ? "aborted" : env.abort_request().reason();
       log("run " + run_->run_id() + " aborted: " + why);
       run_->abort("run aborted: " + why);
-      run_.reset();
-      if (metrics_) metrics_->set_run_active(false);
+      end_run();
     }
     send_envelope(control_, reply, &routing_id);
   } else if (env.has_run_attach()) {

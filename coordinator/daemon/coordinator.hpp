@@ -16,9 +16,12 @@
 #include <map>
 #include <optional>
 
+#include "common/clock.hpp"
 #include "common/curve_keys.hpp"
 #include "coordinator/daemon/agent_registry.hpp"
 #include "coordinator/daemon/control_plane_metrics.hpp"
+#include "coordinator/daemon/off_loop_call.hpp"
+#include "coordinator/daemon/run_journal.hpp"
 #include "coordinator/daemon/run_session.hpp"
 
 namespace stampede {
@@ -68,10 +71,14 @@ class Coordinator final : private RunHost {
   std::vector<AgentRecord*> live_agents() override { return registry_.live(); }
   bool send_to_agent(const AgentRecord& agent, v1::Envelope& envelope) override;
   void send_to_client(const std::string& client_id, v1::Envelope& envelope) override;
+  // Runs the call on target_io_; serve() hands its answer to the run when it comes.
+  void call_target(const TargetCall& call) override;
+  uint64_t now_unix_ns() override { return wall_clock_.now_unix_ns(); }
   CoordinatorMetrics* metrics() override { return metrics_; }
   RunJournal* journal() override { return &journal_; }
-  boost::asio::thread_pool& target_io() override { return target_io_; }
   void say(const std::string& line) override { log(line); }
+  void deliver_target_answers();
+  void end_run();
   // A run left in the journal by a coordinator that died: taken over on the loop's first turn.
   void take_over_journaled_run(SteadyTime now);
 
@@ -80,9 +87,11 @@ class Coordinator final : private RunHost {
   zmq::socket_t agents_;
   zmq::socket_t control_;
   AgentRegistry registry_;
-  // Before run_: a run dropped mid-call leaves its call to finish here by its own deadline, and
-  // the pool joins those threads only after every run is gone.
+  // Before run_ and the calls: a run dropped mid-call leaves its call to finish here by its own
+  // deadline, and the pool joins those threads only after every run is gone.
   boost::asio::thread_pool target_io_{4};
+  std::vector<OffLoopCall<TargetAnswer>> target_calls_;  // the run's calls in flight
+  SystemWallClock wall_clock_;
   std::unique_ptr<RunSession> run_;
   RunJournal journal_;
   // The end of the last run, for a CLI that reattaches after missing it.

@@ -7,6 +7,7 @@
 
 #include "common/http_client.hpp"
 #include "common/json_number.hpp"
+#include "coordinator/daemon/run_host.hpp"
 
 namespace stampede::coordinator {
 namespace json = boost::json;
@@ -119,6 +120,28 @@ Expected<PhaseEnd> read_phase_end(const TargetProbe& p) {
     end.ledger = std::move(*orders);
   }
   return end;
+}
+
+TargetAnswer perform_target_call(const TargetCall& call) {
+  TargetAnswer answer;
+  answer.call_id = call.id;
+  switch (call.kind) {
+    case TargetCall::Kind::prepare:
+    case TargetCall::Kind::read_stock: {
+      auto stock = call.kind == TargetCall::Kind::prepare ? prepare_phase(call.probe)
+                                                          : read_stock(call.probe);
+      if (stock) answer.stock = *stock;
+      if (!stock) answer.error = stock.error();
+      break;
+    }
+    case TargetCall::Kind::read_phase_end: {
+      auto end = read_phase_end(call.probe);
+      if (end) answer.phase_end = std::move(*end);
+      if (!end) answer.error = end.error();
+      break;
+    }
+  }
+  return answer;
 }
 
 }  // namespace stampede::coordinator

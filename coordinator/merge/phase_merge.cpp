@@ -122,6 +122,10 @@ void PhaseMerge::mark_lost(const std::string& job_id) {
   if (JobShare* job = find(job_id); job && !job->has_result) job->lost = true;
 }
 
+void PhaseMerge::mark_accepted(const std::string& job_id) {
+  if (JobShare* job = find(job_id)) job->accepted = true;
+}
+
 bool PhaseMerge::complete() const {
   return std::all_of(jobs_.begin(), jobs_.end(), [](const JobShare& j) {
     return j.lost || (j.has_result && j.batches_received >= j.batches_expected);

@@ -27,6 +27,7 @@ struct JobShare {
   uint32_t users = 0;
   uint64_t attempts = 0;  // assigned; 0 when bounded by duration only
   uint32_t user_offset = 0;
+  bool accepted = false;    // its agent took the job (a restored share was, before the restart)
   bool reissued = false;    // takes over a lost agent's unfinished share
   uint32_t generation = 0;  // 0: an original share; n: a lost share's remainder n times over
   uint64_t first_send_unix_ns = 0;
@@ -52,6 +53,7 @@ class PhaseMerge {
   bool add_batch(v1::OrderBatch b);
   bool add_result(const v1::JobResult& r);
   void mark_lost(const std::string& job_id);
+  void mark_accepted(const std::string& job_id);
   // A problem the run itself saw (an unissued share, a refused hand-over) for the report.
   void note(std::string problem) { problems_.push_back(std::move(problem)); }
 

@@ -1,0 +1,57 @@
+// report_phase: the oracle's input from the merge, and the report's figures from both.
+#include "coordinator/merge/endpoint_report.hpp"
+
+#include <algorithm>
+
+namespace stampede::coordinator {
+
+EndpointReport report_phase(PhaseMerge& merge, PhaseEnd end, const PhaseFacts& facts) {
+  OracleInput in;
+  in.initial_stock = facts.initial_stock;
+  in.final_stock = end.final_stock;
+  in.ledger = std::move(end.ledger);
+  in.acknowledged = merge.take_acknowledged();
+  in.indeterminate = merge.indeterminate();
+  for (const auto& j : merge.jobs()) {
+    if (j.lost) in.indeterminate_prefixes.push_back(j.key_prefix);
+  }
+
+  EndpointReport p;
+  p.endpoint = facts.endpoint;
+  p.initial_stock = facts.initial_stock;
+  p.final_stock = end.final_stock;
+  v1::OutcomeCounts totals = merge.totals();
+  // Attempts of a lost agent are unknown past its last report: that report stands for what it
+  // did. One that came back and delivered its result is in the totals already (its share ran
+  // twice: its own and the re-issued one).
+  for (const auto& j : merge.jobs()) {
+    if (j.lost && !j.has_result) add_counts(totals, j.live);
+  }
+  p.attempts = totals.attempts();
+  p.acknowledged = totals.ok();
+  p.sold_out = totals.sold_out();
+  p.errors = totals.errors();
+  p.indeterminate = totals.info();
+  p.verdict = reconcile(in);
+  const uint64_t first =
+      merge.first_send_unix_ns() ? merge.first_send_unix_ns() : facts.start_unix_ns;
+  const uint64_t last = std::max(merge.last_done_unix_ns(), first);
+  p.duration_s = static_cast<double>(last - first) / 1e9;
+  p.throughput_rps = p.duration_s > 0 ? static_cast<double>(p.attempts) / p.duration_s : 0.0;
+  p.latency_ms = LatencySummary::of(merge.latency());
+  if (merge.latency_uncorrected().total() > 0) {
+    p.latency_ms_uncorrected = LatencySummary::of(merge.latency_uncorrected());
+  }
+  p.retries = merge.retries();
+  p.status_codes = merge.status_codes();
+  p.problems = merge.problems();
+  p.start_spread_ms = merge.start_spread_ms();
+  // Anchored at the start, so even a phase shorter than one update has an interval to chart.
+  p.timeline.push_back({0, 0, 0, 0, 0});
+  p.timeline.insert(p.timeline.end(), facts.timeline.begin(), facts.timeline.end());
+  const double final_t = p.duration_s > 0 ? p.duration_s : p.timeline.back().t_s;
+  p.timeline.push_back({final_t, p.attempts, p.acknowledged, p.fail(), p.indeterminate});
+  return p;
+}
+
+}  // namespace stampede::coordinator

@@ -1,0 +1,29 @@
+// What a finished phase makes: the oracle's verdict on what the agents saw against the target's
+// final stock and ledger, and the endpoint's report with its counts, latency and problems.
+//
+//   EndpointReport e = report_phase(merge, std::move(end), {"safe", 100, start_ns, timeline});
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "coordinator/daemon/target_probe.hpp"
+#include "coordinator/merge/phase_merge.hpp"
+#include "coordinator/report/report.hpp"
+
+namespace stampede::coordinator {
+
+struct PhaseFacts {
+  std::string endpoint;
+  int64_t initial_stock = 0;
+  uint64_t start_unix_ns = 0;           // the start instant the jobs were given
+  std::vector<TimelinePoint> timeline;  // the live view's points, one about each second
+};
+
+// Takes the merge's acknowledged orders (it keeps the rest). Every attempt is counted once: a
+// lost agent's last word stands for its share, in every class of outcome, so attempts always
+// equal acknowledged + sold_out + errors + indeterminate.
+EndpointReport report_phase(PhaseMerge& merge, PhaseEnd end, const PhaseFacts& facts);
+
+}  // namespace stampede::coordinator
