@@ -1,6 +1,6 @@
-// The agent's control plane: a DEALER that registers with the coordinator, heartbeats, takes
-// jobs, runs each on a Swarm, streams progress and order batches, and holds the final result
-// until the coordinator acknowledges it. Re-registers by itself after a coordinator restart.
+// The agent's control plane on ZeroMQ: a DEALER connected to the coordinator, moving frames to
+// and from an AgentSession (registration, heartbeats, the job's life: agent_session.hpp), which
+// runs each job on a Swarm. Re-registers by itself after a coordinator restart.
 //
 //   zmq::context_t ctx;
 //   AgentLoop agent(ctx, {.coordinator = "tcp://127.0.0.1:5555", .name = "a1"});
@@ -14,6 +14,7 @@
 #include <string>
 #include <zmq.hpp>
 
+#include "agent/control/agent_session.hpp"
 #include "agent/control/job_limits.hpp"
 #include "common/curve_keys.hpp"
 
@@ -43,6 +44,8 @@ class AgentLoop {
   const std::string& name() const { return options_.name; }
 
  private:
+  AgentSessionOptions session_options() const;
+
   AgentOptions options_;
   zmq::context_t& ctx_;
 };

@@ -300,4 +300,12 @@ SwarmResult Swarm::take_result() {
   return result;
 }
 
+JobFactory swarm_factory() {
+  return [](const v1::JobSpec& job, unsigned threads) -> Expected<std::unique_ptr<JobRunner>> {
+    auto swarm = Swarm::create(job, threads);
+    if (!swarm) return unexpected(swarm.error());
+    return std::unique_ptr<JobRunner>(std::move(*swarm));
+  };
+}
+
 }  // namespace stampede::agent

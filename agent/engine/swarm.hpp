@@ -29,63 +29,36 @@
 #include <utility>
 #include <vector>
 
-#include "agent/engine/acknowledged_orders.hpp"
+#include "agent/engine/job_runner.hpp"
 #include "common/expected.hpp"
 #include "common/histogram.hpp"
 #include "stampede.pb.h"
 
 namespace stampede::agent {
 
-struct SwarmProgress {
-  uint64_t attempts = 0;  // finished attempts
-  uint64_t ok = 0;
-  uint64_t fail = 0;
-  uint64_t info = 0;
-  uint64_t sold_out = 0;  // part of fail
-  uint64_t errors = 0;    // part of fail
-  uint64_t retries = 0;   // tries beyond each attempt's first (not attempts themselves)
-};
-
-// Acknowledged orders and indeterminate attempts gathered since the last drain.
-struct OrderDrain {
-  AcknowledgedOrders acknowledged;  // (attempt seq, order id)
-  std::vector<uint64_t> indeterminate_seqs;
-};
-
-struct SwarmResult {
-  SwarmProgress counts;
-  // Every finished attempt, µs, over all its tries. Open loop: from the intended send time.
-  LatencyHistogram latency;
-  LatencyHistogram latency_uncorrected;       // open loop only: from the actual send
-  std::map<unsigned, uint64_t> status_codes;  // HTTP status -> responses, retried tries too
-  uint64_t first_send_unix_ns = 0;
-  uint64_t last_done_unix_ns = 0;
-  OrderDrain remaining;  // what no drain_orders() call took yet
-};
-
-class Swarm {
+class Swarm final : public JobRunner {
  public:
   // Checks the job (URL parses, users > 0, a bound on attempts or duration) before anything runs.
   static Expected<std::unique_ptr<Swarm>> create(const v1::JobSpec& job, unsigned threads);
-  ~Swarm();  // stops and joins
+  ~Swarm() override;  // stops and joins
 
   Swarm(const Swarm&) = delete;
   Swarm& operator=(const Swarm&) = delete;
 
   // Begins sending at `at` (a wall-clock instant, so agents on many hosts start together).
-  void start(std::chrono::system_clock::time_point at);
+  void start(std::chrono::system_clock::time_point at) override;
   // Ask the swarm to end early: no new attempts; in-flight ones finish or time out.
-  void stop();
-  bool finished() const;
-  SwarmProgress progress() const;
+  void stop() override;
+  bool finished() const override;
+  SwarmProgress progress() const override;
   OrderDrain drain_orders();
   // The same into `into`, which the caller clears and passes again each time: its buffers'
   // capacity goes back to the swarm's threads instead of being regrown after every drain.
-  void drain_orders(OrderDrain& into);
+  void drain_orders(OrderDrain& into) override;
   // Latencies of the attempts that ended since the previous call (latency over time).
-  LatencyHistogram drain_latency_window();
+  LatencyHistogram drain_latency_window() override;
   // Only after finished(); call once.
-  SwarmResult take_result();
+  SwarmResult take_result() override;
 
  private:
   struct Impl;

@@ -211,6 +211,8 @@ void Coordinator::on_agent_frame(const std::string& routing_id, v1::Envelope& en
       send_envelope(agents_, reply, &routing_id);
       return;
     }
+    const AgentRecord* before = registry_.by_routing_id(routing_id);
+    const bool was_missing = before && before->missing;
     AgentRecord* agent = registry_.register_agent(routing_id, reg, now);
     if (!agent) {
       // Not fatal: the agent asks again each second, and gets in once one of the others is gone.
@@ -221,8 +223,12 @@ void Coordinator::on_agent_frame(const std::string& routing_id, v1::Envelope& en
       send_envelope(agents_, reply, &routing_id);
       return;
     }
-    log("agent " + agent->agent_id + " joined from " + agent->host + " (" +
-        std::to_string(agent->threads) + " threads)");
+    if (was_missing) {
+      log("agent " + agent->agent_id + " is back: it registered again");
+    } else {
+      log("agent " + agent->agent_id + " joined from " + agent->host + " (" +
+          std::to_string(agent->threads) + " threads)");
+    }
     reply.mutable_registered()->set_agent_id(agent->agent_id);
     reply.mutable_registered()->set_heartbeat_interval_ms(
         static_cast<uint32_t>(options_.heartbeat_interval.count()));
