@@ -181,9 +181,47 @@ void Coordinator::housekeeping(SteadyTime now) {
   if (metrics_) metrics_->set_agents_connected(static_cast<double>(registry_.live().size()));
 }
 
+void Coordinator::on_register(const std::string& routing_id, const v1::Register& reg,
+                              SteadyTime now) {
+  v1::Envelope reply;
+  std::string problem = registration_problem(reg);
+  if (problem.empty() && reg.version() != kVersion) {
+    problem = "agent version " + reg.version() + " does not match coordinator " + kVersion;
+  }
+  if (!problem.empty()) {
+    reply.mutable_refused()->set_reason(problem);
+    reply.mutable_refused()->set_fatal(true);
+    log("refused an agent: " + problem);
+    send_envelope(agents_, reply, &routing_id);
+    return;
+  }
+  const AgentRecord* before = registry_.by_routing_id(routing_id);
+  const bool was_missing = before && before->missing;
+  AgentRecord* agent = registry_.register_agent(routing_id, reg, now);
+  if (!agent) {
+    // Not fatal: the agent asks again each second, and gets in once one of the others is gone.
+    reply.mutable_refused()->set_reason("the coordinator already has " +
+                                        std::to_string(AgentRegistry::kMaxAgents) + " live agents");
+    drop_frame("agents", "registry_full", "agent " + reg.name());
+    send_envelope(agents_, reply, &routing_id);
+    return;
+  }
+  if (was_missing) {
+    log("agent " + agent->agent_id + " is back: it registered again");
+  } else {
+    log("agent " + agent->agent_id + " joined from " + agent->host + " (" +
+        std::to_string(agent->threads) + " threads)");
+  }
+  reply.mutable_registered()->set_agent_id(agent->agent_id);
+  reply.mutable_registered()->set_heartbeat_interval_ms(
+      static_cast<uint32_t>(options_.heartbeat_interval.count()));
+  send_envelope(agents_, reply, &routing_id);
+}
+
 void Coordinator::on_agent_frame(const std::string& routing_id, v1::Envelope& env, SteadyTime now) {
   switch (env.body_case()) {
     case v1::Envelope::kRegister:
+      return on_register(routing_id, env.register_(), now);
     case v1::Envelope::kHeartbeat:
     case v1::Envelope::kJobAccepted:
     case v1::Envelope::kJobRejected:
@@ -198,43 +236,6 @@ void Coordinator::on_agent_frame(const std::string& routing_id, v1::Envelope& en
       return;
   }
   v1::Envelope reply;
-  if (env.has_register_()) {
-    const auto& reg = env.register_();
-    std::string problem = registration_problem(reg);
-    if (problem.empty() && reg.version() != kVersion) {
-      problem = "agent version " + reg.version() + " does not match coordinator " + kVersion;
-    }
-    if (!problem.empty()) {
-      reply.mutable_refused()->set_reason(problem);
-      reply.mutable_refused()->set_fatal(true);
-      log("refused an agent: " + problem);
-      send_envelope(agents_, reply, &routing_id);
-      return;
-    }
-    const AgentRecord* before = registry_.by_routing_id(routing_id);
-    const bool was_missing = before && before->missing;
-    AgentRecord* agent = registry_.register_agent(routing_id, reg, now);
-    if (!agent) {
-      // Not fatal: the agent asks again each second, and gets in once one of the others is gone.
-      reply.mutable_refused()->set_reason("the coordinator already has " +
-                                          std::to_string(AgentRegistry::kMaxAgents) +
-                                          " live agents");
-      drop_frame("agents", "registry_full", "agent " + reg.name());
-      send_envelope(agents_, reply, &routing_id);
-      return;
-    }
-    if (was_missing) {
-      log("agent " + agent->agent_id + " is back: it registered again");
-    } else {
-      log("agent " + agent->agent_id + " joined from " + agent->host + " (" +
-          std::to_string(agent->threads) + " threads)");
-    }
-    reply.mutable_registered()->set_agent_id(agent->agent_id);
-    reply.mutable_registered()->set_heartbeat_interval_ms(
-        static_cast<uint32_t>(options_.heartbeat_interval.count()));
-    send_envelope(agents_, reply, &routing_id);
-    return;
-  }
   AgentRecord* agent = registry_.by_routing_id(routing_id);
   if (!agent) {
     // Typically after a coordinator restart: tell the agent to register again.
@@ -247,7 +248,7 @@ void Coordinator::on_agent_frame(const std::string& routing_id, v1::Envelope& en
   agent->missing = false;
   switch (env.body_case()) {
     case v1::Envelope::kHeartbeat:
-      reply.mutable_heartbeat()->set_sent_unix_ns(unix_now_ns());
+      reply.mutable_heartbeat()->set_sent_unix_ns(now_unix_ns());
       reply.mutable_heartbeat()->set_echo_unix_ns(env.heartbeat().sent_unix_ns());
       send_envelope(agents_, reply, &routing_id);
       break;
@@ -265,89 +266,118 @@ void Coordinator::on_agent_frame(const std::string& routing_id, v1::Envelope& en
   }
 }
 
+v1::Envelope Coordinator::agents_reply(SteadyTime now) const {
+  v1::Envelope reply;
+  auto* out = reply.mutable_agents_reply();
+  for (const auto& a : registry_.all()) {
+    auto* info = out->add_agents();
+    info->set_agent_id(a.agent_id);
+    info->set_name(a.name);
+    info->set_host(a.host);
+    info->set_cores(a.cores);
+    info->set_threads(a.threads);
+    info->set_state(a.missing ? "missing" : a.busy ? "busy" : "idle");
+    info->set_last_seen_ms_ago(static_cast<uint64_t>(
+        std::chrono::duration_cast<std::chrono::milliseconds>(now - a.last_seen).count()));
+  }
+  return reply;
+}
+
+v1::Envelope Coordinator::status_reply() {
+  v1::Envelope reply;
+  auto* out = reply.mutable_status_reply();
+  out->set_run_active(run_ != nullptr);
+  out->set_agents_live(static_cast<uint32_t>(registry_.live().size()));
+  out->set_agents_known(static_cast<uint32_t>(registry_.all().size()));
+  if (run_) {
+    out->set_run_id(run_->run_id());
+    *out->mutable_progress() = run_->snapshot("");
+  }
+  return reply;
+}
+
+v1::Envelope Coordinator::abort_run(const std::string& reason) {
+  v1::Envelope reply;
+  auto* out = reply.mutable_abort_reply();
+  out->set_aborted(run_ != nullptr);
+  if (run_) {
+    out->set_run_id(run_->run_id());
+    const std::string why = reason.empty() ? "aborted" : reason;
+    log("run " + run_->run_id() + " aborted: " + why);
+    run_->abort("run aborted: " + why);
+    end_run();
+  }
+  return reply;
+}
+
+void Coordinator::on_attach(const std::string& routing_id, const std::string& run_id) {
+  if (run_ && run_->run_id() == run_id) {
+    log("run " + run_id + ": its client attached again");
+    run_->attach(routing_id);
+    return;
+  }
+  v1::Envelope reply;
+  if (last_finished_ && last_finished_->run_finished().run_id() == run_id) {
+    reply = *last_finished_;
+  } else {
+    reply.mutable_run_finished()->set_run_id(run_id);
+    reply.mutable_run_finished()->set_exit_code(3);
+    reply.mutable_run_finished()->set_message(
+        "the coordinator has no record of run " + run_id +
+        ": it was restarted and had no journal of the run (start it with --state-dir to keep "
+        "runs across restarts)");
+  }
+  send_envelope(control_, reply, &routing_id);
+}
+
+void Coordinator::on_run_request(const std::string& routing_id, v1::RunRequest request,
+                                 SteadyTime now) {
+  v1::Envelope reply;
+  if (run_) {
+    reply.mutable_run_finished()->set_exit_code(3);
+    reply.mutable_run_finished()->set_message("the coordinator is busy with run " + run_->run_id());
+    send_envelope(control_, reply, &routing_id);
+    return;
+  }
+  // Whoever sent it, it meets the bounds `stampede run` checks before sending one.
+  if (auto problem = check_run_request(request)) {
+    reply.mutable_run_finished()->set_run_id(request.run_id());
+    reply.mutable_run_finished()->set_exit_code(2);
+    reply.mutable_run_finished()->set_message("refused run: " + *problem);
+    log("refused a run request: " + *problem);
+    send_envelope(control_, reply, &routing_id);
+    return;
+  }
+  if (request.run_id().empty()) request.set_run_id(random_run_id());
+  log("run " + request.run_id() + " requested");
+  run_ = std::make_unique<RunSession>(static_cast<RunHost&>(*this), std::move(request), routing_id,
+                                      now);
+  if (metrics_) metrics_->set_run_active(true);
+}
+
 void Coordinator::on_control_frame(const std::string& routing_id, const v1::Envelope& env,
                                    SteadyTime now) {
   v1::Envelope reply;
-  if (env.has_agents_request()) {
-    auto* out = reply.mutable_agents_reply();
-    for (const auto& a : registry_.all()) {
-      auto* info = out->add_agents();
-      info->set_agent_id(a.agent_id);
-      info->set_name(a.name);
-      info->set_host(a.host);
-      info->set_cores(a.cores);
-      info->set_threads(a.threads);
-      info->set_state(a.missing ? "missing" : a.busy ? "busy" : "idle");
-      info->set_last_seen_ms_ago(static_cast<uint64_t>(
-          std::chrono::duration_cast<std::chrono::milliseconds>(now - a.last_seen).count()));
-    }
-    send_envelope(control_, reply, &routing_id);
-  } else if (env.has_status_request()) {
-    auto* out = reply.mutable_status_reply();
-    out->set_run_active(run_ != nullptr);
-    out->set_agents_live(static_cast<uint32_t>(registry_.live().size()));
-    out->set_agents_known(static_cast<uint32_t>(registry_.all().size()));
-    if (run_) {
-      out->set_run_id(run_->run_id());
-      *out->mutable_progress() = run_->snapshot("");
-    }
-    send_envelope(control_, reply, &routing_id);
-  } else if (env.has_abort_request()) {
-    auto* out = reply.mutable_abort_reply();
-    out->set_aborted(run_ != nullptr);
-    if (run_) {
-      out->set_run_id(run_->run_id());
-      const std::string why =
-          env.abort_request().reason().empty() ? "aborted" : env.abort_request().reason();
-      log("run " + run_->run_id() + " aborted: " + why);
-      run_->abort("run aborted: " + why);
-      end_run();
-    }
-    send_envelope(control_, reply, &routing_id);
-  } else if (env.has_run_attach()) {
-    const std::string& id = env.run_attach().run_id();
-    if (run_ && run_->run_id() == id) {
-      log("run " + id + ": its client attached again");
-      run_->attach(routing_id);
-    } else if (last_finished_ && last_finished_->run_finished().run_id() == id) {
-      reply = *last_finished_;
-      send_envelope(control_, reply, &routing_id);
-    } else {
-      reply.mutable_run_finished()->set_run_id(id);
-      reply.mutable_run_finished()->set_exit_code(3);
-      reply.mutable_run_finished()->set_message(
-          "the coordinator has no record of run " + id +
-          ": it was restarted and had no journal of the run (start it with --state-dir to keep "
-          "runs across restarts)");
-      send_envelope(control_, reply, &routing_id);
-    }
-  } else if (env.has_run_request()) {
-    if (run_) {
-      reply.mutable_run_finished()->set_exit_code(3);
-      reply.mutable_run_finished()->set_message("the coordinator is busy with run " +
-                                                run_->run_id());
-      send_envelope(control_, reply, &routing_id);
+  switch (env.body_case()) {
+    case v1::Envelope::kAgentsRequest:
+      reply = agents_reply(now);
+      break;
+    case v1::Envelope::kStatusRequest:
+      reply = status_reply();
+      break;
+    case v1::Envelope::kAbortRequest:
+      reply = abort_run(env.abort_request().reason());
+      break;
+    case v1::Envelope::kRunAttach:
+      return on_attach(routing_id, env.run_attach().run_id());
+    case v1::Envelope::kRunRequest:
+      return on_run_request(routing_id, env.run_request(), now);
+    default:
+      drop_frame("control", "unknown_type",
+                 "body " + std::to_string(static_cast<int>(env.body_case())));
       return;
-    }
-    v1::RunRequest request = env.run_request();
-    // Whoever sent it, it meets the bounds `stampede run` checks before sending one.
-    if (auto problem = check_run_request(request)) {
-      reply.mutable_run_finished()->set_run_id(request.run_id());
-      reply.mutable_run_finished()->set_exit_code(2);
-      reply.mutable_run_finished()->set_message("refused run: " + *problem);
-      log("refused a run request: " + *problem);
-      send_envelope(control_, reply, &routing_id);
-      return;
-    }
-    if (request.run_id().empty()) request.set_run_id(random_run_id());
-    log("run " + request.run_id() + " requested");
-    run_ = std::make_unique<RunSession>(static_cast<RunHost&>(*this), std::move(request),
-                                        routing_id, now);
-    if (metrics_) metrics_->set_run_active(true);
-  } else {
-    drop_frame("control", "unknown_type",
-               "body " + std::to_string(static_cast<int>(env.body_case())));
   }
+  send_envelope(control_, reply, &routing_id);
 }
 
 }  // namespace stampede::coordinator

@@ -62,7 +62,13 @@ class Coordinator final : private RunHost {
 
  private:
   void on_agent_frame(const std::string& routing_id, v1::Envelope& env, SteadyTime now);
+  void on_register(const std::string& routing_id, const v1::Register& reg, SteadyTime now);
   void on_control_frame(const std::string& routing_id, const v1::Envelope& env, SteadyTime now);
+  v1::Envelope agents_reply(SteadyTime now) const;
+  v1::Envelope status_reply();
+  v1::Envelope abort_run(const std::string& reason);
+  void on_attach(const std::string& routing_id, const std::string& run_id);
+  void on_run_request(const std::string& routing_id, v1::RunRequest request, SteadyTime now);
   void housekeeping(SteadyTime now);
   void drop_frame(const std::string& socket, const std::string& reason, const std::string& detail);
   void on_zap_verdict(const ZapVerdict& verdict);

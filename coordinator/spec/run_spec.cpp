@@ -208,9 +208,8 @@ Setting run_list(std::string_view name, std::string_view help, unsigned sources,
   return s;
 }
 
-std::vector<Setting> make_table() {
-  std::vector<Setting> t;
-  // The load, per phase or for the whole run.
+// The load, per phase or for the whole run.
+void add_load_settings(std::vector<Setting>& t) {
   Setting endpoint = base("endpoint",
                           "Endpoint label(s), run in order as phases (buggy,unstable,safe); "
                           "${endpoint} in the path and URLs",
@@ -270,8 +269,10 @@ std::vector<Setting> make_table() {
                           "Fail (exit 1) when (errors + indeterminate) / attempts is above this",
                           "", kFlag | kScenario | kPhase, {Kind::number, 0, 1},
                           &PhaseSettings::max_error_rate, parse_number));
+}
 
-  // The target and what its answers mean.
+// The target and what its answers mean.
+void add_target_settings(std::vector<Setting>& t) {
   t.push_back(run_text("target", "Target base URL", "http://127.0.0.1:8080",
                        kFlag | kScenario | kForm, &RunSettings::target, http_url));
   t.push_back(run_text("method", "HTTP method", "POST", kFlag | kScenario, &RunSettings::method,
@@ -317,8 +318,10 @@ std::vector<Setting> make_table() {
                         "0", kFlag | kScenario, 0, 20, &RunSettings::retries));
   t.push_back(run_count("retry_backoff_ms", "First retry's backoff, doubling after", "50",
                         kFlag | kScenario, 0, 60'000, &RunSettings::retry_backoff_ms));
+}
 
-  // The agents.
+// The agents, what the run must show, and where its figures go.
+void add_agent_and_output_settings(std::vector<Setting>& t) {
   t.push_back(run_count("expect_agents", "Agents to wait for", "1", kFlag | kScenario | kForm, 1,
                         10'000, &RunSettings::expect_agents));
   t.push_back(run_count("agents_wait", "Seconds to wait for them", "30", kFlag | kScenario, 1, 3600,
@@ -326,7 +329,6 @@ std::vector<Setting> make_table() {
   t.push_back(run_count("agent_threads", "Load threads per agent (default: the agent's own)", "",
                         kFlag | kScenario, 1, 256, &RunSettings::agent_threads));
 
-  // Expectations and outputs.
   t.push_back(run_list("expect_violated", "Endpoint whose integrity must be caught violated", kFlag,
                        true, 64, &RunSettings::expect_violated, label));
   t.push_back(run_text("report", "Write the JSON report here", "", kFlag | kScenario,
@@ -360,8 +362,10 @@ std::vector<Setting> make_table() {
     return Expected<bool>(true);
   };
   t.push_back(regression);
+}
 
-  // Where the run goes: a coordinator, or one in this process.
+// Where the run goes: a coordinator, or one in this process.
+void add_where_settings(std::vector<Setting>& t) {
   t.push_back(run_text("run_id", "Run id (default: random)", "", kFlag, &RunSettings::run_id,
                        run_id_chars));
   t.push_back(run_text("coordinator", "Coordinator's control socket", "tcp://127.0.0.1:5556", kFlag,
@@ -380,6 +384,14 @@ std::vector<Setting> make_table() {
     return Expected<bool>(true);
   };
   t.push_back(quiet);
+}
+
+std::vector<Setting> make_table() {
+  std::vector<Setting> t;
+  add_load_settings(t);
+  add_target_settings(t);
+  add_agent_and_output_settings(t);
+  add_where_settings(t);
   return t;
 }
 
