@@ -14,6 +14,14 @@ namespace {
 constexpr size_t kBatchMax = 10'000;
 constexpr auto kProgressEvery = 500ms;
 constexpr auto kResultResendEvery = 2s;
+// Between a job's assignment and its start, and for a while after registering, heartbeats go
+// this often: the start instant is only as good as the clock offset it is converted with, and
+// the best of many round trips is a far better offset than the one or two a second gives.
+constexpr auto kProbeEvery = 10ms;
+constexpr auto kProbeAfterRegistering = 200ms;
+// The engine starts this long before the start instant: time to make its threads and connect
+// its users, while the offset has had the probes since the assignment to settle.
+constexpr auto kEngineLead = 150ms;
 
 void fill_counts(v1::OutcomeCounts* c, const SwarmProgress& p) {
   c->set_attempts(p.attempts);
@@ -56,6 +64,8 @@ struct AgentSession::Job {
   Steady::time_point next_progress{};
   Steady::time_point next_resend{};
   std::optional<Steady::time_point> stop_by;  // --max-duration, in this agent's clock
+  // StartJob's instant (coordinator clock) until the engine is started with it.
+  std::optional<uint64_t> pending_start;
 };
 
 AgentSession::AgentSession(AgentSessionOptions options, const WallClock& wall, Say say)
@@ -70,9 +80,13 @@ std::vector<std::string> AgentSession::take_outbox() {
 }
 
 std::chrono::milliseconds AgentSession::idle_tick() const {
-  // A running job wants progress and order batches often; an idle agent only heartbeats, and a
-  // fleet of idle agents waking 20 times a second each costs the host more than it should.
-  if (state_ == JobState::running || state_ == JobState::assigned) return 50ms;
+  // Probes want their 10 ms; a running job wants progress and order batches often; an idle
+  // agent only heartbeats, and a fleet of idle agents waking 20 times a second each costs the
+  // host more than it should.
+  if (state_ == JobState::assigned || (state_ == JobState::running && job_->pending_start)) {
+    return kProbeEvery;
+  }
+  if (state_ == JobState::running) return 50ms;
   return std::min<std::chrono::milliseconds>(250ms, options_.heartbeat_interval / 2);
 }
 
@@ -105,6 +119,7 @@ void AgentSession::on_frame(const v1::Envelope& env, Steady::time_point now) {
         say_("registered with " + options_.coordinator + " as " + env.registered().agent_id());
         clock_offset_.reset();
         registered_ = true;
+        probe_until_ = now + kProbeAfterRegistering;
         replay_job();
       }
       break;
@@ -186,18 +201,30 @@ void AgentSession::on_job(const v1::JobSpec& spec) {
 
 void AgentSession::on_start(const v1::StartJob& start, Steady::time_point now) {
   if (state_ != JobState::assigned || job_->spec.job_id() != start.job_id()) return;
-  const uint64_t start_at = static_cast<uint64_t>(static_cast<int64_t>(start.start_at_unix_ns()) -
-                                                  clock_offset_.offset_ns());
-  job_->runner->start(from_unix_ns(start_at));
   state_ = JobState::running;
+  job_->pending_start = start.start_at_unix_ns();
   job_->next_progress = now + kProgressEvery;
+  start_engine_when_due(now);
+}
+
+void AgentSession::start_engine_when_due(Steady::time_point now) {
+  // Converted as late as the lead allows, with the offset the probes have made best so far.
+  const uint64_t start_at =
+      static_cast<uint64_t>(static_cast<int64_t>(*job_->pending_start) - clock_offset_.offset_ns());
+  const int64_t until_start = static_cast<int64_t>(start_at - wall_.now_unix_ns());
+  if (until_start > std::chrono::nanoseconds(kEngineLead).count()) return;
+  job_->pending_start.reset();
+  job_->runner->start(from_unix_ns(start_at));
   if (options_.limits.max_duration_ms > 0) {
     // The start instant is in the coordinator's clock; the cap counts from it.
-    const int64_t until_start =
-        std::max<int64_t>(0, static_cast<int64_t>(start_at - wall_.now_unix_ns()));
-    job_->stop_by = now + std::chrono::nanoseconds(until_start) +
+    job_->stop_by = now + std::chrono::nanoseconds(std::max<int64_t>(0, until_start)) +
                     std::chrono::milliseconds(options_.limits.max_duration_ms);
   }
+}
+
+bool AgentSession::probing(Steady::time_point now) const {
+  return now < probe_until_ || state_ == JobState::assigned ||
+         (state_ == JobState::running && job_->pending_start);
 }
 
 void AgentSession::replay_job() {
@@ -278,6 +305,10 @@ void AgentSession::send_result(Steady::time_point now) {
 }
 
 void AgentSession::tick_job(Steady::time_point now) {
+  if (state_ == JobState::running && job_->pending_start) {
+    start_engine_when_due(now);
+    if (job_->pending_start) return;
+  }
   if (state_ == JobState::running) {
     if (job_->stop_by && now >= *job_->stop_by) {
       say_("job " + job_->spec.job_id() + " reached --max-duration; stopping it");
@@ -308,11 +339,13 @@ void AgentSession::tick(Steady::time_point now) {
     send_register();
     next_register_ = now + 1s;
   }
-  if (registered_ && now >= next_heartbeat_) {
+  if (registered_ &&
+      (now >= next_heartbeat_ || (probing(now) && now >= last_probe_ + kProbeEvery))) {
     v1::Envelope hb;
     hb.mutable_heartbeat()->set_sent_unix_ns(wall_.now_unix_ns());
     send(hb);
     next_heartbeat_ = now + options_.heartbeat_interval;
+    last_probe_ = now;
   }
   tick_job(now);
 }

@@ -78,6 +78,11 @@ class AgentSession {
   void send_register();
   void on_job(const v1::JobSpec& spec);
   void on_start(const v1::StartJob& start, Steady::time_point now);
+  // Starts the engine once the start instant is within kEngineLead.
+  void start_engine_when_due(Steady::time_point now);
+  // Heartbeats go every few ms: right after registering, and from a job's assignment to its
+  // engine's start, so its start instant is converted with a well-measured offset.
+  bool probing(Steady::time_point now) const;
   void replay_job();
   void tick_job(Steady::time_point now);
   void send_progress();
@@ -94,6 +99,8 @@ class AgentSession {
   Steady::time_point last_heard_{};
   Steady::time_point next_register_{};
   Steady::time_point next_heartbeat_{};
+  Steady::time_point last_probe_{};
+  Steady::time_point probe_until_{};
   ClockOffsetEstimator clock_offset_;  // reset with each registration: a new coordinator
   JobState state_ = JobState::idle;
   std::unique_ptr<Job> job_;

@@ -2,6 +2,7 @@
 // merges their tallies.
 #include "agent/engine/swarm.hpp"
 
+#include <sched.h>
 #include <time.h>
 
 #include <algorithm>
@@ -37,6 +38,7 @@ struct Worker {
   std::vector<std::unique_ptr<VirtualUser>> users;
   // Enforces every user's connect and request deadline; re-armed while any user is running.
   asio::steady_timer deadline_sweep{io};
+  asio::steady_timer start_spin{io};
   std::chrono::milliseconds sweep_every{10};
   std::thread thread;
 
@@ -243,6 +245,13 @@ void Swarm::start(std::chrono::system_clock::time_point at) {
       user->start(user_at, impl_->pacer.get());
       ++user_index;
     }
+    // Wake ahead of the instant and wait for it on the CPU, yielding: a thread asleep at the
+    // instant wakes up to a millisecond late on a busy host.
+    w->start_spin.expires_at(steady_start - std::chrono::milliseconds(3));
+    w->start_spin.async_wait([steady_start](const boost::system::error_code& ec) {
+      if (ec) return;
+      while (std::chrono::steady_clock::now() < steady_start) sched_yield();
+    });
     w->sweep_every = sweep_interval(impl_->settings);
     w->sweep_deadlines();
     w->thread = std::thread([&io = w->io] { run_polling(io); });

@@ -2,6 +2,8 @@
 // (re)connect, write, read, classify, retry while indeterminate, pause (think time), repeat.
 #include "agent/engine/virtual_user.hpp"
 
+#include <sched.h>
+
 #include <algorithm>
 #include <charconv>
 #include <utility>
@@ -81,12 +83,16 @@ void VirtualUser::on_due(error_code) {
 }
 
 void VirtualUser::send_try() {
-  stats_.record_attempt_start();
+  const bool first = stats_.record_attempt_start();
   if (connected_) {
     do_write();
   } else {
     do_connect();
   }
+  // This thread's first request is out. On a host with more load threads than cores, a peer
+  // agent's thread may be waiting for a core to send its own first one; yielding once lets it,
+  // instead of making it wait out this thread's whole first burst of users.
+  if (first) sched_yield();
 }
 
 void VirtualUser::do_connect() {

@@ -23,8 +23,11 @@ namespace stampede::agent {
 class WorkerStats {
  public:
   // At each attempt's start, connect included, so a run whose connects all fail has a start too.
-  void record_attempt_start() {
-    if (first_send_unix_ns_ == 0) first_send_unix_ns_ = unix_now_ns();
+  // True for this thread's first attempt.
+  bool record_attempt_start() {
+    if (first_send_unix_ns_ != 0) return false;
+    first_send_unix_ns_ = unix_now_ns();
+    return true;
   }
   // Every response the target gave, retried tries' included: the status codes it answered.
   void record_status(unsigned status) {

@@ -131,10 +131,18 @@ TEST_CASE("a job goes idle, assigned, running, reporting, acknowledged", "[agent
   f.assign("j1");
   CHECK(f.session.job_state() == JobState::assigned);
   CHECK(Fixture::count(f.sent(), v1::Envelope::kJobAccepted) == 1);
-  f.start("j1", f.wall.ns + 300'000'000);
+  const uint64_t start_at = f.wall.ns + 300'000'000;
+  f.start("j1", start_at);
   CHECK(f.session.job_state() == JobState::running);
+  // The engine starts within its lead of the instant, not before: the probes meanwhile keep
+  // measuring the offset the instant is converted with.
+  CHECK_FALSE(f.jobs.at(0)->started_at);
+  for (int i = 0; i < 10; ++i) f.advance(10ms);
+  CHECK_FALSE(f.jobs.at(0)->started_at);
+  CHECK(Fixture::count(f.sent(), v1::Envelope::kHeartbeat) == 10);
+  f.advance(60ms);
   REQUIRE(f.jobs.at(0)->started_at);
-  CHECK(*f.jobs[0]->started_at == from_unix_ns(f.wall.ns + 300'000'000));
+  CHECK(*f.jobs[0]->started_at == from_unix_ns(start_at));
   f.jobs[0]->buy(0);
   f.jobs[0]->buy(1);
   f.advance(600ms);  // past the progress interval
@@ -240,6 +248,7 @@ TEST_CASE(
   f.start("j1", f.wall.ns);  // too late: not the job in hand
   CHECK(f.session.job_state() == JobState::assigned);
   f.start("j2", f.wall.ns);
+  REQUIRE(f.jobs[1]->started_at);  // an instant already due starts the engine at once
   v1::Envelope stop;
   stop.mutable_stop()->set_job_id("j2");
   f.frame(stop);
@@ -247,5 +256,32 @@ TEST_CASE(
   f.sent();
   f.advance(1000ms);
   f.advance(1000ms);
-  CHECK(Fixture::count(f.sent(), v1::Envelope::kHeartbeat) == 2);
+  CHECK(Fixture::count(f.sent(), v1::Envelope::kHeartbeat) == 2);  // a second apart once started
+}
+
+TEST_CASE("the start instant is converted with the best of the probes' clock offsets",
+          "[agent][session]") {
+  Fixture f;
+  f.registered();
+  f.assign("j1");
+  // The coordinator's clock runs 5 ms ahead of this agent's.
+  constexpr uint64_t kAhead = 5'000'000;
+  const uint64_t start_at = f.wall.ns + kAhead + 300'000'000;  // in the coordinator's clock
+  f.start("j1", start_at);
+  // A probe answered after `rtt` ns, the coordinator having stamped its reply `out` ns after
+  // the probe left: a slow, lopsided round trip alone would put the offset 14 ms off.
+  auto reply = [&](uint64_t rtt, uint64_t out) {
+    const uint64_t sent = f.wall.ns;
+    v1::Envelope hb;
+    hb.mutable_heartbeat()->set_echo_unix_ns(sent);
+    hb.mutable_heartbeat()->set_sent_unix_ns(sent + kAhead + out);
+    f.wall.ns = sent + rtt;
+    f.frame(hb);
+  };
+  reply(40'000'000, 1'000'000);
+  reply(100'000, 50'000);
+  reply(60'000, 30'000);
+  f.advance(200ms);
+  REQUIRE(f.jobs.at(0)->started_at);
+  CHECK(*f.jobs[0]->started_at == from_unix_ns(start_at - kAhead));
 }
