@@ -6,11 +6,11 @@
 //   merge_tick --agents 64 --acks-per-agent 470 --reps 50
 //
 // One second per agent is what agent/control/agent_loop.cpp sends while a job runs: a Progress
-// every 500 ms (counts plus a latency_window histogram of the attempts that ended in that half
-// second) and, with each, the OrderBatch frames holding the orders acknowledged meanwhile (at most
-// 10,000 per frame). The frames are built and serialized before the clock starts; what is timed is
-// the coordinator's part: parse each Envelope (common/framing's parse_envelope), hand it to
-// coordinator::PhaseMerge (add_progress merges the window, add_batch the orders), then what a
+// every 500 ms (counts plus the bin of the second its attempts ended in, with their latency
+// histogram) and, with each, the OrderBatch frames holding the orders acknowledged meanwhile (at
+// most 10,000 per frame). The frames are built and serialized before the clock starts; what is
+// timed is the coordinator's part: parse each Envelope (common/framing's parse_envelope), hand it
+// to coordinator::PhaseMerge (add_progress merges the window, add_batch the orders), then what a
 // tick reads: live_totals and the merged window's p50 and p99 (take_window; RunUpdate's fields).
 // Each repetition starts from a fresh PhaseMerge with N jobs (job set-up is not timed), so it
 // includes the acknowledged map's growth.
@@ -132,7 +132,13 @@ std::vector<std::string> one_second(const Settings& s) {
       c->set_ok(s.acks_per_agent * half / kProgressPerSecond);
       c->set_fail(c->attempts() - c->ok());
       c->set_sold_out(c->fail());
-      fill_window(rng, attempts, p->mutable_latency_window());
+      // One second's bin, drained in two halves, as an agent's Progress carries it.
+      auto* bin = p->add_seconds();
+      bin->set_second(0);
+      bin->set_attempts(attempts);
+      bin->set_ok(acks);
+      bin->set_fail(attempts - acks);
+      fill_window(rng, attempts, bin->mutable_latency());
       frames.push_back(stampede::serialize_envelope(env));
 
       uint64_t batch_seq = static_cast<uint64_t>(half);

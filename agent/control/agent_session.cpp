@@ -31,6 +31,13 @@ void fill_counts(v1::OutcomeCounts* c, const SwarmProgress& p) {
   c->set_sold_out(p.sold_out);
   c->set_errors(p.errors);
 }
+void fill_bin(v1::TimelineBin* b, const SecondCounts& c) {
+  b->set_second(c.second);
+  b->set_attempts(c.attempts);
+  b->set_ok(c.ok);
+  b->set_fail(c.fail);
+  b->set_info(c.info);
+}
 }  // namespace
 
 const char* job_state_name(JobState state) {
@@ -64,8 +71,11 @@ struct AgentSession::Job {
   Steady::time_point next_progress{};
   Steady::time_point next_resend{};
   std::optional<Steady::time_point> stop_by;  // --max-duration, in this agent's clock
-  // StartJob's instant (coordinator clock) until the engine is started with it.
+  // StartJob's instant (coordinator clock) until the engine is started with it, and the phase's
+  // (second 0 of its timeline).
   std::optional<uint64_t> pending_start;
+  uint64_t phase_start = 0;
+  std::vector<SecondBin> seconds;  // reused between drains
 };
 
 AgentSession::AgentSession(AgentSessionOptions options, const WallClock& wall, Say say)
@@ -203,6 +213,8 @@ void AgentSession::on_start(const v1::StartJob& start, Steady::time_point now) {
   if (state_ != JobState::assigned || job_->spec.job_id() != start.job_id()) return;
   state_ = JobState::running;
   job_->pending_start = start.start_at_unix_ns();
+  job_->phase_start =
+      start.phase_start_unix_ns() ? start.phase_start_unix_ns() : start.start_at_unix_ns();
   job_->next_progress = now + kProgressEvery;
   start_engine_when_due(now);
 }
@@ -214,7 +226,9 @@ void AgentSession::start_engine_when_due(Steady::time_point now) {
   const int64_t until_start = static_cast<int64_t>(start_at - wall_.now_unix_ns());
   if (until_start > std::chrono::nanoseconds(kEngineLead).count()) return;
   job_->pending_start.reset();
-  job_->runner->start(from_unix_ns(start_at));
+  const uint64_t phase_start =
+      static_cast<uint64_t>(static_cast<int64_t>(job_->phase_start) - clock_offset_.offset_ns());
+  job_->runner->start(from_unix_ns(start_at), from_unix_ns(phase_start));
   if (options_.limits.max_duration_ms > 0) {
     // The start instant is in the coordinator's clock; the cap counts from it.
     job_->stop_by = now + std::chrono::nanoseconds(std::max<int64_t>(0, until_start)) +
@@ -266,8 +280,12 @@ void AgentSession::send_progress() {
   p->set_job_id(job_->spec.job_id());
   p->set_seq(++job_->progress_seq);
   fill_counts(p->mutable_counts(), job_->runner->progress());
-  if (const auto window = job_->runner->drain_latency_window(); window.total() != 0) {
-    window.to_proto(p->mutable_latency_window());
+  job_->seconds.clear();
+  job_->runner->drain_seconds(job_->seconds);
+  for (const auto& bin : job_->seconds) {
+    auto* b = p->add_seconds();
+    fill_bin(b, bin.counts);
+    bin.latency.to_proto(b->mutable_latency());
   }
   send(env);
   job_->drain.acknowledged.clear();
@@ -295,6 +313,7 @@ void AgentSession::send_result(Steady::time_point now) {
     sc->set_count(count);
   }
   r->set_batches(job_->batches);
+  for (const auto& c : result.seconds) fill_bin(r->add_seconds(), c);
   // In the coordinator's clock, so the spread of first sends across hosts is comparable.
   r->set_first_send_unix_ns(to_coordinator_clock(result.first_send_unix_ns));
   r->set_last_done_unix_ns(to_coordinator_clock(result.last_done_unix_ns));

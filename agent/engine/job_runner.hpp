@@ -39,6 +39,18 @@ struct OrderDrain {
   std::vector<uint64_t> indeterminate_seqs;
 };
 
+// Attempts that ended in one second of the phase (second 0 starts at the phase's instant).
+struct SecondCounts {
+  uint32_t second = 0;
+  uint64_t attempts = 0, ok = 0, fail = 0, info = 0;
+};
+
+// The same with those attempts' latency: the timeline's point for that second, as drained.
+struct SecondBin {
+  SecondCounts counts;
+  LatencyHistogram latency;
+};
+
 struct SwarmResult {
   SwarmProgress counts;
   // Every finished attempt, µs, over all its tries. Open loop: from the intended send time.
@@ -47,14 +59,17 @@ struct SwarmResult {
   std::map<unsigned, uint64_t> status_codes;  // HTTP status -> responses, retried tries too
   uint64_t first_send_unix_ns = 0;
   uint64_t last_done_unix_ns = 0;
-  OrderDrain remaining;  // what no drain_orders() call took yet
+  OrderDrain remaining;               // what no drain_orders() call took yet
+  std::vector<SecondCounts> seconds;  // the whole job's attempts by second, in order
 };
 
 class JobRunner {
  public:
   virtual ~JobRunner() = default;
-  // Begins sending at `at` (a wall-clock instant, so agents on many hosts start together).
-  virtual void start(std::chrono::system_clock::time_point at) = 0;
+  // Begins sending at `at` (a wall-clock instant, so agents on many hosts start together);
+  // phase_start is second 0 of the phase's timeline (`at`, except for a re-issued share).
+  virtual void start(std::chrono::system_clock::time_point at,
+                     std::chrono::system_clock::time_point phase_start) = 0;
   // No new attempts; in-flight ones finish or time out.
   virtual void stop() = 0;
   virtual bool finished() const = 0;
@@ -62,8 +77,9 @@ class JobRunner {
   // Acknowledged orders and indeterminate attempts since the last drain, into `into` (which the
   // caller clears and passes again, so its buffers keep their capacity).
   virtual void drain_orders(OrderDrain& into) = 0;
-  // Latencies of the attempts that ended since the previous call.
-  virtual LatencyHistogram drain_latency_window() = 0;
+  // The attempts that ended since the previous call, by second, with their latency; appended to
+  // `into` in order of second.
+  virtual void drain_seconds(std::vector<SecondBin>& into) = 0;
   // Only after finished(); once.
   virtual SwarmResult take_result() = 0;
 };

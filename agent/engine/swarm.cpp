@@ -219,7 +219,8 @@ Swarm::~Swarm() {
   impl_->join_all();
 }
 
-void Swarm::start(std::chrono::system_clock::time_point at) {
+void Swarm::start(std::chrono::system_clock::time_point at,
+                  std::chrono::system_clock::time_point phase_start) {
   if (impl_->started || impl_->stopped) return;
   impl_->started = true;
   // The start instant on the steady clock, so a wall-clock step during the run can neither
@@ -227,6 +228,8 @@ void Swarm::start(std::chrono::system_clock::time_point at) {
   const auto steady_start = impl_->clock.now() + std::chrono::duration_cast<Clock::duration>(
                                                      at - std::chrono::system_clock::now());
   if (impl_->duration.count() != 0) impl_->budget.set_deadline(steady_start + impl_->duration);
+  const auto timeline_origin =
+      steady_start - std::chrono::duration_cast<Clock::duration>(at - phase_start);
   if (impl_->rate_per_s > 0) {
     impl_->pacer = std::make_unique<ConstantRatePacer>(impl_->clock, steady_start,
                                                        impl_->rate_per_s, impl_->ramp);
@@ -248,10 +251,13 @@ void Swarm::start(std::chrono::system_clock::time_point at) {
     // Wake ahead of the instant and wait for it on the CPU, yielding: a thread asleep at the
     // instant wakes up to a millisecond late on a busy host.
     w->start_spin.expires_at(steady_start - std::chrono::milliseconds(3));
-    w->start_spin.async_wait([steady_start](const boost::system::error_code& ec) {
-      if (ec) return;
-      while (std::chrono::steady_clock::now() < steady_start) sched_yield();
-    });
+    w->start_spin.async_wait(
+        [steady_start, &budget = impl_->budget](const boost::system::error_code& ec) {
+          if (ec) return;
+          while (std::chrono::steady_clock::now() < steady_start && !budget.stopped())
+            sched_yield();
+        });
+    w->stats.set_timeline_origin(timeline_origin);
     w->sweep_every = sweep_interval(impl_->settings);
     w->sweep_deadlines();
     w->thread = std::thread([&io = w->io] { run_polling(io); });
@@ -268,7 +274,8 @@ void Swarm::stop() {
     return;
   }
   for (auto& w : impl_->workers) {
-    asio::post(w->io, [&users = w->users] {
+    asio::post(w->io, [&users = w->users, &spin = w->start_spin] {
+      spin.cancel();  // a start instant that will never come holds the loop no longer
       for (auto& user : users) user->cancel_wait();
     });
   }
@@ -294,10 +301,8 @@ void Swarm::drain_orders(OrderDrain& into) {
   for (auto& w : impl_->workers) w->stats.drain_into(into);
 }
 
-LatencyHistogram Swarm::drain_latency_window() {
-  LatencyHistogram out;
-  for (auto& w : impl_->workers) w->stats.drain_window_into(out);
-  return out;
+void Swarm::drain_seconds(std::vector<SecondBin>& into) {
+  for (auto& w : impl_->workers) w->stats.drain_seconds_into(into);
 }
 
 SwarmResult Swarm::take_result() {

@@ -46,7 +46,9 @@ class Swarm final : public JobRunner {
   Swarm& operator=(const Swarm&) = delete;
 
   // Begins sending at `at` (a wall-clock instant, so agents on many hosts start together).
-  void start(std::chrono::system_clock::time_point at) override;
+  void start(std::chrono::system_clock::time_point at,
+             std::chrono::system_clock::time_point phase_start) override;
+  void start(std::chrono::system_clock::time_point at) { start(at, at); }
   // Ask the swarm to end early: no new attempts; in-flight ones finish or time out.
   void stop() override;
   bool finished() const override;
@@ -56,7 +58,7 @@ class Swarm final : public JobRunner {
   // capacity goes back to the swarm's threads instead of being regrown after every drain.
   void drain_orders(OrderDrain& into) override;
   // Latencies of the attempts that ended since the previous call (latency over time).
-  LatencyHistogram drain_latency_window() override;
+  void drain_seconds(std::vector<SecondBin>& into) override;
   // Only after finished(); call once.
   SwarmResult take_result() override;
 

@@ -2,6 +2,7 @@
 #include "agent/engine/worker_stats.hpp"
 
 #include <algorithm>
+#include <type_traits>
 #include <utility>
 
 namespace stampede::agent {
@@ -28,14 +29,69 @@ void append_moved(Buffer& to, Buffer& from) {
 
 }  // namespace
 
+// The bin for `second`, made when that second's first attempt ends.
+template <class Bin>
+Bin& bin_for(std::vector<Bin>& bins, uint32_t second) {
+  auto second_of = [](const Bin& b) -> uint32_t {
+    if constexpr (std::is_same_v<Bin, SecondCounts>) {
+      return b.second;
+    } else {
+      return b.counts.second;
+    }
+  };
+  // The newest bin nearly always: an attempt ends after the one before it on this thread.
+  for (auto it = bins.rbegin(); it != bins.rend(); ++it) {
+    if (second_of(*it) == second) return *it;
+    if (second_of(*it) < second) break;
+  }
+  auto at =
+      std::find_if(bins.begin(), bins.end(), [&](const Bin& b) { return second_of(b) > second; });
+  at = bins.insert(at, Bin{});
+  if constexpr (std::is_same_v<Bin, SecondCounts>) {
+    at->second = second;
+  } else {
+    at->counts.second = second;
+  }
+  return *at;
+}
+
+void count_into(SecondCounts& c, Outcome outcome) {
+  ++c.attempts;
+  switch (outcome) {
+    case Outcome::ok:
+      ++c.ok;
+      break;
+    case Outcome::fail:
+      ++c.fail;
+      break;
+    case Outcome::info:
+      ++c.info;
+      break;
+  }
+}
+
+void add_counts(SecondCounts& into, const SecondCounts& from) {
+  into.attempts += from.attempts;
+  into.ok += from.ok;
+  into.fail += from.fail;
+  into.info += from.info;
+}
+
 void WorkerStats::record_attempt(uint64_t seq, const Classified& result,
                                  const AttemptTimes& times) {
   const uint64_t us = latency_.record(times);
   last_done_ = std::max(last_done_, times.done);
+  // Attempts that end before the instant (a re-issued share's backlog) belong to second 0.
+  const auto since = std::max(times.done - origin_, std::chrono::steady_clock::duration{});
+  const auto second =
+      static_cast<uint32_t>(std::chrono::floor<std::chrono::seconds>(since).count());
+  count_into(bin_for(seconds_, second), result.outcome);
 
   {
     std::lock_guard lock(drain_mutex_);
-    window_.record_us(us);
+    SecondBin& bin = bin_for(bins_, second);
+    count_into(bin.counts, result.outcome);
+    bin.latency.record_us(us);
     switch (result.outcome) {
       case Outcome::ok:
         orders_.acknowledged.push(seq, result.order_id);
@@ -73,11 +129,23 @@ void WorkerStats::progress_into(SwarmProgress& sum) const {
   sum.retries += retries_.load(std::memory_order_relaxed);
 }
 
-void WorkerStats::drain_window_into(LatencyHistogram& out) {
-  std::lock_guard lock(drain_mutex_);
-  if (window_.total() == 0) return;
-  out.merge(window_);
-  window_.reset();
+void WorkerStats::drain_seconds_into(std::vector<SecondBin>& out) {
+  std::vector<SecondBin> bins;
+  {
+    std::lock_guard lock(drain_mutex_);
+    bins.swap(bins_);
+  }
+  for (auto& bin : bins) {
+    auto at = std::find_if(out.begin(), out.end(), [&](const SecondBin& b) {
+      return b.counts.second >= bin.counts.second;
+    });
+    if (at != out.end() && at->counts.second == bin.counts.second) {
+      add_counts(at->counts, bin.counts);
+      at->latency.merge(bin.latency);
+    } else {
+      out.insert(at, std::move(bin));  // its histogram moves, never copied
+    }
+  }
 }
 
 void WorkerStats::drain_into(OrderDrain& out) {
@@ -101,6 +169,7 @@ void WorkerStats::merge_into(SwarmResult& result) {
     result.last_done_unix_ns = std::max(result.last_done_unix_ns, unix_ns_of(last_done_));
   }
   drain_into(result.remaining);
+  for (const auto& c : seconds_) add_counts(bin_for(result.seconds, c.second), c);
 }
 
 }  // namespace stampede::agent

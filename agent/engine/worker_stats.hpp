@@ -38,10 +38,13 @@ class WorkerStats {
   // The attempt's final class, once its last try has ended.
   void record_attempt(uint64_t seq, const Classified& result, const AttemptTimes& times);
 
+  // Second 0 of the timeline, before the io thread starts.
+  void set_timeline_origin(std::chrono::steady_clock::time_point origin) { origin_ = origin; }
+
   void progress_into(SwarmProgress& sum) const;
   void drain_into(OrderDrain& out);
-  // Adds the latencies recorded since the last call to out, and starts a new window.
-  void drain_window_into(LatencyHistogram& out);
+  // Moves the seconds' bins recorded since the last call into out (merged by second).
+  void drain_seconds_into(std::vector<SecondBin>& out);
   void merge_into(SwarmResult& result);
 
  private:
@@ -64,12 +67,15 @@ class WorkerStats {
   uint64_t first_send_unix_ns_ = 0;
   // Steady, not wall, time: one clock read per attempt fewer; converted once, in merge_into.
   std::chrono::steady_clock::time_point last_done_{};
+  std::chrono::steady_clock::time_point origin_{};
+  std::vector<SecondCounts> seconds_;  // the whole job's, in order: done times only grow
 
-  // Guards orders_ and window_, which the io thread appends to and the drains empty. One lock
+  // Guards orders_ and bins_, which the io thread appends to and the drains empty. One lock
   // per attempt, uncontended but for the control thread's drain twice a second.
   std::mutex drain_mutex_;
   OrderDrain orders_;
-  LatencyHistogram window_;  // the same figure as latency_'s main histogram
+  // Since the last drain: one bin a second, usually one or two (drains come twice a second).
+  std::vector<SecondBin> bins_;
 };
 
 }  // namespace stampede::agent

@@ -86,6 +86,7 @@ void PhaseRunner::add_shares_to(v1::RunJournal& record) const {
 }
 
 void PhaseRunner::start(uint64_t start_at_unix_ns) {
+  phase_start_unix_ns_ = start_at_unix_ns;
   for (size_t i = 0; i < job_agents_.size(); ++i) {
     v1::Envelope env;
     env.mutable_start()->set_job_id(merge_.jobs()[i].job_id);
@@ -143,6 +144,8 @@ void PhaseRunner::dispatch(AgentRecord& agent, JobShare share, uint64_t start_at
     v1::Envelope start;
     start.mutable_start()->set_job_id(job_id);
     start.mutable_start()->set_start_at_unix_ns(start_at_unix_ns);
+    // Its attempts are binned by the phase's seconds, not its own.
+    start.mutable_start()->set_phase_start_unix_ns(phase_start_unix_ns_);
     sent = host_.send_to_agent(agent, start);
   }
   if (!sent) merge_.mark_lost(job_id);

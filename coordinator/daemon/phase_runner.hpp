@@ -37,8 +37,10 @@ class PhaseRunner {
   bool all_accepted() const;
   // Why an agent refused one of the phase's jobs before it started, if one did.
   const std::optional<std::string>& refusal() const { return refusal_; }
-  // Every job starts at this instant of the coordinator's clock.
+  // Every job starts at this instant of the coordinator's clock: the phase's second 0.
   void start(uint64_t start_at_unix_ns);
+  // A restored phase's instant, for the shares it hands on.
+  void set_phase_start(uint64_t start_unix_ns) { phase_start_unix_ns_ = start_unix_ns; }
 
   // Restored shares: each has its agent back, a result, or was lost.
   bool all_back() const;
@@ -86,6 +88,7 @@ class PhaseRunner {
   std::optional<std::string> refusal_;
   std::vector<JobShare> reissue_;  // lost agents' unfinished shares waiting for a free agent
   uint64_t reissued_ = 0;
+  uint64_t phase_start_unix_ns_ = 0;
 };
 
 }  // namespace stampede::coordinator

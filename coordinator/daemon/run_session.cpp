@@ -81,6 +81,7 @@ RunSession::RunSession(RunHost& host, v1::RunJournal record, SteadyTime now)
   }
   jobs_ = std::make_unique<PhaseRunner>(host_, request_, phase_, restarts_);
   jobs_->restore(record);
+  jobs_->set_phase_start(phase_start_unix_ns_);
   jobs_->merge().note(
       "the coordinator was restarted during this phase and took the run over from its "
       "journal (restart " +
@@ -319,8 +320,7 @@ void RunSession::on_agent_lost(const std::string& agent_id) {
 }
 
 void RunSession::finish_phase(PhaseEnd end, SteadyTime now) {
-  PhaseFacts facts{phase_endpoint(), initial_stock_, phase_start_unix_ns_, std::move(timeline_)};
-  timeline_.clear();
+  PhaseFacts facts{phase_endpoint(), initial_stock_, phase_start_unix_ns_};
   PhaseMerge& merge = jobs_->merge();
   EndpointReport p = report_phase(merge, std::move(end), facts);
   for (const auto& j : merge.jobs()) {
@@ -408,15 +408,12 @@ void RunSession::send_update(const std::string& note) {
       update->set_window_p50_ms(static_cast<double>(window.percentile_us(50)) / 1e3);
       update->set_window_p99_ms(static_cast<double>(window.percentile_us(99)) / 1e3);
     }
+    for (auto& second : jobs_->merge().take_settled_seconds()) {
+      *update->add_seconds() = std::move(second);
+    }
   }
   const auto& u = *update;
   if (!u.endpoint().empty()) {
-    const double elapsed_s = phase_elapsed_s();
-    if (elapsed_s > 0 && step_ != Step::prepare && step_ != Step::assign) {
-      const auto& c = u.counts();
-      timeline_.push_back({elapsed_s, c.attempts(), c.ok(), c.fail(), c.info(), u.window_p50_ms(),
-                           u.window_p99_ms()});
-    }
     if (auto* m = host_.metrics()) m->update_live(u.endpoint(), u.counts());
   }
   host_.send_to_client(client_id_, env);

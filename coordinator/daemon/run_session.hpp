@@ -107,8 +107,7 @@ class RunSession {
   std::optional<TargetAnswer> answer_;  // the prepare or reconcile answer, until tick takes it
   RunReport report_;
   uint32_t restarts_ = 0;
-  bool journal_failed_ = false;          // said once
-  std::vector<TimelinePoint> timeline_;  // the current phase's progress, one point per update
+  bool journal_failed_ = false;  // said once
 };
 
 }  // namespace stampede::coordinator

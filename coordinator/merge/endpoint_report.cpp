@@ -46,11 +46,10 @@ EndpointReport report_phase(PhaseMerge& merge, PhaseEnd end, const PhaseFacts& f
   p.status_codes = merge.status_codes();
   p.problems = merge.problems();
   p.start_spread_ms = merge.start_spread_ms();
-  // Anchored at the start, so even a phase shorter than one update has an interval to chart.
+  // Second by second, from the start: by when attempts ended on the agents, not by when their
+  // reports reached the coordinator, so a constant rate charts flat.
   p.timeline.push_back({0, 0, 0, 0, 0});
-  p.timeline.insert(p.timeline.end(), facts.timeline.begin(), facts.timeline.end());
-  const double final_t = p.duration_s > 0 ? p.duration_s : p.timeline.back().t_s;
-  p.timeline.push_back({final_t, p.attempts, p.acknowledged, p.fail(), p.indeterminate});
+  for (const auto& point : merge.timeline(p.duration_s)) p.timeline.push_back(point);
   return p;
 }
 

@@ -1,7 +1,7 @@
 // What a finished phase makes: the oracle's verdict on what the agents saw against the target's
 // final stock and ledger, and the endpoint's report with its counts, latency and problems.
 //
-//   EndpointReport e = report_phase(merge, std::move(end), {"safe", 100, start_ns, timeline});
+//   EndpointReport e = report_phase(merge, std::move(end), {"safe", 100, start_ns});
 #pragma once
 
 #include <cstdint>
@@ -17,8 +17,7 @@ namespace stampede::coordinator {
 struct PhaseFacts {
   std::string endpoint;
   int64_t initial_stock = 0;
-  uint64_t start_unix_ns = 0;           // the start instant the jobs were given
-  std::vector<TimelinePoint> timeline;  // the live view's points, one about each second
+  uint64_t start_unix_ns = 0;  // the start instant the jobs were given
 };
 
 // Takes the merge's acknowledged orders (it keeps the rest). Every attempt is counted once: a

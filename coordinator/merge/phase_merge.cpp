@@ -39,8 +39,112 @@ bool PhaseMerge::add_progress(const v1::Progress& p) {
   }
   job->last_progress_seq = p.seq();
   job->live = p.counts();
-  if (p.has_latency_window()) window_.merge_proto(p.latency_window());
+  for (const auto& bin : p.seconds()) {
+    SecondTally& t = job->seconds[bin.second()];
+    t.attempts += bin.attempts();
+    t.ok += bin.ok();
+    t.fail += bin.fail();
+    t.info += bin.info();
+    if (!bin.has_latency()) continue;
+    window_.merge_proto(bin.latency());
+    SecondLatency& l = latency_by_second_[bin.second()];
+    if (!l.open && l.p99_ms == 0) l.open = std::make_unique<LatencyHistogram>();
+    if (l.open) l.open->merge_proto(bin.latency());  // a second already settled keeps its figures
+    job->newest_second = std::max(job->newest_second, bin.second());
+  }
+  settle_seconds(settled_before());
   return true;
+}
+
+uint32_t PhaseMerge::settled_before() const {
+  // A job reports its seconds in order, so it has no more to say of those before its newest;
+  // one that ended (or was lost) holds nothing back.
+  uint32_t before = UINT32_MAX;
+  for (const auto& j : jobs_) {
+    if (!j.has_result && !j.lost) before = std::min(before, j.newest_second);
+  }
+  return before;
+}
+
+SecondTally PhaseMerge::tally(uint32_t second) const {
+  SecondTally sum;
+  for (const auto& j : jobs_) {
+    if (auto it = j.seconds.find(second); it != j.seconds.end()) {
+      sum.attempts += it->second.attempts;
+      sum.ok += it->second.ok;
+      sum.fail += it->second.fail;
+      sum.info += it->second.info;
+    }
+  }
+  return sum;
+}
+
+std::vector<v1::SecondFigures> PhaseMerge::take_settled_seconds() {
+  std::vector<v1::SecondFigures> out;
+  const uint32_t before = settled_before();
+  for (auto it = latency_by_second_.lower_bound(sent_before_);
+       it != latency_by_second_.end() && it->first < before; ++it) {
+    const SecondTally t = tally(it->first);
+    v1::SecondFigures f;
+    f.set_second(it->first);
+    f.set_attempts(t.attempts);
+    f.set_ok(t.ok);
+    f.set_fail(t.fail);
+    f.set_info(t.info);
+    f.set_p50_ms(it->second.p50_ms);
+    f.set_p99_ms(it->second.p99_ms);
+    out.push_back(std::move(f));
+    sent_before_ = it->first + 1;
+  }
+  return out;
+}
+
+void PhaseMerge::settle_seconds(uint32_t before) {
+  for (auto& [second, l] : latency_by_second_) {
+    if (second >= before) break;
+    if (!l.open) continue;
+    l.p50_ms = static_cast<double>(l.open->percentile_us(50)) / 1e3;
+    l.p99_ms = static_cast<double>(l.open->percentile_us(99)) / 1e3;
+    l.open.reset();
+  }
+}
+
+std::vector<TimelinePoint> PhaseMerge::timeline(double duration_s) {
+  settle_seconds(UINT32_MAX);
+  std::map<uint32_t, SecondTally> all;
+  for (const auto& j : jobs_) {
+    for (const auto& [second, t] : j.seconds) {
+      SecondTally& into = all[second];
+      into.attempts += t.attempts;
+      into.ok += t.ok;
+      into.fail += t.fail;
+      into.info += t.info;
+    }
+  }
+  std::vector<TimelinePoint> out;
+  SecondTally sum;
+  for (const auto& [second, t] : all) {
+    sum.attempts += t.attempts;
+    sum.ok += t.ok;
+    sum.fail += t.fail;
+    sum.info += t.info;
+    TimelinePoint p;
+    p.t_s = second + 1.0;
+    // The phase's last, partial second ends when the phase did, so its rate is not understated.
+    if (&t == &all.rbegin()->second && duration_s > second && duration_s < p.t_s) {
+      p.t_s = duration_s;
+    }
+    p.attempts = sum.attempts;
+    p.ok = sum.ok;
+    p.fail = sum.fail;
+    p.info = sum.info;
+    if (auto l = latency_by_second_.find(second); l != latency_by_second_.end()) {
+      p.p50_ms = l->second.p50_ms;
+      p.p99_ms = l->second.p99_ms;
+    }
+    out.push_back(p);
+  }
+  return out;
 }
 
 LatencyHistogram PhaseMerge::take_window() {
@@ -104,6 +208,12 @@ bool PhaseMerge::add_result(const v1::JobResult& r) {
   job->live = r.counts();
   job->error = r.error();
   job->first_send_unix_ns = r.first_send_unix_ns();
+  if (r.seconds_size() > 0) {
+    job->seconds.clear();
+    for (const auto& bin : r.seconds()) {
+      job->seconds[bin.second()] = {bin.attempts(), bin.ok(), bin.fail(), bin.info()};
+    }
+  }
   add_counts(totals_, r.counts());
   if (!latency_.merge_proto(r.latency())) {
     problems_.push_back("agent " + job->agent_name + " sent an unreadable latency histogram");

@@ -9,15 +9,22 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <string>
 #include <unordered_map>
 #include <unordered_set>
 #include <vector>
 
 #include "common/histogram.hpp"
+#include "coordinator/report/report.hpp"
 #include "stampede.pb.h"
 
 namespace stampede::coordinator {
+
+// Attempts that ended in one second of the phase, by outcome.
+struct SecondTally {
+  uint64_t attempts = 0, ok = 0, fail = 0, info = 0;
+};
 
 struct JobShare {
   std::string job_id;
@@ -43,6 +50,10 @@ struct JobShare {
   uint64_t batches_expected = 0;
   bool lost = false;  // the agent vanished before its result
   std::string error;
+  // By second of the phase: the progress bins as they came, replaced by the result's whole
+  // series once it is in (which a coordinator restart cannot have lost).
+  std::map<uint32_t, SecondTally> seconds;
+  uint32_t newest_second = 0;  // the latest second its progress has reported
 };
 
 class PhaseMerge {
@@ -68,8 +79,15 @@ class PhaseMerge {
   const LatencyHistogram& latency_uncorrected() const { return latency_uncorrected_; }
   uint64_t retries() const { return retries_; }
   // Latencies of the attempts that ended since the last take_window(), from every agent's
-  // progress windows; emptied by the call.
+  // progress; emptied by the call.
   LatencyHistogram take_window();
+  // The phase second by second, by when its attempts ended on the agents (each second of every
+  // agent lined up on the phase's instant): cumulative counts at each second's end, and the p50
+  // and p99 of the attempts that ended in it. The last point ends at duration_s when that is
+  // inside its second.
+  std::vector<TimelinePoint> timeline(double duration_s);
+  // The seconds every running job has reported past since the last call, for the live view.
+  std::vector<v1::SecondFigures> take_settled_seconds();
   const std::map<unsigned, uint64_t>& status_codes() const { return status_codes_; }
   // Builds the map from the batches held so far (at the phase's end: it costs about a
   // microsecond an order).
@@ -107,6 +125,18 @@ class PhaseMerge {
   uint64_t first_send_ns_ = 0;
   uint64_t last_done_ns_ = 0;
   std::vector<std::string> problems_;
+  // Each second's latency: merged while agents may still send it, then kept as p50 and p99
+  // only (a full histogram a second would cost 140 KB each over an hour-long phase).
+  struct SecondLatency {
+    std::unique_ptr<LatencyHistogram> open;
+    double p50_ms = 0, p99_ms = 0;
+  };
+  void settle_seconds(uint32_t before);
+  // Seconds before this one are whole: no running job will report more of them.
+  uint32_t settled_before() const;
+  SecondTally tally(uint32_t second) const;
+  std::map<uint32_t, SecondLatency> latency_by_second_;
+  uint32_t sent_before_ = 0;  // the live view has every second before this one
 };
 
 void add_counts(v1::OutcomeCounts& into, const v1::OutcomeCounts& from);

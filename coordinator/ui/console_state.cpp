@@ -18,10 +18,6 @@ int64_t unix_now_s() {
       .count();
 }
 
-double per_second(uint64_t now, uint64_t before, double dt_s) {
-  return now > before ? static_cast<double>(now - before) / dt_s : 0.0;
-}
-
 // The oracle's verdict in one word, from what the coordinator sent at the end.
 void judge(RunRecord& record, const v1::RunFinished& finished) {
   record.finished_at = unix_now_s();
@@ -135,45 +131,41 @@ void ConsoleState::on_update(const v1::RunUpdate& update, SteadyTime now) {
   add_sample(update, own_->run_id, now);
 }
 
-// Takes a sample when at least half a second has passed since the last one: an update sent out
-// of turn (a note) would otherwise divide a few attempts by a few milliseconds.
+// One sample a second of the phase, from the seconds the coordinator says every agent has
+// reported: binned by when attempts ended on the agents, as the report's timeline is, so a
+// constant rate charts flat however the updates arrive.
 void ConsoleState::add_sample(const v1::RunUpdate& update, const std::string& run_id,
                               SteadyTime now) {
   if (run_id != samples_run_) {
     samples_.clear();
     samples_run_ = run_id;
-    first_sample_at_ = last_sample_at_ = now;
+    first_sample_at_ = now;
     previous_ = {};
   }
-  if (update.endpoint().empty()) {  // waiting for agents, resetting the target
-    last_sample_at_ = now;
-    return;
+  if (update.endpoint().empty()) return;  // waiting for agents, resetting the target
+  if (previous_.phase() != update.phase() || previous_.endpoint() != update.endpoint()) {
+    // The phase's second 0 on the console's axis: about when its first update came.
+    phase_base_s_ = std::chrono::duration<double>(now - first_sample_at_).count();
   }
-  const double dt = std::chrono::duration<double>(now - last_sample_at_).count();
-  if (dt < 0.5) return;
-  // Counts start again at each phase.
-  const bool same_phase =
-      previous_.phase() == update.phase() && previous_.endpoint() == update.endpoint();
-  const v1::OutcomeCounts before = same_phase ? previous_.counts() : v1::OutcomeCounts{};
-  const auto& c = update.counts();
-  LiveSample s;
-  s.seq = next_seq_++;
-  s.run_id = run_id;
-  s.t_s = std::chrono::duration<double>(now - first_sample_at_).count();
-  s.phase = update.phase();
-  s.phases = update.phases();
-  s.endpoint = update.endpoint();
-  s.ok_rps = per_second(c.ok(), before.ok(), dt);
-  s.fail_rps = per_second(c.fail(), before.fail(), dt);
-  s.info_rps = per_second(c.info(), before.info(), dt);
-  s.p50_ms = update.window_p50_ms();
-  s.p99_ms = update.window_p99_ms();
-  s.attempts = c.attempts();
-  s.stock = stock_;
-  samples_.push_back(std::move(s));
-  if (samples_.size() > sample_limit_) samples_.pop_front();
   previous_ = update;
-  last_sample_at_ = now;
+  for (const auto& second : update.seconds()) {
+    LiveSample s;
+    s.seq = next_seq_++;
+    s.run_id = run_id;
+    s.t_s = phase_base_s_ + second.second() + 1;
+    s.phase = update.phase();
+    s.phases = update.phases();
+    s.endpoint = update.endpoint();
+    s.ok_rps = static_cast<double>(second.ok());
+    s.fail_rps = static_cast<double>(second.fail());
+    s.info_rps = static_cast<double>(second.info());
+    s.p50_ms = second.p50_ms();
+    s.p99_ms = second.p99_ms();
+    s.attempts = update.counts().attempts();
+    s.stock = stock_;
+    samples_.push_back(std::move(s));
+    if (samples_.size() > sample_limit_) samples_.pop_front();
+  }
 }
 
 void ConsoleState::on_finished(const v1::RunFinished& finished) {

@@ -35,8 +35,8 @@ struct StockSource {
   std::string field;
 };
 
-// One second of a run: requests/s by outcome since the previous sample, the window latency the
-// coordinator reported, and the stock last read.
+// One second of a run: the attempts that ended in it on the agents, by outcome (requests/s),
+// their p50 and p99, and the stock last read.
 struct LiveSample {
   uint64_t seq = 0;  // across runs, so a stream's cursor is one number
   std::string run_id;
@@ -125,8 +125,9 @@ class ConsoleState {
   std::string samples_run_;
   std::deque<LiveSample> samples_;
   uint64_t next_seq_ = 1;
-  SteadyTime first_sample_at_{}, last_sample_at_{};
-  v1::RunUpdate previous_;  // the update the last sample was taken against
+  SteadyTime first_sample_at_{};
+  double phase_base_s_ = 0;  // the current phase's second 0, on the samples' time axis
+  v1::RunUpdate previous_;   // the last update with an endpoint: which phase is on
   std::optional<StockSource> idle_stock_source_;
   std::optional<int64_t> stock_;
   std::string stock_error_;

@@ -22,7 +22,10 @@ struct FakeJob final : JobRunner {
   bool stopped = false, done = false;
   SwarmProgress counts;
   OrderDrain pending;
-  void start(std::chrono::system_clock::time_point at) override { started_at = at; }
+  void start(std::chrono::system_clock::time_point at,
+             std::chrono::system_clock::time_point) override {
+    started_at = at;
+  }
   void stop() override { stopped = true; }
   bool finished() const override { return done; }
   SwarmProgress progress() const override { return counts; }
@@ -33,7 +36,7 @@ struct FakeJob final : JobRunner {
     }
     pending.acknowledged.clear();
   }
-  LatencyHistogram drain_latency_window() override { return {}; }
+  void drain_seconds(std::vector<SecondBin>&) override {}
   SwarmResult take_result() override {
     SwarmResult r;
     r.counts = counts;

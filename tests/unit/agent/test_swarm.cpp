@@ -41,9 +41,24 @@ TEST_CASE("a swarm makes exactly max_attempts attempts and counts each once", "[
   const auto live = swarm->progress();
   CHECK(live.attempts == 40);
   CHECK(live.ok == 40);
-  // Latency over time: the window holds the same figures as the whole-run histogram, once.
-  CHECK(swarm->drain_latency_window() == r.latency);
-  CHECK(swarm->drain_latency_window().total() == 0);
+  // Latency over time: the seconds' bins hold the same figures as the whole-run histogram,
+  // handed out once, and the result's series counts the same attempts.
+  std::vector<stampede::agent::SecondBin> bins;
+  swarm->drain_seconds(bins);
+  stampede::LatencyHistogram binned;
+  uint64_t binned_attempts = 0;
+  for (const auto& b : bins) {
+    binned.merge(b.latency);
+    binned_attempts += b.counts.attempts;
+  }
+  CHECK(binned == r.latency);
+  CHECK(binned_attempts == 40);
+  std::vector<stampede::agent::SecondBin> again;
+  swarm->drain_seconds(again);
+  CHECK(again.empty());
+  uint64_t series = 0;
+  for (const auto& c : r.seconds) series += c.ok;
+  CHECK(series == 40);
 }
 
 TEST_CASE("each virtual user keeps one keep-alive connection for all its attempts",

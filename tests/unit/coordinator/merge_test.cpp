@@ -247,7 +247,8 @@ TEST_CASE("a job taken over mid-phase starts its progress sequence where the age
   CHECK(m.jobs()[0].progress_gaps == 1);  // 41 is a real gap; 1..39 went to the dead one
 }
 
-TEST_CASE("latency windows from progress merge until taken", "[coordinator][merge]") {
+TEST_CASE("the seconds' latency from progress merges into the live window until taken",
+          "[coordinator][merge]") {
   PhaseMerge m;
   m.add_job(share("j0", "a0", "p0"));
   m.add_job(share("j1", "a1", "p1"));
@@ -261,10 +262,10 @@ TEST_CASE("latency windows from progress merge until taken", "[coordinator][merg
   v1::Progress p0, p1;
   p0.set_job_id("j0");
   p0.set_seq(1);
-  w0.to_proto(p0.mutable_latency_window());
+  w0.to_proto(p0.add_seconds()->mutable_latency());
   p1.set_job_id("j1");
   p1.set_seq(1);
-  w1.to_proto(p1.mutable_latency_window());
+  w1.to_proto(p1.add_seconds()->mutable_latency());
   REQUIRE(m.add_progress(p0));
   REQUIRE(m.add_progress(p1));
   CHECK(m.take_window() == both);
@@ -286,4 +287,69 @@ TEST_CASE("a malformed order batch is reported and none of its orders counted",
   const auto problems = m.problems();
   REQUIRE(problems.size() == 1);
   CHECK(problems[0].find("malformed") != std::string::npos);
+}
+
+TEST_CASE("the timeline bins attempts by the second they ended on the agents, not by arrival",
+          "[coordinator][merge]") {
+  PhaseMerge m;
+  m.add_job(share("j0", "a0", "p0"));
+  m.add_job(share("j1", "a1", "p1"));
+  // Two agents at 1,000 attempts a second each for three seconds; their progress arrives in
+  // bursts (one agent's second 1 and 2 together), as a busy network delivers it.
+  auto progress = [&](const char* job, uint64_t seq, std::vector<uint32_t> seconds) {
+    v1::Progress p;
+    p.set_job_id(job);
+    p.set_seq(seq);
+    for (uint32_t second : seconds) {
+      auto* bin = p.add_seconds();
+      bin->set_second(second);
+      bin->set_attempts(1000);
+      bin->set_ok(1000);
+      LatencyHistogram h;
+      h.record_us(1000 * (second + 1), 1000);  // 1, 2, 3 ms: each second its own latency
+      h.to_proto(bin->mutable_latency());
+    }
+    REQUIRE(m.add_progress(p));
+  };
+  progress("j0", 1, {0});
+  progress("j1", 1, {0});
+  progress("j0", 2, {1, 2});
+  progress("j1", 2, {1});
+  progress("j1", 3, {2});
+  const auto timeline = m.timeline(2.5);
+  REQUIRE(timeline.size() == 3);
+  CHECK(timeline[0].t_s == 1.0);
+  CHECK(timeline[0].attempts == 2000);
+  CHECK(timeline[1].attempts == 4000);  // a flat 2,000 a second, whatever the arrival
+  CHECK(timeline[2].attempts == 6000);
+  CHECK(timeline[2].t_s == 2.5);  // the last second ends with the phase
+  CHECK(timeline[0].p99_ms == Approx(1.0).epsilon(0.01));
+  CHECK(timeline[2].p99_ms == Approx(3.0).epsilon(0.01));
+}
+
+TEST_CASE("a job's result replaces its progress bins with its whole series",
+          "[coordinator][merge]") {
+  PhaseMerge m;
+  m.add_job(share("j0", "a0", "p0"));
+  v1::Progress p;
+  p.set_job_id("j0");
+  p.set_seq(1);
+  auto* bin = p.add_seconds();
+  bin->set_second(0);
+  bin->set_attempts(10);
+  bin->set_ok(10);
+  REQUIRE(m.add_progress(p));
+  // A coordinator restart lost the progress for second 1; the result has both.
+  v1::JobResult r;
+  r.set_job_id("j0");
+  for (uint32_t second : {0u, 1u}) {
+    auto* b = r.add_seconds();
+    b->set_second(second);
+    b->set_attempts(10);
+    b->set_ok(10);
+  }
+  REQUIRE(m.add_result(r));
+  const auto timeline = m.timeline(2.0);
+  REQUIRE(timeline.size() == 2);
+  CHECK(timeline[1].attempts == 20);
 }

@@ -320,19 +320,31 @@ TEST_CASE("a finished run keeps its verdict and reports, and its stream gets the
   u.mutable_counts()->set_ok(100);
   u.mutable_counts()->set_fail(150);
   u.mutable_counts()->set_info(50);
-  u.set_window_p50_ms(1.5);
-  u.set_window_p99_ms(9.0);
+  // Two settled seconds of the phase come in one update (however late): one sample each, by
+  // the second the attempts ended in.
+  for (uint32_t second : {0u, 1u}) {
+    auto* fig = u.add_seconds();
+    fig->set_second(second);
+    fig->set_attempts(150);
+    fig->set_ok(50);
+    fig->set_fail(75);
+    fig->set_info(25);
+    fig->set_p50_ms(1.5);
+    fig->set_p99_ms(9.0);
+  }
   f.state.on_update(u, t0 + std::chrono::seconds(2));
   const std::string live = f.api.events(cursor);
   CHECK(live.find("event: update") != std::string::npos);
   const auto data = live.find("data: ");
   const auto update = json::parse(live.substr(data + 6, live.find("\n\n") - data - 6));
   const auto& samples = update.at("samples").as_array();
-  REQUIRE(samples.size() == 1);
-  CHECK(samples[0].at("ok_rps").as_double() == Approx(50));
-  CHECK(samples[0].at("fail_rps").as_double() == Approx(75));
-  CHECK(samples[0].at("info_rps").as_double() == Approx(25));
-  CHECK(samples[0].at("p99_ms").as_double() == Approx(9.0));
+  REQUIRE(samples.size() == 2);
+  CHECK(samples[0].at("t_s").as_double() == Approx(1.0));
+  CHECK(samples[1].at("t_s").as_double() == Approx(2.0));
+  CHECK(samples[1].at("ok_rps").as_double() == Approx(50));
+  CHECK(samples[1].at("fail_rps").as_double() == Approx(75));
+  CHECK(samples[1].at("info_rps").as_double() == Approx(25));
+  CHECK(samples[1].at("p99_ms").as_double() == Approx(9.0));
   CHECK(update.at("run").at("run_id").as_string() == run_id);
   CHECK(f.api.events(cursor).find("\"samples\":[]") != std::string::npos);  // nothing new
 
