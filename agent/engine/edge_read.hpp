@@ -26,6 +26,13 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/recycling_allocator.hpp>
+#include <boost/version.hpp>
+
+// The seam holds only for the reactor it was written and tested against: another Boost must
+// be checked against test_edge_read.cpp before this compiles for it.
+#if BOOST_VERSION != 108100
+#error "edge_read.hpp relies on Boost 1.81's asio reactor internals: re-check it for this Boost"
+#endif
 
 namespace stampede::agent {
 
