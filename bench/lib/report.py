@@ -179,9 +179,9 @@ COMPARISONS = [
         "id": "merge_tick",
         "title": "(5b) Coordinator merge time per second of traffic at 8, 32 and 64 agents",
         "what": "bench/merge_tick: wall time for coordinator::PhaseMerge to take in one second of "
-                "what N agents send while a job runs (per agent, as agent/control/agent_loop.cpp "
-                "sends them: 2 Progress messages, each with a latency_window histogram of the "
-                "half second's attempts spread log-normally around 4 ms, and the OrderBatch frames "
+                "what N agents send while a job runs (per agent, as agent/control/agent_session.cpp "
+                "sends them: 2 Progress messages, each with the bin of the second its attempts "
+                "ended in, their latency spread log-normally around 4 ms, and the OrderBatch frames "
                 "of the orders acknowledged meanwhile, at most 10,000 per frame), from serialized "
                 "frames: parse each Envelope, add_progress / add_batch, then what a tick reads "
                 "(live_totals, take_window and its p50 and p99). Median of many repetitions, each "
