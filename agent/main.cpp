@@ -7,6 +7,7 @@
 #include "agent/control/agent_loop.hpp"
 #include "common/cli_env.hpp"
 #include "common/descriptor_budget.hpp"
+#include "common/expected.hpp"
 #include "common/printable.hpp"
 #include "common/version.hpp"
 
@@ -14,6 +15,46 @@ namespace {
 std::atomic<bool> g_stop{false};
 void on_signal(int) {
   g_stop.store(true);
+}
+
+// The flags that need checking together before the options are whole.
+struct RawFlags {
+  std::vector<std::string> allow_targets;
+  std::string max_duration, curve_secret_file;
+  uint64_t max_connections = 0;
+  unsigned heartbeat_ms = 1000;
+};
+
+// The options checked and completed, then the agent run until it is stopped.
+stampede::CommandResult run_agent(stampede::agent::AgentOptions& options, const RawFlags& raw) {
+  using stampede::unexpected;
+  if (options.coordinator.rfind("tcp://", 0) != 0 && options.coordinator.rfind("ipc://", 0) != 0) {
+    return unexpected("--coordinator must be tcp://HOST:PORT, got '" + options.coordinator + "'");
+  }
+  if (!options.name.empty() && !stampede::is_printable_name(options.name, 64)) {
+    return unexpected("--name must be 1 to 64 printable characters without spaces");
+  }
+  if (auto problem = stampede::agent::apply_security_flags(
+          options, raw.allow_targets, raw.max_duration, raw.curve_secret_file)) {
+    return unexpected(*problem);
+  }
+  // Every user is a socket: the agent holds no more than its descriptors allow.
+  const stampede::DescriptorBudget budget = stampede::raise_descriptor_limit();
+  if (raw.max_connections > budget.connections) {
+    return unexpected("--max-connections " + std::to_string(raw.max_connections) + ": " +
+                      budget.explain(raw.max_connections));
+  }
+  options.limits.max_connections = raw.max_connections ? raw.max_connections : budget.connections;
+  if (!raw.max_connections) options.limits.descriptor_limit = budget.limit;
+  options.heartbeat_interval = std::chrono::milliseconds(raw.heartbeat_ms);
+  options.coordinator_timeout = std::chrono::milliseconds(raw.heartbeat_ms * 5);
+  std::signal(SIGINT, on_signal);
+  std::signal(SIGTERM, on_signal);
+  zmq::context_t ctx;
+  stampede::agent::AgentLoop agent(ctx, options);
+  if (!agent.run(g_stop))
+    return stampede::unreachable("the coordinator refused this agent for good (said above)");
+  return stampede::ExitCode::ok;
 }
 }  // namespace
 
@@ -60,39 +101,13 @@ int main(int argc, char** argv) {
     std::cerr << "stampede-agent: " << e.what() << " (see --help)\n";
     return 2;
   }
-  if (options.coordinator.rfind("tcp://", 0) != 0 && options.coordinator.rfind("ipc://", 0) != 0) {
-    std::cerr << "stampede-agent: --coordinator must be tcp://HOST:PORT, got '"
-              << options.coordinator << "'\n";
-    return 2;
-  }
-  if (!options.name.empty() && !stampede::is_printable_name(options.name, 64)) {
-    std::cerr << "stampede-agent: --name must be 1 to 64 printable characters without spaces\n";
-    return 2;
-  }
-  if (auto problem = stampede::agent::apply_security_flags(options, allow_targets, max_duration,
-                                                           curve_secret_file)) {
-    std::cerr << "stampede-agent: " << *problem << "\n";
-    return 2;
-  }
-  // Every user is a socket: the agent holds no more than its descriptors allow.
-  const stampede::DescriptorBudget budget = stampede::raise_descriptor_limit();
-  if (max_connections > budget.connections) {
-    std::cerr << "stampede-agent: --max-connections " << max_connections << ": "
-              << budget.explain(max_connections) << "\n";
-    return 2;
-  }
-  options.limits.max_connections = max_connections ? max_connections : budget.connections;
-  if (!max_connections) options.limits.descriptor_limit = budget.limit;
-  options.heartbeat_interval = std::chrono::milliseconds(heartbeat_ms);
-  options.coordinator_timeout = std::chrono::milliseconds(heartbeat_ms * 5);
-  std::signal(SIGINT, on_signal);
-  std::signal(SIGTERM, on_signal);
   try {
-    zmq::context_t ctx;
-    stampede::agent::AgentLoop agent(ctx, options);
-    return agent.run(g_stop) ? 0 : 3;
+    return stampede::exit_status("stampede-agent",
+                                 run_agent(options, {allow_targets, max_duration, curve_secret_file,
+                                                     max_connections, heartbeat_ms}));
   } catch (const zmq::error_t& e) {
-    std::cerr << "stampede-agent: cannot use " << options.coordinator << ": " << e.what() << "\n";
-    return 2;
+    return stampede::exit_status(
+        "stampede-agent",
+        stampede::unexpected("cannot use " + options.coordinator + ": " + e.what()));
   }
 }

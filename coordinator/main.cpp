@@ -54,13 +54,18 @@ struct Commands {
     sc::add_demo_flags(*demo, demo_flags);
   }
 
-  int dispatch(const char* argv0) {
+  // The chosen subcommand's name, for its messages: "stampede run: ...".
+  std::string chosen(const CLI::App& app) const {
+    const auto subs = app.get_subcommands();
+    return subs.empty() ? "stampede" : "stampede " + subs.front()->get_name();
+  }
+
+  stampede::CommandResult dispatch(const char* argv0) {
     for (auto* c : {&run, &agents, &status, &abort_run}) {
       if (!*c->app) continue;
       // Keys are loaded before any thread starts (client_security.hpp).
       if (auto problem = sc::install_client_security(c->security)) {
-        std::cerr << "stampede: " << *problem << "\n";
-        return 2;
+        return stampede::unexpected(*problem);
       }
     }
     if (*daemon) return sc::daemon_command(daemon_flags);
@@ -68,17 +73,14 @@ struct Commands {
     if (*compare) return sc::compare_command(compare_flags);
     if (*run.app) {
       auto settings = sc::run_settings_from(run_flags);
-      if (!settings) {
-        std::cerr << "stampede run: " << settings.error() << "\n";
-        return 2;
-      }
+      if (!settings) return settings.failure();
       return sc::run_command(*settings);
     }
     if (*agents.app) return sc::agents_command(agents_flags);
     if (*status.app) return sc::status_command(status_flags);
     if (*abort_run.app) return sc::abort_command(abort_flags);
     if (*demo) return sc::demo_command(demo_flags, argv0);
-    return 2;
+    return stampede::unexpected("no command given");
   }
 };
 
@@ -98,10 +100,11 @@ int main(int argc, char** argv) {
     std::cerr << "stampede: " << e.what() << " (see --help)\n";
     return 2;
   }
+  const std::string who = commands.chosen(app);
   try {
-    return commands.dispatch(argv[0]);
+    return stampede::exit_status(who, commands.dispatch(argv[0]));
   } catch (const std::exception& e) {
-    std::cerr << "stampede: " << e.what() << "\n";
-    return 3;
+    // Whatever the commands did not foresee (a socket refused, memory): the world's fault.
+    return stampede::exit_status(who, stampede::unreachable(e.what()));
   }
 }

@@ -12,17 +12,14 @@ void add_compare_flags(CLI::App& sub, CompareFlags& f) {
   sub.add_option("B", f.b, "The later run's JSON report")->required();
 }
 
-int compare_command(const CompareFlags& f) {
+CommandResult compare_command(const CompareFlags& f) {
   auto a = load_report_file(f.a);
   auto b = load_report_file(f.b);
   for (const auto* r : {&a, &b}) {
-    if (!*r) {
-      std::cerr << "stampede compare: " << r->error() << "\n";
-      return 2;
-    }
+    if (!*r) return r->failure();
   }
   std::cout << render_comparison(*a, *b) << std::flush;
-  return 0;
+  return ExitCode::ok;
 }
 
 }  // namespace stampede::coordinator

@@ -5,6 +5,8 @@
 #include <CLI/CLI.hpp>
 #include <string>
 
+#include "common/expected.hpp"
+
 namespace stampede::coordinator {
 
 struct CompareFlags {
@@ -13,6 +15,6 @@ struct CompareFlags {
 };
 
 void add_compare_flags(CLI::App& sub, CompareFlags& flags);
-int compare_command(const CompareFlags& flags);
+CommandResult compare_command(const CompareFlags& flags);
 
 }  // namespace stampede::coordinator

@@ -54,41 +54,29 @@ void add_daemon_flags(CLI::App& sub, DaemonFlags& f) {
   ui::add_console_flags(sub, f.ui);
 }
 
-int daemon_command(const DaemonFlags& f) {
+CommandResult daemon_command(const DaemonFlags& f) {
   for (const auto* ep : {&f.agents_bind, &f.control_bind}) {
     if (ep->rfind("tcp://", 0) != 0 && ep->rfind("ipc://", 0) != 0) {
-      std::cerr << "stampede coordinator: '" << *ep << "' is not tcp://IP:PORT\n";
-      return 2;
+      return unexpected("'" + *ep + "' is not tcp://IP:PORT");
     }
   }
   if (f.heartbeat_timeout_ms <= f.heartbeat_ms) {
-    std::cerr << "stampede coordinator: --heartbeat-timeout-ms must exceed --heartbeat-ms\n";
-    return 2;
+    return unexpected("--heartbeat-timeout-ms must exceed --heartbeat-ms");
   }
   auto console_options = ui::console_options(f.ui);
-  if (!console_options) {
-    std::cerr << "stampede coordinator: " << console_options.error() << "\n";
-    return 2;
-  }
+  if (!console_options) return console_options.failure();
   CoordinatorOptions options;
   if (f.curve_secret_file.empty() != f.authorized_keys.empty()) {
-    std::cerr << "stampede coordinator: --curve-secret-file and --authorized-keys go together\n";
-    return 2;
+    return unexpected("--curve-secret-file and --authorized-keys go together");
   }
   if (!f.curve_secret_file.empty()) {
     if (!curve_available()) {
-      std::cerr << "stampede coordinator: this libzmq has no CURVE support\n";
-      return 2;
+      return unexpected("this libzmq has no CURVE support");
     }
     auto own = load_secret_key_file(f.curve_secret_file);
     auto keys = load_authorized_keys(f.authorized_keys);
-    if (!own || !keys) {
-      std::cerr << "stampede coordinator: "
-                << (!own ? "--curve-secret-file " + own.error()
-                         : "--authorized-keys " + keys.error())
-                << "\n";
-      return 2;
-    }
+    if (!own) return own.failure("--curve-secret-file ");
+    if (!keys) return keys.failure("--authorized-keys ");
     options.curve = std::move(*own);
     options.authorized_keys = std::move(*keys);
     // The web console is a control client inside this process: it presents the coordinator's
@@ -100,26 +88,20 @@ int daemon_command(const DaemonFlags& f) {
     for (const auto* ep : {&f.agents_bind, &f.control_bind}) {
       if (endpoint_is_local(*ep)) continue;
       if (!f.insecure_bind) {
-        std::cerr << "stampede coordinator: refusing to bind " << *ep
-                  << " without CURVE keys (anyone who reaches it could steer the agents): give "
-                     "--curve-secret-file and --authorized-keys, or --insecure-bind\n";
-        return 2;
+        return unexpected("refusing to bind " + *ep +
+                          " without CURVE keys (anyone who reaches it could steer the agents): "
+                          "give --curve-secret-file and --authorized-keys, or --insecure-bind");
       }
     }
   }
   CoordinatorMetrics metrics;
   std::string metrics_at = "off";
   if (!f.metrics_bind.empty()) {
-    if (auto hp = HostPort::parse(f.metrics_bind); !hp) {
-      std::cerr << "stampede coordinator: --metrics-bind: " << hp.error() << "\n";
-      return 2;
-    }
+    if (auto hp = HostPort::parse(f.metrics_bind); !hp) return hp.failure("--metrics-bind: ");
     try {
       metrics_at = metrics.serve(f.metrics_bind);
     } catch (const std::exception& e) {
-      std::cerr << "stampede coordinator: cannot serve metrics on " << f.metrics_bind << ": "
-                << e.what() << "\n";
-      return 3;
+      return unreachable("cannot serve metrics on " + f.metrics_bind + ": " + e.what());
     }
   }
   zmq::context_t ctx;
@@ -131,9 +113,7 @@ int daemon_command(const DaemonFlags& f) {
     std::error_code ec;
     std::filesystem::create_directories(f.state_dir, ec);
     if (ec || !std::filesystem::is_directory(f.state_dir)) {
-      std::cerr << "stampede coordinator: --state-dir " << f.state_dir << ": "
-                << (ec ? ec.message() : "not a folder") << "\n";
-      return 2;
+      return unexpected("--state-dir " + f.state_dir + ": " + (ec ? ec.message() : "not a folder"));
     }
     options.state_dir = f.state_dir;
   }
@@ -143,8 +123,7 @@ int daemon_command(const DaemonFlags& f) {
     coordinator_slot.emplace(ctx, options, &metrics);
     coordinator_slot->bind();
   } catch (const zmq::error_t& e) {
-    std::cerr << "stampede coordinator: cannot bind: " << e.what() << "\n";
-    return 3;
+    return unreachable(std::string("cannot bind: ") + e.what());
   }
   std::signal(SIGINT, on_signal);
   std::signal(SIGTERM, on_signal);
@@ -165,9 +144,7 @@ int daemon_command(const DaemonFlags& f) {
     try {
       console.emplace(ctx, *console_options, coordinator.control_endpoint(), options.curve);
     } catch (const std::exception& e) {
-      std::cerr << "stampede coordinator: cannot serve the web console on " << f.ui.bind << ": "
-                << e.what() << "\n";
-      return 3;
+      return unreachable("cannot serve the web console on " + f.ui.bind + ": " + e.what());
     }
     std::printf("stampede coordinator web console: %s\n", console->url().c_str());
   }
@@ -176,7 +153,7 @@ int daemon_command(const DaemonFlags& f) {
               metrics_at.c_str());
   std::fflush(stdout);
   coordinator.serve(g_stop);
-  return 0;
+  return ExitCode::ok;
 }
 
 void add_agents_flags(CLI::App& sub, AgentsFlags& f) {
@@ -211,23 +188,19 @@ std::optional<v1::Envelope> ask_coordinator(const std::string& endpoint, v1::Env
   return std::nullopt;
 }
 
-int not_answering(const char* command, const std::string& endpoint, const std::string& why_not) {
-  if (!why_not.empty()) {
-    std::cerr << "stampede " << command << ": " << why_not << "\n";
-  } else {
-    std::cerr << "stampede " << command << ": coordinator " << endpoint << " not answering (5 s)\n";
-  }
-  return 3;
+Unexpected not_answering(const std::string& endpoint, const std::string& why_not) {
+  if (!why_not.empty()) return unreachable(why_not);
+  return unreachable("coordinator " + endpoint + " not answering (5 s)");
 }
 
 }  // namespace
 
-int agents_command(const AgentsFlags& f) {
+CommandResult agents_command(const AgentsFlags& f) {
   v1::Envelope env;
   env.mutable_agents_request();
   std::string why_not;
   auto reply = ask_coordinator(f.coordinator, env, v1::Envelope::kAgentsReply, why_not);
-  if (!reply) return not_answering("agents", f.coordinator, why_not);
+  if (!reply) return not_answering(f.coordinator, why_not);
   std::printf("%-24s %-20s %6s %8s %-8s %s\n", "AGENT", "HOST", "CORES", "THREADS", "STATE",
               "LAST SEEN");
   // Escaped and cut: the names come from the agents, through a coordinator this CLI may not run.
@@ -237,20 +210,20 @@ int agents_command(const AgentsFlags& f) {
                 printable(a.state(), 16).c_str(),
                 static_cast<unsigned long long>(a.last_seen_ms_ago()));
   }
-  return 0;
+  return ExitCode::ok;
 }
 
-int status_command(const AgentsFlags& f) {
+CommandResult status_command(const AgentsFlags& f) {
   v1::Envelope env;
   env.mutable_status_request();
   std::string why_not;
   auto reply = ask_coordinator(f.coordinator, env, v1::Envelope::kStatusReply, why_not);
-  if (!reply) return not_answering("status", f.coordinator, why_not);
+  if (!reply) return not_answering(f.coordinator, why_not);
   const auto& s = reply->status_reply();
   std::printf("agents: %u live, %u known\n", s.agents_live(), s.agents_known());
   if (!s.run_active()) {
     std::printf("run: none\n");
-    return 0;
+    return ExitCode::ok;
   }
   const auto& p = s.progress();
   std::printf("run: %s, phase %u/%u %s: attempts %llu, ok %llu, fail %llu, info %llu, %.0f req/s\n",
@@ -260,22 +233,22 @@ int status_command(const AgentsFlags& f) {
               static_cast<unsigned long long>(p.counts().ok()),
               static_cast<unsigned long long>(p.counts().fail()),
               static_cast<unsigned long long>(p.counts().info()), p.rate_rps());
-  return 0;
+  return ExitCode::ok;
 }
 
-int abort_command(const AgentsFlags& f) {
+CommandResult abort_command(const AgentsFlags& f) {
   v1::Envelope env;
   env.mutable_abort_request()->set_reason("stampede abort");
   std::string why_not;
   auto reply = ask_coordinator(f.coordinator, env, v1::Envelope::kAbortReply, why_not);
-  if (!reply) return not_answering("abort", f.coordinator, why_not);
+  if (!reply) return not_answering(f.coordinator, why_not);
   if (!reply->abort_reply().aborted()) {
     std::printf("no run to abort\n");
-    return 0;
+    return ExitCode::ok;
   }
   std::printf("run %s aborted; its CLI gets the report of the phases done and exit 3\n",
               printable(reply->abort_reply().run_id(), 64).c_str());
-  return 0;
+  return ExitCode::ok;
 }
 
 }  // namespace stampede::coordinator

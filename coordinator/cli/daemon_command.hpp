@@ -4,6 +4,7 @@
 #include <CLI/CLI.hpp>
 #include <string>
 
+#include "common/expected.hpp"
 #include "coordinator/ui/web_console.hpp"
 
 namespace stampede::coordinator {
@@ -22,16 +23,16 @@ struct DaemonFlags {
 };
 
 void add_daemon_flags(CLI::App& sub, DaemonFlags& flags);
-int daemon_command(const DaemonFlags& flags);
+CommandResult daemon_command(const DaemonFlags& flags);
 
 struct AgentsFlags {
   std::string coordinator = "tcp://127.0.0.1:5556";
 };
 void add_agents_flags(CLI::App& sub, AgentsFlags& flags);
-int agents_command(const AgentsFlags& flags);
+CommandResult agents_command(const AgentsFlags& flags);
 // `stampede status`: the run in progress, if any, and how many agents are live.
-int status_command(const AgentsFlags& flags);
+CommandResult status_command(const AgentsFlags& flags);
 // `stampede abort`: stops the run in progress; its CLI gets exit 3 and the phases done.
-int abort_command(const AgentsFlags& flags);
+CommandResult abort_command(const AgentsFlags& flags);
 
 }  // namespace stampede::coordinator

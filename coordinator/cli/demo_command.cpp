@@ -116,7 +116,7 @@ void add_demo_flags(CLI::App& sub, DemoFlags& f) {
   add_run_flags(sub, f.texts, {"users", "requests", "stock", "report"});
 }
 
-int demo_command(const DemoFlags& f, const char* argv0) {
+CommandResult demo_command(const DemoFlags& f, const char* argv0) {
   // The lab's run, with what the user gave over the demo's own load.
   RunInput input;
   auto set = [&](const char* name, std::vector<std::string> values) {
@@ -132,25 +132,18 @@ int demo_command(const DemoFlags& f, const char* argv0) {
   set("run_id", {"demo"});
   input.overlay(given_flags(f.texts));
   auto checked = resolve(input);  // the flags, before anything starts
-  if (!checked) {
-    std::cerr << "stampede demo: " << checked.error() << "\n";
-    return 2;
-  }
+  if (!checked) return checked.failure();
   SpawnedTarget target;
   if (auto error = target.start(find_target_binary(f.target_bin, argv0), *checked->all.stock);
       !error.empty()) {
-    std::cerr << "stampede demo: " << error << "\n";
-    return 3;
+    return unreachable(error);
   }
   std::cerr << "stampede demo: target http://" << target.listen() << ", three embedded agents\n";
   set("target", {"http://" + target.listen()});
   set("admin_url", {"http://" + target.admin()});
   set("admin_token_file", {target.token_file()});
   auto settings = resolve(input);
-  if (!settings) {
-    std::cerr << "stampede demo: " << settings.error() << "\n";
-    return 2;
-  }
+  if (!settings) return settings.failure();
   return run_command(*settings);
 }
 

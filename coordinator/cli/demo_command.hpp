@@ -6,6 +6,7 @@
 #include <CLI/CLI.hpp>
 #include <string>
 
+#include "common/expected.hpp"
 #include "coordinator/spec/run_spec_cli.hpp"
 
 namespace stampede::coordinator {
@@ -16,6 +17,6 @@ struct DemoFlags {
 };
 
 void add_demo_flags(CLI::App& sub, DemoFlags& flags);
-int demo_command(const DemoFlags& flags, const char* argv0);
+CommandResult demo_command(const DemoFlags& flags, const char* argv0);
 
 }  // namespace stampede::coordinator

@@ -7,6 +7,8 @@
 #include <CLI/CLI.hpp>
 #include <string>
 
+#include "common/expected.hpp"
+
 namespace stampede::coordinator {
 
 struct KeygenFlags {
@@ -14,6 +16,6 @@ struct KeygenFlags {
 };
 
 void add_keygen_flags(CLI::App& sub, KeygenFlags& flags);
-int keygen_command(const KeygenFlags& flags);
+CommandResult keygen_command(const KeygenFlags& flags);
 
 }  // namespace stampede::coordinator

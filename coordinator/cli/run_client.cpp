@@ -62,16 +62,15 @@ void RunClient::show_update(const v1::RunUpdate& u) const {
   }
 }
 
-std::optional<int> RunClient::on_silence(zmq::socket_t& socket, const std::string& run_id,
-                                         Clock::time_point now) {
+std::optional<Unexpected> RunClient::on_silence(zmq::socket_t& socket, const std::string& run_id,
+                                                Clock::time_point now) {
   if (!heard_any_ && now - last_heard_ > kSilenceLimit) {
-    std::cerr << "stampede: coordinator " << endpoint_ << " not answering (no word for 15 s)\n";
-    return 3;
+    return unreachable("coordinator " + endpoint_ + " not answering (no word for 15 s)");
   }
   if (heard_any_ && now - last_heard_ > kLostLimit) {
-    std::cerr << (tty_ ? "\n" : "") << "stampede: lost the coordinator " << endpoint_
-              << " mid-run (no word for 60 s); run " << run_id << " has no report\n";
-    return 3;
+    if (tty_) std::cerr << "\n";  // off the progress line
+    return unreachable("lost the coordinator " + endpoint_ + " mid-run (no word for 60 s); run " +
+                       run_id + " has no report");
   }
   if (heard_any_ && now - last_heard_ > kReattachAfter && now >= next_attach_) {
     if (!said_waiting_) {
@@ -87,7 +86,7 @@ std::optional<int> RunClient::on_silence(zmq::socket_t& socket, const std::strin
   return std::nullopt;
 }
 
-std::variant<v1::RunFinished, int> RunClient::run(v1::RunRequest request) {
+Expected<v1::RunFinished> RunClient::run(v1::RunRequest request) {
   // Named here, so that this client can find its run again on a coordinator that restarted.
   if (request.run_id().empty()) request.set_run_id(random_run_id());
   zmq::socket_t socket(ctx_, zmq::socket_type::dealer);
@@ -101,8 +100,8 @@ std::variant<v1::RunFinished, int> RunClient::run(v1::RunRequest request) {
   last_heard_ = next_attach_ = Clock::now();
   while (true) {
     if (interrupted_ && interrupted_->load()) {
-      std::cerr << "\nstampede: interrupted\n";
-      return 3;
+      std::cerr << "\n";
+      return unreachable("interrupted");
     }
     zmq::pollitem_t item{socket.handle(), 0, ZMQ_POLLIN, 0};
     poll_interruptible(&item, 1, 200ms);
@@ -111,10 +110,9 @@ std::variant<v1::RunFinished, int> RunClient::run(v1::RunRequest request) {
     if (in.status == RecvStatus::none) {
       if (auto refused = handshakes.poll(); refused && !heard_any_) {
         // Refused before the run reached it: no run was started, and none will be.
-        std::cerr << "stampede: " << *refused << "\n";
-        return 3;
+        return unreachable(*refused);
       }
-      if (auto code = on_silence(socket, request.run_id(), now)) return *code;
+      if (auto gone = on_silence(socket, request.run_id(), now)) return std::move(*gone);
       continue;
     }
     if (in.status == RecvStatus::malformed) continue;

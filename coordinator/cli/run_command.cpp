@@ -7,7 +7,6 @@
 #include <csignal>
 #include <iostream>
 #include <thread>
-#include <variant>
 
 #include "agent/control/agent_loop.hpp"
 #include "common/atomic_file.hpp"
@@ -33,30 +32,33 @@ void on_interrupt(int) {
   g_interrupted.store(true);
 }
 
-bool write_output(const std::string& path, const std::string& text) {
+// A file asked for and checked before the run, that still could not be written (disk full).
+std::optional<Unexpected> write_output(const std::string& path, const std::string& text) {
   std::string error;
-  if (write_file_atomically(path, text, 0644, error)) return true;
-  std::cerr << "stampede: " << error << "\n";
-  return false;
+  if (write_file_atomically(path, text, 0644, error)) return std::nullopt;
+  return unreachable(error);
+}
+
+// What the coordinator said when the run did not finish (its code is design.md's, or 3).
+Unexpected run_failure(const v1::RunFinished& fin) {
+  const int32_t code = fin.exit_code();
+  return Unexpected{printable(fin.message(), 1024),
+                    code == 1 || code == 2 ? ExitCode(code) : ExitCode::infrastructure};
 }
 
 // What the CLI makes of a finished run: the table and the files asked for, then the exit code
 // from the expectations (and the baseline, when there is one).
-int report_run(const v1::RunFinished& fin, const RunSettings& settings,
-               const std::optional<RunReport>& baseline) {
+CommandResult report_run(const v1::RunFinished& fin, const RunSettings& settings,
+                         const std::optional<RunReport>& baseline) {
   auto report = parse_report(fin.report_json());
   if (report && !settings.report.empty()) {
-    if (!write_output(settings.report, report_json_text(*report) + "\n")) return 3;
+    if (auto failed = write_output(settings.report, report_json_text(*report) + "\n")) {
+      return std::move(*failed);
+    }
   }
   if (report && !report->endpoints.empty()) std::cout << render_table(*report) << std::flush;
-  if (fin.exit_code() != 0) {
-    std::cerr << "stampede: " << printable(fin.message(), 1024) << "\n";
-    return fin.exit_code();
-  }
-  if (!report) {
-    std::cerr << "stampede: the coordinator sent an unreadable report: " << report.error() << "\n";
-    return 3;
-  }
+  if (fin.exit_code() != 0) return run_failure(fin);
+  if (!report) return report.failure("the coordinator sent an unreadable report: ");
   const Expectations expectations = expectations_for(settings);
   auto unmet = unmet_expectations(*report, expectations);
   if (baseline) {
@@ -72,29 +74,32 @@ int report_run(const v1::RunFinished& fin, const RunSettings& settings,
   for (const auto& line : unmet) std::cout << "FAILED " << line << "\n";
   if (!settings.report.empty()) std::cout << "report written to " << settings.report << "\n";
   if (!settings.markdown.empty()) {
-    if (!write_output(settings.markdown, render_markdown(*report, unmet))) return 3;
+    if (auto failed = write_output(settings.markdown, render_markdown(*report, unmet))) {
+      return std::move(*failed);
+    }
     std::cout << "summary written to " << settings.markdown << "\n";
   }
   if (!settings.html.empty()) {
-    if (!write_output(settings.html, render_html(*report, unmet))) return 3;
+    if (auto failed = write_output(settings.html, render_html(*report, unmet))) {
+      return std::move(*failed);
+    }
     std::cout << "summary written to " << settings.html << "\n";
   }
   if (!settings.pushgateway.empty()) {
     const std::string verdict = report->integrity_ok() ? "ok" : "violated";
     if (auto problem = push_run_metrics(settings.pushgateway, *report, verdict)) {
-      std::cerr << "stampede: " << *problem << "\n";
       // The metrics asked for are missing: an infrastructure failure unless the run failed.
-      return unmet.empty() ? 3 : 1;
+      return Unexpected{*problem, unmet.empty() ? ExitCode::infrastructure : ExitCode::unmet};
     }
     std::cout << "metrics pushed to " << settings.pushgateway << "\n";
   }
-  return unmet.empty() ? 0 : 1;
+  return unmet.empty() ? ExitCode::ok : ExitCode::unmet;
 }
 
-int finish(std::variant<v1::RunFinished, int> outcome, const RunSettings& settings,
-           const std::optional<RunReport>& baseline) {
-  if (const int* code = std::get_if<int>(&outcome)) return *code;
-  return report_run(std::get<v1::RunFinished>(outcome), settings, baseline);
+CommandResult finish(const Expected<v1::RunFinished>& outcome, const RunSettings& settings,
+                     const std::optional<RunReport>& baseline) {
+  if (!outcome) return outcome.failure();
+  return report_run(*outcome, settings, baseline);
 }
 
 // Everything a run needs that can be checked before it starts: a run whose report could not
@@ -119,14 +124,13 @@ Expected<std::optional<RunReport>> check_before_run(const RunSettings& settings)
 
 // The same coordinator and agents, over inproc sockets in this process, whose descriptors
 // every user's connection comes out of.
-int run_embedded(zmq::context_t& ctx, const v1::RunRequest& request, const RunSettings& settings,
-                 const std::optional<RunReport>& baseline) {
+CommandResult run_embedded(zmq::context_t& ctx, const v1::RunRequest& request,
+                           const RunSettings& settings, const std::optional<RunReport>& baseline) {
   const DescriptorBudget budget = raise_descriptor_limit();
   for (const auto& phase : request.phases()) {
     if (phase.users() > budget.connections) {
-      std::cerr << "stampede run: --users " << phase.users()
-                << " with --embedded: " << budget.explain(phase.users()) << "\n";
-      return 2;
+      return unexpected("--users " + std::to_string(phase.users()) +
+                        " with --embedded: " + budget.explain(phase.users()));
     }
   }
   std::unique_ptr<CoordinatorMetrics> metrics;
@@ -135,9 +139,7 @@ int run_embedded(zmq::context_t& ctx, const v1::RunRequest& request, const RunSe
     try {
       metrics->serve(settings.metrics_bind);
     } catch (const std::exception& e) {
-      std::cerr << "stampede run: --metrics-bind " << settings.metrics_bind << ": " << e.what()
-                << "\n";
-      return 2;
+      return unexpected("--metrics-bind " + settings.metrics_bind + ": " + e.what());
     }
   }
   CoordinatorOptions options;
@@ -167,7 +169,7 @@ int run_embedded(zmq::context_t& ctx, const v1::RunRequest& request, const RunSe
   stop.store(true);
   for (auto& t : agent_threads) t.join();
   coordinator_thread.join();
-  return finish(std::move(outcome), settings, baseline);
+  return finish(outcome, settings, baseline);
 }
 
 }  // namespace
@@ -189,23 +191,17 @@ Expected<RunSettings> run_settings_from(const RunCommandFlags& f) {
   return resolve(input);
 }
 
-int run_command(const RunSettings& settings) {
+CommandResult run_command(const RunSettings& settings) {
   auto request = build_run_request(settings);
-  if (!request) {
-    std::cerr << "stampede run: " << request.error() << "\n";
-    return 2;
-  }
+  if (!request) return request.failure();
   auto baseline = check_before_run(settings);
-  if (!baseline) {
-    std::cerr << "stampede run: " << baseline.error() << "\n";
-    return 2;
-  }
+  if (!baseline) return baseline.failure();
   std::signal(SIGINT, on_interrupt);
   std::signal(SIGTERM, on_interrupt);
   zmq::context_t ctx;
   if (settings.embedded) return run_embedded(ctx, *request, settings, *baseline);
   auto outcome = RunClient(ctx, settings.coordinator, settings.quiet, &g_interrupted).run(*request);
-  return finish(std::move(outcome), settings, *baseline);
+  return finish(outcome, settings, *baseline);
 }
 
 }  // namespace stampede::coordinator

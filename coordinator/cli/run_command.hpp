@@ -26,6 +26,7 @@ struct RunCommandFlags {
 void add_run_command_flags(CLI::App& sub, RunCommandFlags& flags);
 // The scenario file (if any) with the flags given over it, every value checked.
 Expected<RunSettings> run_settings_from(const RunCommandFlags& flags);
-int run_command(const RunSettings& settings);
+// The verdict (exit 0 or 1), or what stopped the run before it had one (2 or 3).
+CommandResult run_command(const RunSettings& settings);
 
 }  // namespace stampede::coordinator

@@ -5,6 +5,7 @@
 #include <random>
 
 #include "common/clock.hpp"
+#include "common/expected.hpp"
 #include "common/framing.hpp"
 #include "common/version.hpp"
 #include "common/zap_authenticator.hpp"
@@ -321,7 +322,7 @@ void Coordinator::on_attach(const std::string& routing_id, const std::string& ru
     reply = *last_finished_;
   } else {
     reply.mutable_run_finished()->set_run_id(run_id);
-    reply.mutable_run_finished()->set_exit_code(3);
+    reply.mutable_run_finished()->set_exit_code(static_cast<int32_t>(ExitCode::infrastructure));
     reply.mutable_run_finished()->set_message(
         "the coordinator has no record of run " + run_id +
         ": it was restarted and had no journal of the run (start it with --state-dir to keep "
@@ -334,7 +335,7 @@ void Coordinator::on_run_request(const std::string& routing_id, v1::RunRequest r
                                  SteadyTime now) {
   v1::Envelope reply;
   if (run_) {
-    reply.mutable_run_finished()->set_exit_code(3);
+    reply.mutable_run_finished()->set_exit_code(static_cast<int32_t>(ExitCode::infrastructure));
     reply.mutable_run_finished()->set_message("the coordinator is busy with run " + run_->run_id());
     send_envelope(control_, reply, &routing_id);
     return;
@@ -342,7 +343,7 @@ void Coordinator::on_run_request(const std::string& routing_id, v1::RunRequest r
   // Whoever sent it, it meets the bounds `stampede run` checks before sending one.
   if (auto problem = check_run_request(request)) {
     reply.mutable_run_finished()->set_run_id(request.run_id());
-    reply.mutable_run_finished()->set_exit_code(2);
+    reply.mutable_run_finished()->set_exit_code(static_cast<int32_t>(ExitCode::usage));
     reply.mutable_run_finished()->set_message("refused run: " + *problem);
     log("refused a run request: " + *problem);
     send_envelope(control_, reply, &routing_id);

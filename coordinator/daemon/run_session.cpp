@@ -71,7 +71,7 @@ RunSession::RunSession(RunHost& host, v1::RunJournal record, SteadyTime now)
   }
   if (phase_ >= static_cast<size_t>(request_.phases_size())) {
     step_ = Step::reconcile;  // every phase was done: only the end was not sent
-    finish(0, "");
+    finish(ExitCode::ok, "");
     return;
   }
   if (record.shares().empty()) {
@@ -130,7 +130,8 @@ std::optional<TargetAnswer> RunSession::take_answer() {
   TargetAnswer a = std::move(*answer_);
   answer_.reset();
   if (a.error.empty()) return a;
-  finish(3, a.error);  // the target could not be reset or read: the run cannot be judged
+  finish(ExitCode::infrastructure,
+         a.error);  // the target could not be reset or read: the run cannot be judged
   return std::nullopt;
 }
 
@@ -147,11 +148,12 @@ bool RunSession::tick(SteadyTime now) {
       break;
     case Step::assign:
       if (jobs_->refusal()) {
-        finish(3, *jobs_->refusal());
+        finish(ExitCode::infrastructure, *jobs_->refusal());
       } else if (jobs_->all_accepted()) {
         start_phase(now);
       } else if (now > step_deadline_) {
-        finish(3, "agents did not accept the " + phase_endpoint() + " job within 15 s");
+        finish(ExitCode::infrastructure,
+               "agents did not accept the " + phase_endpoint() + " job within 15 s");
       }
       break;
     case Step::recover:
@@ -171,16 +173,17 @@ bool RunSession::tick(SteadyTime now) {
 }
 
 void RunSession::wait_for_agents(SteadyTime now) {
-  if (request_.phases_size() == 0) return finish(2, "the run names no endpoint or phase");
+  if (request_.phases_size() == 0)
+    return finish(ExitCode::usage, "the run names no endpoint or phase");
   const auto live = host_.live_agents();
   const size_t want = std::max<uint32_t>(1, request_.expect_agents());
   if (live.size() >= want) {
     for (auto* a : live) agent_ids_.push_back(a->agent_id);
     begin_phase(now);
   } else if (now > step_deadline_) {
-    finish(3, "only " + std::to_string(live.size()) + " of " + std::to_string(want) +
-                  " agents connected after " + std::to_string(request_.agents_wait_ms() / 1000) +
-                  " s");
+    finish(ExitCode::infrastructure, "only " + std::to_string(live.size()) + " of " +
+                                         std::to_string(want) + " agents connected after " +
+                                         std::to_string(request_.agents_wait_ms() / 1000) + " s");
   } else if (now >= next_update_) {
     send_update("waiting for agents: " + std::to_string(live.size()) + "/" + std::to_string(want));
     next_update_ = now + 1s;
@@ -210,7 +213,7 @@ void RunSession::begin_phase(SteadyTime now) {
 
 void RunSession::assign_jobs(SteadyTime now) {
   const auto agents = run_agents();
-  if (agents.empty()) return finish(3, "every agent of this run was lost");
+  if (agents.empty()) return finish(ExitCode::infrastructure, "every agent of this run was lost");
   jobs_ = std::make_unique<PhaseRunner>(host_, request_, phase_, restarts_);
   jobs_->assign(agents);
   step_ = Step::assign;
@@ -341,7 +344,7 @@ void RunSession::finish_phase(PhaseEnd end, SteadyTime now) {
   if (++phase_ < static_cast<size_t>(request_.phases_size())) {
     begin_phase(now);
   } else {
-    finish(0, "");
+    finish(ExitCode::ok, "");
   }
 }
 
@@ -422,10 +425,10 @@ void RunSession::send_update(const std::string& note) {
 void RunSession::abort(const std::string& reason) {
   if (step_ == Step::done) return;
   if (jobs_) jobs_->stop_jobs();
-  finish(3, reason);
+  finish(ExitCode::infrastructure, reason);
 }
 
-void RunSession::finish(int exit_code, const std::string& message) {
+void RunSession::finish(ExitCode exit_code, const std::string& message) {
   if (step_ == Step::done) return;
   if (step_ != Step::reconcile && jobs_) jobs_->ack_results();  // nothing more will merge
   step_ = Step::done;
@@ -434,15 +437,15 @@ void RunSession::finish(int exit_code, const std::string& message) {
   v1::Envelope env;
   auto* f = env.mutable_run_finished();
   f->set_run_id(request_.run_id());
-  f->set_exit_code(exit_code);
+  f->set_exit_code(static_cast<int32_t>(exit_code));
   f->set_message(message);
   f->set_report_json(report_json_text(report_));
   host_.send_to_client(client_id_, env);
   if (auto* journal = host_.journal()) journal->clear();
   if (auto* m = host_.metrics()) {
-    bool ok = exit_code == 0;
+    bool ok = exit_code == ExitCode::ok;
     for (const auto& p : report_.endpoints) ok = ok && p.verdict.integrity_ok;
-    m->count_run(exit_code == 3 ? "error" : ok ? "ok" : "violated");
+    m->count_run(exit_code == ExitCode::infrastructure ? "error" : ok ? "ok" : "violated");
     m->set_run_active(false);
   }
 }

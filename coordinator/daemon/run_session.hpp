@@ -22,6 +22,7 @@
 #include <string>
 #include <vector>
 
+#include "common/expected.hpp"
 #include "coordinator/daemon/phase_runner.hpp"
 #include "coordinator/daemon/run_host.hpp"
 #include "coordinator/report/report.hpp"
@@ -64,7 +65,7 @@ class RunSession {
   void recover(SteadyTime now);
   void follow_jobs(SteadyTime now);
   void finish_phase(PhaseEnd end, SteadyTime now);
-  void finish(int exit_code, const std::string& message);
+  void finish(ExitCode exit_code, const std::string& message);
   void send_update(const std::string& note);
   double phase_elapsed_s() const;
   // How long a phase may go without one more attempt before its agents are told to stop.

@@ -10,12 +10,6 @@
 namespace stampede::coordinator {
 namespace {
 
-std::string fixed(double v, const char* format) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, format, v);
-  return buf;
-}
-
 // One row of the comparison: how to read the figure, and how to print it.
 struct Row {
   const char* name;
@@ -52,8 +46,8 @@ const std::vector<Row>& rows() {
 
 std::string change(double a, double b, const char* format) {
   if (a == b) return "=";
-  if (a == 0) return "+" + fixed(b, format);
-  return fixed(100.0 * (b - a) / std::fabs(a), "%+.1f%%");
+  if (a == 0) return "+" + figure(format, b);
+  return figure("%+.1f%%", 100.0 * (b - a) / std::fabs(a));
 }
 
 std::string pad(const std::string& s, size_t width) {
@@ -85,7 +79,7 @@ std::string render_comparison(const RunReport& a, const RunReport& b) {
     for (const auto& row : rows()) {
       const double va = row.value(*ea), vb = row.value(*eb);
       out << "  " << row.name << std::string(16 - std::string(row.name).size(), ' ')
-          << pad(fixed(va, row.format), 14) << pad(fixed(vb, row.format), 14)
+          << pad(figure(row.format, va), 14) << pad(figure(row.format, vb), 14)
           << pad(change(va, vb, row.format), 12) << "\n";
     }
     out << "  integrity       " << pad(ea->integrity_ok() ? "ok" : "violated", 14)
@@ -97,7 +91,7 @@ std::string render_comparison(const RunReport& a, const RunReport& b) {
 std::vector<std::string> regressions(const RunReport& baseline, const RunReport& run,
                                      double max_regression) {
   std::vector<std::string> out;
-  const std::string limit = fixed(100 * max_regression, "%g") + " %";
+  const std::string limit = figure("%g", 100 * max_regression) + " %";
   for (const auto& base : baseline.endpoints) {
     const EndpointReport* now = run.endpoint(base.endpoint);
     if (!now) {
@@ -105,16 +99,17 @@ std::vector<std::string> regressions(const RunReport& baseline, const RunReport&
       continue;
     }
     if (now->throughput_rps < base.throughput_rps * (1 - max_regression)) {
-      out.push_back(base.endpoint + ": throughput fell from " + fixed(base.throughput_rps, "%.1f") +
-                    " to " + fixed(now->throughput_rps, "%.1f") + " req/s (" +
+      out.push_back(base.endpoint + ": throughput fell from " +
+                    figure("%.1f", base.throughput_rps) + " to " +
+                    figure("%.1f", now->throughput_rps) + " req/s (" +
                     change(base.throughput_rps, now->throughput_rps, "%.1f") + "), more than the " +
                     limit + " allowed");
     }
     const double rise = now->latency_ms.p99 - base.latency_ms.p99;
     if (rise > base.latency_ms.p99 * max_regression && rise > kP99NoiseFloorMs) {
       out.push_back(base.endpoint + ": p99 latency rose from " +
-                    fixed(base.latency_ms.p99, "%.2f") + " to " +
-                    fixed(now->latency_ms.p99, "%.2f") + " ms (" +
+                    figure("%.2f", base.latency_ms.p99) + " to " +
+                    figure("%.2f", now->latency_ms.p99) + " ms (" +
                     change(base.latency_ms.p99, now->latency_ms.p99, "%.2f") + "), more than the " +
                     limit + " allowed");
     }

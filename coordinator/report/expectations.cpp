@@ -1,18 +1,7 @@
 // Expectation checks over the typed report, so what the CLI decides is what the report says.
 #include "coordinator/report/expectations.hpp"
 
-#include <cstdio>
-
 namespace stampede::coordinator {
-namespace {
-
-std::string fixed(double v, const char* format) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, format, v);
-  return buf;
-}
-
-}  // namespace
 
 std::vector<std::string> unmet_expectations(const RunReport& report,
                                             const Expectations& expectations) {
@@ -39,17 +28,17 @@ std::vector<std::string> unmet_expectations(const RunReport& report,
       if (it->second.max_error_rate) limits.max_error_rate = it->second.max_error_rate;
     }
     if (limits.max_p99_ms && e.latency_ms.p99 > *limits.max_p99_ms) {
-      out.push_back(name + ": p99 latency " + fixed(e.latency_ms.p99, "%.2f") +
-                    " ms is over the limit of " + fixed(*limits.max_p99_ms, "%g") + " ms");
+      out.push_back(name + ": p99 latency " + figure("%.2f", e.latency_ms.p99) +
+                    " ms is over the limit of " + figure("%g", *limits.max_p99_ms) + " ms");
     }
     if (limits.max_error_rate) {
       const double attempts = static_cast<double>(e.attempts);
       const double errors = static_cast<double>(e.errors + e.indeterminate);
       const double rate = attempts > 0 ? errors / attempts : 0.0;
       if (rate > *limits.max_error_rate) {
-        out.push_back(name + ": error rate " + fixed(rate, "%.4f") +
+        out.push_back(name + ": error rate " + figure("%.4f", rate) +
                       " (errors and indeterminate) is over the limit of " +
-                      fixed(*limits.max_error_rate, "%g"));
+                      figure("%g", *limits.max_error_rate));
       }
     }
   }

@@ -14,13 +14,13 @@ double ms(uint64_t us) {
   return static_cast<double>(us) / 1000.0;
 }
 
-std::string fixed(const char* f, double v) {
+}  // namespace
+
+std::string figure(const char* format, double v) {
   char buf[64];
-  std::snprintf(buf, sizeof buf, f, v);
+  std::snprintf(buf, sizeof buf, format, v);
   return buf;
 }
-
-}  // namespace
 
 LatencySummary LatencySummary::of(const LatencyHistogram& h) {
   return {ms(h.percentile_us(50)), ms(h.percentile_us(90)), ms(h.percentile_us(99)),
@@ -76,9 +76,9 @@ std::string render_table(const RunReport& report) {
       {"phantom", [](const EndpointReport& e) { return std::to_string(e.verdict.phantoms); }},
       {"dup", [](const EndpointReport& e) { return std::to_string(e.verdict.duplicates); }},
       {"recov", [](const EndpointReport& e) { return std::to_string(e.verdict.recovered); }},
-      {"rps", [](const EndpointReport& e) { return fixed("%.1f", e.throughput_rps); }},
-      {"p50_ms", [](const EndpointReport& e) { return fixed("%.2f", e.latency_ms.p50); }},
-      {"p99_ms", [](const EndpointReport& e) { return fixed("%.2f", e.latency_ms.p99); }},
+      {"rps", [](const EndpointReport& e) { return figure("%.1f", e.throughput_rps); }},
+      {"p50_ms", [](const EndpointReport& e) { return figure("%.2f", e.latency_ms.p50); }},
+      {"p99_ms", [](const EndpointReport& e) { return figure("%.2f", e.latency_ms.p99); }},
       {"integrity",
        [](const EndpointReport& e) { return std::string(e.integrity_ok() ? "ok" : "violated"); }},
   };

@@ -92,5 +92,7 @@ Expected<RunReport> load_report_file(const std::string& path);
 
 std::string render_table(const RunReport& report);
 std::string rfc3339_utc(uint64_t unix_ns);
+// One figure through a printf format ("%.1f"): the table, summaries and comparison alike.
+std::string figure(const char* format, double v);
 
 }  // namespace stampede::coordinator

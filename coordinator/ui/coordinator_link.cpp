@@ -2,6 +2,7 @@
 // every answer to ConsoleState.
 #include "coordinator/ui/coordinator_link.hpp"
 
+#include "common/expected.hpp"
 #include "common/framing.hpp"
 
 namespace stampede::coordinator::ui {
@@ -54,7 +55,7 @@ void CoordinatorLink::run(std::stop_token stop) {
     for (auto& env : outgoing) {
       if (!send_envelope(socket, env) && env.has_run_request()) {
         v1::RunFinished refused;
-        refused.set_exit_code(3);
+        refused.set_exit_code(static_cast<int32_t>(ExitCode::infrastructure));
         refused.set_message("the coordinator's control socket is not taking messages");
         state_.on_finished(refused);
       }
@@ -73,7 +74,7 @@ void CoordinatorLink::run(std::stop_token stop) {
       }
       if (state_.own_run_id() && now - state_.own_run_last_heard() > kSilenceLimit) {
         v1::RunFinished silent;
-        silent.set_exit_code(3);
+        silent.set_exit_code(static_cast<int32_t>(ExitCode::infrastructure));
         silent.set_message("the coordinator stopped answering (no word for 15 s)");
         state_.on_finished(silent);
       }
