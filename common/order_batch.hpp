@@ -43,6 +43,23 @@ inline std::optional<std::string> packed_orders_problem(const v1::OrderBatch& ba
   return std::nullopt;
 }
 
+// Why the buyers' evidence disagrees with the orders (a send and an answer time and a remaining
+// value per order, or none at all; a count per sold-out millisecond), or nothing.
+inline std::optional<std::string> evidence_problem(const v1::OrderBatch& batch) {
+  const int sales = batch.sale_sent_us_size();
+  if (sales != 0 && sales != batch.acked_seqs_size()) {
+    return std::to_string(batch.acked_seqs_size()) + " acknowledged orders but " +
+           std::to_string(sales) + " sale times";
+  }
+  if (batch.sale_done_us_size() != sales || batch.sale_remaining_size() != sales) {
+    return "sale times and remaining values of different lengths";
+  }
+  if (batch.sold_out_ms_size() != batch.sold_out_counts_size()) {
+    return "sold-out milliseconds without their counts";
+  }
+  return std::nullopt;
+}
+
 // Calls f(seq, order_id) for each acknowledged order, in order. Only for a batch that
 // packed_orders_problem() passed: the views point into `batch`.
 template <class F>

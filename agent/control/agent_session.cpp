@@ -64,7 +64,8 @@ struct AgentSession::Job {
   uint64_t batches = 0;
   // Every OrderBatch sent, serialized, kept until the ResultAck: a coordinator that died and
   // came back has lost what it had merged, and gets all of them again when this agent registers
-  // anew. About 30 bytes an order, so a million orders cost some 30 MB until the ack.
+  // anew. About 40 bytes an order with its evidence, so a million orders cost some 40 MB until
+  // the ack.
   std::vector<std::string> sent_batches;
   OrderDrain drain;                   // reused, so the engine's order buffers keep their capacity
   std::optional<std::string> result;  // sent, awaiting ResultAck
@@ -75,6 +76,8 @@ struct AgentSession::Job {
   // (second 0 of its timeline).
   std::optional<uint64_t> pending_start;
   uint64_t phase_start = 0;
+  // How far off the offset the start was converted with may be: half that sample's round trip.
+  uint64_t clock_error_us = 0;
   std::vector<SecondBin> seconds;  // reused between drains
 };
 
@@ -229,6 +232,7 @@ void AgentSession::start_engine_when_due(Steady::time_point now) {
   const uint64_t phase_start =
       static_cast<uint64_t>(static_cast<int64_t>(job_->phase_start) - clock_offset_.offset_ns());
   job_->runner->start(from_unix_ns(start_at), from_unix_ns(phase_start));
+  job_->clock_error_us = clock_offset_.best_rtt_ns().value_or(0) / 2000;
   if (options_.limits.max_duration_ms > 0) {
     // The start instant is in the coordinator's clock; the cap counts from it.
     job_->stop_by = now + std::chrono::nanoseconds(std::max<int64_t>(0, until_start)) +
@@ -253,8 +257,11 @@ void AgentSession::replay_job() {
 }
 
 void AgentSession::flush_orders(OrderDrain& drain) {
-  size_t a = 0, i = 0;
-  while (a < drain.acknowledged.size() || i < drain.indeterminate_seqs.size()) {
+  const SaleEvidence& evidence = drain.evidence;
+  const bool with_evidence = evidence.sales() == drain.acknowledged.size();
+  size_t a = 0, i = 0, s = 0;
+  while (a < drain.acknowledged.size() || i < drain.indeterminate_seqs.size() ||
+         s < evidence.sold_out_ms.size()) {
     v1::Envelope env;
     auto* b = env.mutable_orders();
     b->set_job_id(job_->spec.job_id());
@@ -265,9 +272,18 @@ void AgentSession::flush_orders(OrderDrain& drain) {
     for (size_t end = a + acked; a < end; ++a) {
       const auto [seq, order_id] = drain.acknowledged[a];
       append_acknowledged(*b, seq, order_id);
+      if (with_evidence) {
+        b->add_sale_sent_us(evidence.sent_us[a]);
+        b->add_sale_done_us(evidence.done_us[a]);
+        b->add_sale_remaining(evidence.remaining[a]);
+      }
     }
     for (size_t n = 0; n < kBatchMax && i < drain.indeterminate_seqs.size(); ++n, ++i) {
       b->add_indeterminate_seqs(drain.indeterminate_seqs[i]);
+    }
+    for (size_t n = 0; n < kBatchMax && s < evidence.sold_out_ms.size(); ++n, ++s) {
+      b->add_sold_out_ms(evidence.sold_out_ms[s].first);
+      b->add_sold_out_counts(evidence.sold_out_ms[s].second);
     }
     job_->sent_batches.push_back(serialize_envelope(env));
     outbox_.push_back(job_->sent_batches.back());
@@ -288,8 +304,7 @@ void AgentSession::send_progress() {
     bin.latency.to_proto(b->mutable_latency());
   }
   send(env);
-  job_->drain.acknowledged.clear();
-  job_->drain.indeterminate_seqs.clear();
+  job_->drain.clear();
   job_->runner->drain_orders(job_->drain);
   flush_orders(job_->drain);
 }
@@ -317,6 +332,7 @@ void AgentSession::send_result(Steady::time_point now) {
   // In the coordinator's clock, so the spread of first sends across hosts is comparable.
   r->set_first_send_unix_ns(to_coordinator_clock(result.first_send_unix_ns));
   r->set_last_done_unix_ns(to_coordinator_clock(result.last_done_unix_ns));
+  r->set_clock_error_us(job_->clock_error_us);
   job_->result = serialize_envelope(env);
   outbox_.push_back(*job_->result);
   job_->next_resend = now + kResultResendEvery;

@@ -2,8 +2,10 @@
 #include "agent/engine/classify.hpp"
 
 #include <algorithm>
+#include <boost/json/parse.hpp>
 
 #include "agent/engine/order_id_scan.hpp"
+#include "common/json_number.hpp"
 
 namespace stampede::agent {
 namespace {
@@ -22,6 +24,31 @@ bool read_order_id(std::string_view body, const std::string& field, std::string&
   return parse_order_id(body, field, id);
 }
 
+bool is_success(unsigned status, const ClassifyRules& rules) {
+  if (rules.success_statuses.empty()) return status >= 200 && status < 300;
+  const auto& s = rules.success_statuses;
+  return std::find(s.begin(), s.end(), status) != s.end();
+}
+
+bool is_sold_out(unsigned status, std::string_view body, const ClassifyRules& rules) {
+  const auto& sold_out = rules.sold_out_statuses;
+  if (std::find(sold_out.begin(), sold_out.end(), status) == sold_out.end()) return false;
+  if (rules.sold_out_match.empty()) return true;
+  return std::any_of(rules.sold_out_match.begin(), rules.sold_out_match.end(),
+                     [&](const std::string& text) { return body.find(text) != body.npos; });
+}
+
+// Only sales are parsed for it, and sales are few beside refusals: the full parser is cheap here.
+int64_t read_remaining(std::string_view body, const std::string& field) {
+  boost::system::error_code ec;
+  const auto doc = boost::json::parse(body, ec);
+  if (ec || !doc.is_object()) return kNoRemaining;
+  const auto* value = doc.get_object().if_contains(field);
+  if (!value) return kNoRemaining;
+  const auto n = json_int64(*value);
+  return n && *n != kNoRemaining ? *n : kNoRemaining;
+}
+
 }  // namespace
 
 Classified classify_response(unsigned status, std::string_view body, const ClassifyRules& rules) {
@@ -33,15 +60,18 @@ Classified classify_response(unsigned status, std::string_view body, const Class
 void classify_response(unsigned status, std::string_view body, const ClassifyRules& rules,
                        Classified& out) {
   out.sold_out = false;
-  const bool success = status >= 200 && status < 300;
+  out.remaining = kNoRemaining;
+  const bool success = is_success(status, rules);
   // An order id means something was bought, whatever else the rules say about this status.
-  if (success && read_order_id(body, rules.order_id_field, out.order_id)) {
+  if (success &&
+      (rules.order_id_field.empty() || read_order_id(body, rules.order_id_field, out.order_id))) {
+    if (rules.order_id_field.empty()) out.order_id.clear();
+    if (!rules.remaining_field.empty()) out.remaining = read_remaining(body, rules.remaining_field);
     out.outcome = Outcome::ok;
     return;
   }
   out.order_id.clear();
-  const auto& sold_out = rules.sold_out_statuses;
-  if (std::find(sold_out.begin(), sold_out.end(), status) != sold_out.end()) {
+  if (is_sold_out(status, body, rules)) {
     out.outcome = Outcome::fail;
     out.sold_out = true;
   } else if (status >= 400 && status < 500) {

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "agent/engine/acknowledged_orders.hpp"
+#include "agent/engine/sale_evidence.hpp"
 #include "common/expected.hpp"
 #include "common/histogram.hpp"
 #include "stampede.pb.h"
@@ -36,7 +37,14 @@ struct SwarmProgress {
 // Acknowledged orders and indeterminate attempts gathered since the last drain.
 struct OrderDrain {
   AcknowledgedOrders acknowledged;  // (attempt seq, order id)
+  SaleEvidence evidence;            // its sales parallel to acknowledged
   std::vector<uint64_t> indeterminate_seqs;
+
+  void clear() {
+    acknowledged.clear();
+    evidence.clear();
+    indeterminate_seqs.clear();
+  }
 };
 
 // Attempts that ended in one second of the phase (second 0 starts at the phase's instant).

@@ -127,7 +127,12 @@ Expected<UserSettings> settings_for(const v1::JobSpec& job) {
   settings.rules.sold_out_statuses.assign(spec.sold_out_statuses().begin(),
                                           spec.sold_out_statuses().end());
   if (settings.rules.sold_out_statuses.empty()) settings.rules.sold_out_statuses = {409};
-  if (!spec.order_id_field().empty()) settings.rules.order_id_field = spec.order_id_field();
+  settings.rules.order_id_field = spec.order_id_field();  // empty: sales without ids
+  settings.rules.success_statuses.assign(spec.success_statuses().begin(),
+                                         spec.success_statuses().end());
+  settings.rules.sold_out_match.assign(spec.sold_out_match().begin(), spec.sold_out_match().end());
+  settings.rules.remaining_field = spec.remaining_field();
+  settings.plain_load = spec.plain_load();
   settings.key_prefix = job.key_prefix() + ".";
   if (spec.connect_timeout_ms() != 0) {
     settings.connect_timeout = std::chrono::milliseconds(spec.connect_timeout_ms());
@@ -258,6 +263,7 @@ void Swarm::start(std::chrono::system_clock::time_point at,
             sched_yield();
         });
     w->stats.set_timeline_origin(timeline_origin);
+    w->stats.set_keep_orders(!impl_->settings.plain_load);
     w->sweep_every = sweep_interval(impl_->settings);
     w->sweep_deadlines();
     w->thread = std::thread([&io = w->io] { run_polling(io); });

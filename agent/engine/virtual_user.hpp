@@ -45,7 +45,8 @@ struct UserSettings {
   std::vector<boost::asio::ip::tcp::endpoint> endpoints;  // the target, resolved once
   RequestTemplate request;
   ClassifyRules rules;
-  std::string key_prefix;  // "<job key_prefix>.": the attempt seq follows
+  bool plain_load = false;  // no oracle: no orders or evidence are kept
+  std::string key_prefix;   // "<job key_prefix>.": the attempt seq follows
   std::chrono::milliseconds connect_timeout{3000};
   std::chrono::milliseconds request_timeout{10000};
   // After a failed connect, so a target that refuses does not make the user spin hot.

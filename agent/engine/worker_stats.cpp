@@ -14,6 +14,14 @@ void append_all(std::vector<uint64_t>& to, const std::vector<uint64_t>& from) {
 void append_all(AcknowledgedOrders& to, const AcknowledgedOrders& from) {
   to.append(from);
 }
+void append_all(SaleEvidence& to, const SaleEvidence& from) {
+  to.append(from);
+}
+
+int64_t us_since(std::chrono::steady_clock::time_point origin,
+                 std::chrono::steady_clock::time_point t) {
+  return std::chrono::duration_cast<std::chrono::microseconds>(t - origin).count();
+}
 
 // Into an empty `to` by swapping, so `from` (this thread's buffer) takes over the capacity the
 // drainer cleared for it and does not regrow from nothing after every drain.
@@ -92,16 +100,7 @@ void WorkerStats::record_attempt(uint64_t seq, const Classified& result,
     SecondBin& bin = bin_for(bins_, second);
     count_into(bin.counts, result.outcome);
     bin.latency.record_us(us);
-    switch (result.outcome) {
-      case Outcome::ok:
-        orders_.acknowledged.push(seq, result.order_id);
-        break;
-      case Outcome::fail:
-        break;
-      case Outcome::info:
-        orders_.indeterminate_seqs.push_back(seq);
-        break;
-    }
+    if (keep_orders_) keep_order(seq, result, times);
   }
   switch (result.outcome) {
     case Outcome::ok:
@@ -117,6 +116,22 @@ void WorkerStats::record_attempt(uint64_t seq, const Classified& result,
   }
   // Last, so a reader never sees more attempts than outcomes.
   bump(attempts_);
+}
+
+void WorkerStats::keep_order(uint64_t seq, const Classified& result, const AttemptTimes& times) {
+  switch (result.outcome) {
+    case Outcome::ok:
+      orders_.acknowledged.push(seq, result.order_id);
+      orders_.evidence.add_sale(us_since(origin_, times.sent), us_since(origin_, times.done),
+                                result.remaining);
+      break;
+    case Outcome::fail:
+      if (result.sold_out) orders_.evidence.add_sold_out(us_since(origin_, times.done) / 1000);
+      break;
+    case Outcome::info:
+      orders_.indeterminate_seqs.push_back(seq);
+      break;
+  }
 }
 
 void WorkerStats::progress_into(SwarmProgress& sum) const {
@@ -151,6 +166,7 @@ void WorkerStats::drain_seconds_into(std::vector<SecondBin>& out) {
 void WorkerStats::drain_into(OrderDrain& out) {
   std::lock_guard lock(drain_mutex_);
   append_moved(out.acknowledged, orders_.acknowledged);
+  append_moved(out.evidence, orders_.evidence);
   append_moved(out.indeterminate_seqs, orders_.indeterminate_seqs);
 }
 

@@ -38,6 +38,8 @@ class WorkerStats {
   // The attempt's final class, once its last try has ended.
   void record_attempt(uint64_t seq, const Classified& result, const AttemptTimes& times);
 
+  // A plain load test keeps no orders or evidence: no oracle reads them. Before the io thread.
+  void set_keep_orders(bool keep) { keep_orders_ = keep; }
   // Second 0 of the timeline, before the io thread starts.
   void set_timeline_origin(std::chrono::steady_clock::time_point origin) { origin_ = origin; }
 
@@ -49,6 +51,7 @@ class WorkerStats {
 
  private:
   // One writer (the io thread) and relaxed readers: a plain load+store avoids a locked add.
+  void keep_order(uint64_t seq, const Classified& result, const AttemptTimes& times);
   static void bump(std::atomic<uint64_t>& counter) {
     counter.store(counter.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
   }
@@ -68,6 +71,7 @@ class WorkerStats {
   // Steady, not wall, time: one clock read per attempt fewer; converted once, in merge_into.
   std::chrono::steady_clock::time_point last_done_{};
   std::chrono::steady_clock::time_point origin_{};
+  bool keep_orders_ = true;
   std::vector<SecondCounts> seconds_;  // the whole job's, in order: done times only grow
 
   // Guards orders_ and bins_, which the io thread appends to and the drains empty. One lock

@@ -86,7 +86,7 @@ CommandResult report_run(const v1::RunFinished& fin, const RunSettings& settings
     std::cout << "summary written to " << settings.html << "\n";
   }
   if (!settings.pushgateway.empty()) {
-    const std::string verdict = report->integrity_ok() ? "ok" : "violated";
+    const std::string verdict = report->integrity_word();
     if (auto problem = push_run_metrics(settings.pushgateway, *report, verdict)) {
       // The metrics asked for are missing: an infrastructure failure unless the run failed.
       return Unexpected{*problem, unmet.empty() ? ExitCode::infrastructure : ExitCode::unmet};

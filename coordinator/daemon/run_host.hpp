@@ -28,8 +28,9 @@ struct TargetCall {
 
 struct TargetAnswer {
   uint64_t call_id = 0;
-  std::string error;   // set when the call failed: what could not be read or reset
-  int64_t stock = 0;   // prepare (the stock the phase starts with), read_stock
+  std::string error;  // set when the call failed: what could not be read or reset
+  // prepare (the stock the phase starts with; absent in a plain load test), read_stock.
+  std::optional<int64_t> stock;
   PhaseEnd phase_end;  // read_phase_end
 };
 

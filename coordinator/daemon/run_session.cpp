@@ -55,7 +55,7 @@ RunSession::RunSession(RunHost& host, v1::RunJournal record, SteadyTime now)
     : host_(host), request_(std::move(*record.mutable_request())) {
   started_unix_ns_ = record.started_unix_ns();
   phase_ = record.phase();
-  initial_stock_ = record.initial_stock();
+  if (!record.initial_stock_unknown()) initial_stock_ = record.initial_stock();
   phase_start_unix_ns_ = record.phase_start_unix_ns();
   restarts_ = record.restarts() + 1;
   report_.run_id = request_.run_id();
@@ -323,7 +323,9 @@ void RunSession::on_agent_lost(const std::string& agent_id) {
 }
 
 void RunSession::finish_phase(PhaseEnd end, SteadyTime now) {
-  PhaseFacts facts{phase_endpoint(), initial_stock_, phase_start_unix_ns_};
+  const auto& spec = request_.request();
+  PhaseFacts facts{phase_endpoint(), initial_stock_, phase_start_unix_ns_,
+                   !spec.order_id_field().empty(), !spec.remaining_field().empty()};
   PhaseMerge& merge = jobs_->merge();
   EndpointReport p = report_phase(merge, std::move(end), facts);
   for (const auto& j : merge.jobs()) {
@@ -355,7 +357,8 @@ void RunSession::save_journal(bool phase_done) {
   *record.mutable_request() = request_;
   record.set_started_unix_ns(started_unix_ns_);
   record.set_phase(static_cast<uint32_t>(phase_ + (phase_done ? 1 : 0)));
-  record.set_initial_stock(initial_stock_);
+  record.set_initial_stock(initial_stock_.value_or(0));
+  record.set_initial_stock_unknown(!initial_stock_);
   record.set_phase_start_unix_ns(phase_start_unix_ns_);
   record.set_restarts(restarts_);
   record.set_report_json(report_json_text(report_));

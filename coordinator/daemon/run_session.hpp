@@ -93,7 +93,7 @@ class RunSession {
 
   std::vector<std::string> agent_ids_;  // the agents this run uses, fixed once they are there
   size_t phase_ = 0;
-  int64_t initial_stock_ = 0;
+  std::optional<int64_t> initial_stock_;  // absent: a plain load test
   uint64_t phase_start_unix_ns_ = 0;
   std::unique_ptr<PhaseRunner> jobs_;
   uint64_t last_attempts_ = 0;  // attempts seen at the last deadline move

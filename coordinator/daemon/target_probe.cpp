@@ -37,7 +37,7 @@ Expected<int64_t> int_field(const json::object& o, const std::string& field,
 
 }  // namespace
 
-Expected<int64_t> prepare_phase(const TargetProbe& p) {
+Expected<std::optional<int64_t>> prepare_phase(const TargetProbe& p) {
   if (p.reset_stock >= 0 && !p.admin_url.empty()) {
     auto base = HttpUrl::parse(p.admin_url);
     if (!base) return unexpected(base.error());
@@ -63,10 +63,10 @@ Expected<int64_t> prepare_phase(const TargetProbe& p) {
       return unexpected("target reports stock " + std::to_string(*stock) +
                         " right after a reset to " + std::to_string(p.reset_stock));
     }
-    return *stock;
+    return std::optional<int64_t>(*stock);
   }
-  if (p.reset_stock >= 0) return p.reset_stock;
-  return unexpected("no way to know the stock before the run: give --stock or --stock-url");
+  if (p.reset_stock >= 0) return std::optional<int64_t>(p.reset_stock);
+  return std::optional<int64_t>();
 }
 
 Expected<int64_t> read_stock(const TargetProbe& p) {
@@ -128,10 +128,15 @@ TargetAnswer perform_target_call(const TargetCall& call) {
   switch (call.kind) {
     case TargetCall::Kind::prepare:
     case TargetCall::Kind::read_stock: {
-      auto stock = call.kind == TargetCall::Kind::prepare ? prepare_phase(call.probe)
-                                                          : read_stock(call.probe);
-      if (stock) answer.stock = *stock;
-      if (!stock) answer.error = stock.error();
+      if (call.kind == TargetCall::Kind::prepare) {
+        auto stock = prepare_phase(call.probe);
+        if (stock) answer.stock = *stock;
+        if (!stock) answer.error = stock.error();
+      } else {
+        auto stock = read_stock(call.probe);
+        if (stock) answer.stock = *stock;
+        if (!stock) answer.error = stock.error();
+      }
       break;
     }
     case TargetCall::Kind::read_phase_end: {

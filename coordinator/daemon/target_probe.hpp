@@ -22,8 +22,9 @@ struct TargetProbe {
   std::string ledger_url;  // empty: no ledger checks
 };
 
-// Resets the stock when asked and returns S, the stock the phase starts with.
-Expected<int64_t> prepare_phase(const TargetProbe& probe);
+// Resets the stock when asked and returns S, the stock the phase starts with; nothing when there
+// is no way to know it (no reset, no stock URL: a plain load test, or a ledger alone).
+Expected<std::optional<int64_t>> prepare_phase(const TargetProbe& probe);
 
 struct PhaseEnd {
   std::optional<int64_t> final_stock;

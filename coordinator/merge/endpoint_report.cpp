@@ -7,10 +7,14 @@ namespace stampede::coordinator {
 
 EndpointReport report_phase(PhaseMerge& merge, PhaseEnd end, const PhaseFacts& facts) {
   OracleInput in;
-  in.initial_stock = facts.initial_stock;
+  in.plain_load = !facts.initial_stock && !end.ledger;
+  in.order_ids = facts.order_ids;
+  in.initial_stock = facts.initial_stock.value_or(0);
   in.final_stock = end.final_stock;
   in.ledger = std::move(end.ledger);
   in.acknowledged = merge.take_acknowledged();
+  in.evidence = merge.take_evidence();
+  in.evidence.remaining_read = facts.remaining_read;
   in.indeterminate = merge.indeterminate();
   for (const auto& j : merge.jobs()) {
     if (j.lost) in.indeterminate_prefixes.push_back(j.key_prefix);
@@ -45,6 +49,14 @@ EndpointReport report_phase(PhaseMerge& merge, PhaseEnd end, const PhaseFacts& f
   p.retries = merge.retries();
   p.status_codes = merge.status_codes();
   p.problems = merge.problems();
+  if (in.evidence.remaining_read && !in.plain_load) {
+    const auto missing = std::count_if(in.evidence.sales.begin(), in.evidence.sales.end(),
+                                       [](const Sale& s) { return s.remaining == kNoRemaining; });
+    if (missing > 0) {
+      p.problems.push_back(std::to_string(missing) +
+                           " sale(s) answered without the remaining field: not weighed");
+    }
+  }
   p.start_spread_ms = merge.start_spread_ms();
   // Second by second, from the start: by when attempts ended on the agents, not by when their
   // reports reached the coordinator, so a constant rate charts flat.

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -16,8 +17,10 @@ namespace stampede::coordinator {
 
 struct PhaseFacts {
   std::string endpoint;
-  int64_t initial_stock = 0;
-  uint64_t start_unix_ns = 0;  // the start instant the jobs were given
+  std::optional<int64_t> initial_stock;  // absent: a plain load test, with no stock source
+  uint64_t start_unix_ns = 0;            // the start instant the jobs were given
+  bool order_ids = true;                 // sales carry order ids
+  bool remaining_read = false;           // the sales' answers name the stock left
 };
 
 // Takes the merge's acknowledged orders (it keeps the rest). Every attempt is counted once: a

@@ -166,6 +166,18 @@ bool PhaseMerge::add_batch(v1::OrderBatch b) {
          " is malformed (" + *problem + "): its orders are not counted");
     return true;
   }
+  if (auto problem = evidence_problem(b)) {
+    note("order batch " + std::to_string(b.batch_seq()) + " of job " + b.job_id() +
+         " carries malformed evidence (" + *problem + "): its sales' times are not weighed");
+    b.clear_sale_sent_us();
+    b.clear_sale_done_us();
+    b.clear_sale_remaining();
+    b.clear_sold_out_ms();
+    b.clear_sold_out_counts();
+  }
+  for (int i = 0; i < b.sold_out_ms_size(); ++i) {
+    evidence_.sold_out_by_ms[b.sold_out_ms(i)] += b.sold_out_counts(i);
+  }
   const size_t acknowledged = stampede::acknowledged_count(b);
   acknowledged_count_ += acknowledged;
   if (acknowledged > 0) {
@@ -189,14 +201,37 @@ const std::unordered_map<std::string, std::string>& PhaseMerge::acknowledged() c
     key = jobs_[held.job].key_prefix;
     key += '.';
     const size_t base = key.size();
-    for_each_acknowledged(held.batch, [&](uint64_t seq, std::string_view order_id) {
+    const auto& b = held.batch;
+    const bool timed = b.sale_sent_us_size() == b.acked_seqs_size();
+    int i = 0;
+    for_each_acknowledged(b, [&](uint64_t seq, std::string_view order_id) {
       key.resize(base);
       key += std::to_string(seq);
-      acknowledged_[key] = order_id;
+      // A sale counts once, as its key does: a replayed attempt's answer is not a second sale.
+      if (acknowledged_.insert_or_assign(key, order_id).second && timed) {
+        evidence_.sales.push_back({b.sale_sent_us(i), b.sale_done_us(i), b.sale_remaining(i),
+                                   static_cast<uint32_t>(held.job), seq});
+      }
+      ++i;
     });
   }
   held_.clear();
   return acknowledged_;
+}
+
+BuyersEvidence PhaseMerge::take_evidence() {
+  acknowledged();
+  BuyersEvidence out = std::move(evidence_);
+  evidence_ = {};
+  uint64_t worst_error_us = 0;
+  for (const auto& j : jobs_) {
+    out.key_prefixes.push_back(j.key_prefix);
+    worst_error_us = std::max(worst_error_us, j.clock_error_us);
+  }
+  // Two agents' times may each be off by their error, in opposite directions; and a
+  // millisecond's grace beside, for clocks that drift between offset samples over a phase.
+  out.tolerance_us = static_cast<int64_t>(2 * worst_error_us) + 1000;
+  return out;
 }
 
 bool PhaseMerge::add_result(const v1::JobResult& r) {
@@ -208,6 +243,7 @@ bool PhaseMerge::add_result(const v1::JobResult& r) {
   job->live = r.counts();
   job->error = r.error();
   job->first_send_unix_ns = r.first_send_unix_ns();
+  job->clock_error_us = r.clock_error_us();
   if (r.seconds_size() > 0) {
     job->seconds.clear();
     for (const auto& bin : r.seconds()) {

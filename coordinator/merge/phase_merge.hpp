@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "common/histogram.hpp"
+#include "coordinator/oracle/buyers_evidence.hpp"
 #include "coordinator/report/report.hpp"
 #include "stampede.pb.h"
 
@@ -48,7 +49,8 @@ struct JobShare {
   std::unordered_set<uint64_t> batch_seqs;  // coordinator restart, and each counts once
   bool has_result = false;
   uint64_t batches_expected = 0;
-  bool lost = false;  // the agent vanished before its result
+  bool lost = false;            // the agent vanished before its result
+  uint64_t clock_error_us = 0;  // how far its times may be off the coordinator's clock
   std::string error;
   // By second of the phase: the progress bins as they came, replaced by the result's whole
   // series once it is in (which a coordinator restart cannot have lost).
@@ -95,6 +97,10 @@ class PhaseMerge {
   // The same map, moved out (the phase's end hands it to the oracle without a copy); the
   // merge's own is empty after.
   std::unordered_map<std::string, std::string> take_acknowledged();
+  // The sales' times and remaining values and the sold-out answers, for the oracle's buyers'
+  // evidence, moved out (after take_acknowledged(), which builds them); with the tolerance
+  // the agents' clock errors ask for.
+  BuyersEvidence take_evidence();
   // Acknowledged orders received so far, without building the map.
   uint64_t acknowledged_count() const { return acknowledged_count_; }
   const std::unordered_set<std::string>& indeterminate() const { return indeterminate_; }
@@ -120,6 +126,7 @@ class PhaseMerge {
   };
   mutable std::vector<HeldBatch> held_;  // not yet in acknowledged_
   mutable std::unordered_map<std::string, std::string> acknowledged_;
+  mutable BuyersEvidence evidence_;
   uint64_t acknowledged_count_ = 0;
   std::unordered_set<std::string> indeterminate_;
   uint64_t first_send_ns_ = 0;

@@ -2,6 +2,7 @@
 #include "coordinator/metrics/coordinator_metrics.hpp"
 
 #include <prometheus/exposer.h>
+#include <limits>
 
 namespace stampede::coordinator {
 namespace prom = prometheus;
@@ -62,9 +63,19 @@ CoordinatorMetrics::CoordinatorMetrics()
                      .Name("stampede_duplicate_orders")
                      .Help("Ledger orders beyond the first for one idempotency key")
                      .Register(r);
+  remaining_duplicates_ = &prom::BuildGauge()
+                               .Name("stampede_remaining_duplicates")
+                               .Help("Sales told a stock left that another sale was told too")
+                               .Register(r);
+  false_sold_out_ = &prom::BuildGauge()
+                         .Name("stampede_false_sold_out")
+                         .Help("Sold-out answers while stock was provably left")
+                         .Register(r);
   integrity_ok_ = &prom::BuildGauge()
                        .Name("stampede_integrity_ok")
-                       .Help("1 when every integrity check held for the endpoint's last run")
+                       .Help(
+                           "1 when every integrity check held for the endpoint's last run; "
+                           "NaN when none could be made (a plain load test)")
                        .Register(r);
 }
 
@@ -121,8 +132,10 @@ void CoordinatorMetrics::record_phase(const EndpointReport& p, const LatencyHist
     latency_->Add({{"endpoint", p.endpoint}, {"quantile", q}}).Set(ms / 1e3);
   }
   const prom::Labels ep{{"endpoint", p.endpoint}};
-  inventory_->Add({{"endpoint", p.endpoint}, {"kind", "initial"}})
-      .Set(static_cast<double>(p.initial_stock));
+  if (p.initial_stock) {
+    inventory_->Add({{"endpoint", p.endpoint}, {"kind", "initial"}})
+        .Set(static_cast<double>(*p.initial_stock));
+  }
   if (p.final_stock) {
     inventory_->Add({{"endpoint", p.endpoint}, {"kind", "final"}})
         .Set(static_cast<double>(*p.final_stock));
@@ -133,7 +146,15 @@ void CoordinatorMetrics::record_phase(const EndpointReport& p, const LatencyHist
   lost_acks_->Add(ep).Set(static_cast<double>(v.lost_acks));
   phantoms_->Add(ep).Set(static_cast<double>(v.phantoms));
   duplicates_->Add(ep).Set(static_cast<double>(v.duplicates));
-  integrity_ok_->Add(ep).Set(v.integrity_ok ? 1 : 0);
+  // A check not made this run is NaN, not its last run's figure nor a clean zero.
+  const auto or_nan = [](const std::optional<int64_t>& figure) {
+    return figure ? static_cast<double>(*figure) : std::numeric_limits<double>::quiet_NaN();
+  };
+  remaining_duplicates_->Add(ep).Set(or_nan(v.remaining_duplicates));
+  false_sold_out_->Add(ep).Set(or_nan(v.false_sold_out));
+  integrity_ok_->Add(ep).Set(!v.checked       ? std::numeric_limits<double>::quiet_NaN()
+                             : v.integrity_ok ? 1
+                                              : 0);
 }
 
 void CoordinatorMetrics::record_duration(const std::string& endpoint, const LatencyHistogram& h) {

@@ -6,25 +6,122 @@
 #include <string_view>
 
 namespace stampede::coordinator {
+namespace {
+
+constexpr const char* kEveryCheck[] = {"oversold",
+                                       "lost_updates",
+                                       "lost_acks",
+                                       "phantoms",
+                                       "duplicates",
+                                       "recovered",
+                                       "negative_stock",
+                                       "remaining_duplicates",
+                                       "remaining_out_of_range",
+                                       "remaining_out_of_order",
+                                       "false_sold_out",
+                                       "duplicate_order_ids",
+                                       "unseen_sales"};
+
+bool under_lost_prefix(const OracleInput& in, const std::string& key) {
+  for (const auto& p : in.indeterminate_prefixes) {
+    if (key.size() > p.size() && key.compare(0, p.size(), p) == 0 && key[p.size()] == '.')
+      return true;
+  }
+  return false;
+}
+
+// lost_updates, lost_acks, phantoms, duplicates and recovered, against the target's ledger.
+void ledger_checks(const OracleInput& in, const std::unordered_set<std::string_view>& acked_orders,
+                   Verdict& v) {
+  const auto& L = *in.ledger;
+  const int64_t S = in.initial_stock;
+  v.ledger_orders = static_cast<int64_t>(L.size());
+  v.oversold = std::max(v.oversold, std::max<int64_t>(0, v.ledger_orders - S));
+  if (in.final_stock) {
+    v.lost_updates = v.ledger_orders - (S - *in.final_stock);
+  } else {
+    v.checks_skipped.emplace_back("lost_updates");
+  }
+
+  std::unordered_set<std::string_view> ledger_ids;
+  std::unordered_map<std::string_view, int64_t> per_key;
+  std::unordered_set<std::string_view> recovered_keys;
+  ledger_ids.reserve(L.size());
+  for (const auto& order : L) {
+    ledger_ids.insert(order.order_id);
+    if (!order.idempotency_key.empty()) ++per_key[order.idempotency_key];
+    const bool acked = in.acknowledged.count(order.idempotency_key) > 0;
+    const bool unknown = in.indeterminate.count(order.idempotency_key) > 0 ||
+                         (!acked && under_lost_prefix(in, order.idempotency_key));
+    if (unknown) recovered_keys.insert(order.idempotency_key);
+    if (!acked && !unknown) ++v.phantoms;
+  }
+  if (in.order_ids) {
+    for (const auto& id : acked_orders) {
+      if (!ledger_ids.count(id)) ++v.lost_acks;
+    }
+  } else {
+    v.checks_skipped.emplace_back("lost_acks");
+  }
+  for (const auto& [key, n] : per_key) v.duplicates += n - 1;
+  v.recovered = static_cast<int64_t>(recovered_keys.size());
+}
+
+// The buyers' evidence: what the answers prove without a ledger.
+void buyer_checks(const OracleInput& in, int64_t sales, Verdict& v) {
+  const auto f = weigh_evidence(in.evidence, in.initial_stock, in.final_stock);
+  v.remaining_duplicates = f.remaining_duplicates;
+  v.remaining_out_of_range = f.remaining_out_of_range;
+  v.remaining_out_of_order = f.remaining_out_of_order;
+  v.false_sold_out = f.false_sold_out;
+  v.remaining_clashes = f.clashes;
+  v.clock_tolerance_ms = static_cast<double>(in.evidence.tolerance_us) / 1000.0;
+  if (!in.evidence.remaining_read) {
+    for (const char* c :
+         {"remaining_duplicates", "remaining_out_of_range", "remaining_out_of_order"})
+      v.checks_skipped.emplace_back(c);
+  }
+  if (in.final_stock) {
+    v.unseen_sales = std::max<int64_t>(0, sales - (in.initial_stock - *in.final_stock));
+  } else {
+    v.checks_skipped.emplace_back("unseen_sales");
+  }
+}
+
+bool clean(const std::optional<int64_t>& figure) {
+  return !figure || *figure == 0;
+}
+
+}  // namespace
+
+const char* integrity_word(const Verdict& v) {
+  if (!v.integrity_ok) return "violated";
+  return v.checked ? "ok" : "unchecked";
+}
 
 Verdict reconcile(const OracleInput& in) {
-  auto under_lost_prefix = [&](const std::string& key) {
-    for (const auto& p : in.indeterminate_prefixes) {
-      if (key.size() > p.size() && key.compare(0, p.size(), p) == 0 && key[p.size()] == '.')
-        return true;
-    }
-    return false;
-  };
   Verdict v;
+  if (in.plain_load) {
+    v.checked = false;
+    v.checks_skipped.assign(std::begin(kEveryCheck), std::end(kEveryCheck));
+    return v;
+  }
   const int64_t S = in.initial_stock;
+  const auto sales = static_cast<int64_t>(in.acknowledged.size());
 
   // Views into `in`, which outlives this call: a million-order run would otherwise hold every
   // order id twice more while it is reconciled.
   std::unordered_set<std::string_view> acked_orders;
-  acked_orders.reserve(in.acknowledged.size());
-  for (const auto& [key, order_id] : in.acknowledged) acked_orders.insert(order_id);
-  const auto A = static_cast<int64_t>(acked_orders.size());
-  v.oversold = std::max<int64_t>(0, A - S);
+  if (in.order_ids) {
+    acked_orders.reserve(in.acknowledged.size());
+    for (const auto& [key, order_id] : in.acknowledged) acked_orders.insert(order_id);
+    const auto A = static_cast<int64_t>(acked_orders.size());
+    v.oversold = std::max<int64_t>(0, A - S);
+    v.duplicate_order_ids = sales - A;
+  } else {
+    v.oversold = std::max<int64_t>(0, sales - S);
+    v.checks_skipped.emplace_back("duplicate_order_ids");
+  }
 
   if (in.final_stock) {
     v.negative_stock = *in.final_stock < 0;
@@ -38,37 +135,14 @@ Verdict reconcile(const OracleInput& in) {
       v.checks_skipped.emplace_back(c);
     }
   } else {
-    const auto& L = *in.ledger;
-    v.ledger_orders = static_cast<int64_t>(L.size());
-    v.oversold = std::max(v.oversold, std::max<int64_t>(0, v.ledger_orders - S));
-    if (in.final_stock) {
-      v.lost_updates = v.ledger_orders - (S - *in.final_stock);
-    } else {
-      v.checks_skipped.emplace_back("lost_updates");
-    }
-
-    std::unordered_set<std::string_view> ledger_ids;
-    std::unordered_map<std::string_view, int64_t> per_key;
-    std::unordered_set<std::string_view> recovered_keys;
-    ledger_ids.reserve(L.size());
-    for (const auto& order : L) {
-      ledger_ids.insert(order.order_id);
-      if (!order.idempotency_key.empty()) ++per_key[order.idempotency_key];
-      const bool acked = in.acknowledged.count(order.idempotency_key) > 0;
-      const bool unknown = in.indeterminate.count(order.idempotency_key) > 0 ||
-                           (!acked && under_lost_prefix(order.idempotency_key));
-      if (unknown) recovered_keys.insert(order.idempotency_key);
-      if (!acked && !unknown) ++v.phantoms;
-    }
-    for (const auto& id : acked_orders) {
-      if (!ledger_ids.count(id)) ++v.lost_acks;
-    }
-    for (const auto& [key, n] : per_key) v.duplicates += n - 1;
-    v.recovered = static_cast<int64_t>(recovered_keys.size());
+    ledger_checks(in, acked_orders, v);
   }
+  buyer_checks(in, sales, v);
 
   v.integrity_ok = v.oversold == 0 && v.lost_updates == 0 && v.lost_acks == 0 && v.phantoms == 0 &&
-                   v.duplicates == 0 && !v.negative_stock;
+                   v.duplicates == 0 && !v.negative_stock && clean(v.remaining_duplicates) &&
+                   clean(v.remaining_out_of_range) && clean(v.remaining_out_of_order) &&
+                   clean(v.false_sold_out) && clean(v.duplicate_order_ids) && clean(v.unseen_sales);
   return v;
 }
 

@@ -13,11 +13,15 @@
 #include <unordered_set>
 #include <vector>
 
+#include "coordinator/oracle/buyers_evidence.hpp"
 #include "coordinator/oracle/ledger.hpp"
 
 namespace stampede::coordinator {
 
 struct OracleInput {
+  // No stock source and no ledger: a plain load test, where no check can be made.
+  bool plain_load = false;
+  bool order_ids = true;               // false: sales carry no ids (--order-id-field none)
   int64_t initial_stock = 0;           // S: set (or read) before the run
   std::optional<int64_t> final_stock;  // F: read after; absent when it could not be read
   std::optional<std::vector<LedgerOrder>> ledger;  // L: absent when the target offers none
@@ -28,6 +32,7 @@ struct OracleInput {
   // Key prefixes of agents lost mid-run: whatever they sent after their last report is unknown,
   // so a ledger order under such a prefix is indeterminate, never a phantom.
   std::vector<std::string> indeterminate_prefixes;
+  BuyersEvidence evidence;  // the sales' own answers
 };
 
 struct Verdict {
@@ -39,9 +44,38 @@ struct Verdict {
   int64_t duplicates = 0;
   int64_t recovered = 0;
   bool negative_stock = false;
-  bool integrity_ok = true;
-  std::vector<std::string> checks_skipped;  // figures the oracle could not compute
+  // The buyers' evidence and the id checks: absent where skipped (named in checks_skipped).
+  std::optional<int64_t> remaining_duplicates;
+  std::optional<int64_t> remaining_out_of_range;
+  std::optional<int64_t> remaining_out_of_order;
+  std::optional<int64_t> false_sold_out;
+  std::optional<int64_t> duplicate_order_ids;
+  std::optional<int64_t> unseen_sales;
+  std::optional<double>
+      clock_tolerance_ms;  // what remaining_out_of_order and false_sold_out allowed
+  std::vector<RemainingClash> remaining_clashes;  // the evidence behind remaining_duplicates
+  bool checked = true;                            // false: a plain load test, integrity "unchecked"
+  bool integrity_ok = true;                       // no check failed (also true when unchecked)
+  std::vector<std::string> checks_skipped;        // figures the oracle could not compute
 };
+
+// The figures a run may skip, in design.md's order: each is its report key, its table column
+// and its metric, present when the check was made.
+struct OptionalFigure {
+  const char* key;
+  std::optional<int64_t> Verdict::*field;
+};
+inline constexpr OptionalFigure kOptionalFigures[] = {
+    {"remaining_duplicates", &Verdict::remaining_duplicates},
+    {"remaining_out_of_range", &Verdict::remaining_out_of_range},
+    {"remaining_out_of_order", &Verdict::remaining_out_of_order},
+    {"false_sold_out", &Verdict::false_sold_out},
+    {"duplicate_order_ids", &Verdict::duplicate_order_ids},
+    {"unseen_sales", &Verdict::unseen_sales},
+};
+
+// "ok", "violated" or "unchecked", as the report and the table say it.
+const char* integrity_word(const Verdict& v);
 
 Verdict reconcile(const OracleInput& input);
 

@@ -1,11 +1,13 @@
 // render_comparison and regressions: see the header.
 #include "coordinator/report/compare.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <functional>
 #include <set>
 #include <sstream>
+#include <string_view>
 
 namespace stampede::coordinator {
 namespace {
@@ -41,10 +43,28 @@ const std::vector<Row>& rows() {
       {"duplicates", [](const EndpointReport& e) { return double(e.verdict.duplicates); }, "%.0f"},
       {"recovered", [](const EndpointReport& e) { return double(e.verdict.recovered); }, "%.0f"},
   };
-  return table;
+  static const std::vector<Row> with_evidence = [] {
+    std::vector<Row> out = table;
+    // A check one run skipped is NaN there, and shows as "-".
+    for (const auto& f : kOptionalFigures) {
+      out.push_back({f.key,
+                     [field = f.field](const EndpointReport& e) {
+                       const auto& v = e.verdict.*field;
+                       return v ? double(*v) : std::nan("");
+                     },
+                     "%.0f"});
+    }
+    return out;
+  }();
+  return with_evidence;
+}
+
+std::string shown(const char* format, double v) {
+  return std::isnan(v) ? std::string("-") : figure(format, v);
 }
 
 std::string change(double a, double b, const char* format) {
+  if (std::isnan(a) || std::isnan(b)) return "";
   if (a == b) return "=";
   if (a == 0) return "+" + figure(format, b);
   return figure("%+.1f%%", 100.0 * (b - a) / std::fabs(a));
@@ -52,6 +72,15 @@ std::string change(double a, double b, const char* format) {
 
 std::string pad(const std::string& s, size_t width) {
   return s.size() >= width ? s : std::string(width - s.size(), ' ') + s;
+}
+
+// Wide enough for the longest figure's name, remaining_out_of_range.
+constexpr size_t kNameWidth = 24;
+
+std::string name_cell(std::string_view name) {
+  std::string out(name);
+  out.resize(std::max(kNameWidth, name.size() + 1), ' ');
+  return out;
 }
 
 }  // namespace
@@ -75,15 +104,15 @@ std::string render_comparison(const RunReport& a, const RunReport& b) {
       out << ": only in " << (ea ? "A" : "B") << "\n";
       continue;
     }
-    out << "\n" << pad("", 18) << pad("A", 14) << pad("B", 14) << pad("change", 12) << "\n";
+    out << "\n"
+        << pad("", kNameWidth + 2) << pad("A", 14) << pad("B", 14) << pad("change", 12) << "\n";
     for (const auto& row : rows()) {
       const double va = row.value(*ea), vb = row.value(*eb);
-      out << "  " << row.name << std::string(16 - std::string(row.name).size(), ' ')
-          << pad(figure(row.format, va), 14) << pad(figure(row.format, vb), 14)
-          << pad(change(va, vb, row.format), 12) << "\n";
+      out << "  " << name_cell(row.name) << pad(shown(row.format, va), 14)
+          << pad(shown(row.format, vb), 14) << pad(change(va, vb, row.format), 12) << "\n";
     }
-    out << "  integrity       " << pad(ea->integrity_ok() ? "ok" : "violated", 14)
-        << pad(eb->integrity_ok() ? "ok" : "violated", 14) << "\n";
+    out << "  " << name_cell("integrity") << pad(integrity_word(ea->verdict), 14)
+        << pad(integrity_word(eb->verdict), 14) << "\n";
   }
   return out.str();
 }

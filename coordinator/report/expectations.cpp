@@ -2,6 +2,28 @@
 #include "coordinator/report/expectations.hpp"
 
 namespace stampede::coordinator {
+namespace {
+
+// The figures that are not clean, "oversold 3, remaining_duplicates 2".
+std::string dirty_figures(const Verdict& v) {
+  std::string out;
+  auto add = [&](const char* name, int64_t value) {
+    if (value != 0)
+      out += (out.empty() ? "" : ", ") + std::string(name) + " " + std::to_string(value);
+  };
+  add("oversold", v.oversold);
+  add("lost_updates", v.lost_updates);
+  add("lost_acks", v.lost_acks);
+  add("phantoms", v.phantoms);
+  add("duplicates", v.duplicates);
+  if (v.negative_stock) out += std::string(out.empty() ? "" : ", ") + "negative stock";
+  for (const auto& f : kOptionalFigures) {
+    if (const auto& value = v.*f.field) add(f.key, *value);
+  }
+  return out;
+}
+
+}  // namespace
 
 std::vector<std::string> unmet_expectations(const RunReport& report,
                                             const Expectations& expectations) {
@@ -13,14 +35,15 @@ std::vector<std::string> unmet_expectations(const RunReport& report,
     seen.insert(name);
     const Verdict& v = e.verdict;
     if (expectations.expect_violated.count(name)) {
-      if (e.integrity_ok()) {
+      if (!v.checked) {
+        out.push_back(name +
+                      ": expected the oracle to catch a violation, but no check could be "
+                      "made (a plain load test: no stock source, no ledger)");
+      } else if (e.integrity_ok()) {
         out.push_back(name + ": expected the oracle to catch a violation, but integrity held");
       }
     } else if (!e.integrity_ok()) {
-      out.push_back(name + ": integrity violated (oversold " + std::to_string(v.oversold) +
-                    ", lost_updates " + std::to_string(v.lost_updates) + ", lost_acks " +
-                    std::to_string(v.lost_acks) + ", phantoms " + std::to_string(v.phantoms) +
-                    ", duplicates " + std::to_string(v.duplicates) + ")");
+      out.push_back(name + ": integrity violated (" + dirty_figures(v) + ")");
     }
     Limits limits = expectations.all;
     if (auto it = expectations.per_endpoint.find(name); it != expectations.per_endpoint.end()) {

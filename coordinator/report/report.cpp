@@ -42,6 +42,13 @@ bool RunReport::integrity_ok() const {
   return true;
 }
 
+const char* RunReport::integrity_word() const {
+  if (!integrity_ok()) return "violated";
+  const bool any_checked = std::any_of(endpoints.begin(), endpoints.end(),
+                                       [](const auto& e) { return e.verdict.checked; });
+  return any_checked ? "ok" : "unchecked";
+}
+
 std::string rfc3339_utc(uint64_t unix_ns) {
   std::time_t t = static_cast<std::time_t>(unix_ns / 1'000'000'000ull);
   std::tm tm{};
@@ -50,6 +57,21 @@ std::string rfc3339_utc(uint64_t unix_ns) {
   std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
   return buf;
 }
+
+namespace {
+
+// A figure's cell: "-" where its check was skipped, so a zero always means checked and clean.
+std::string checked(const EndpointReport& e, const char* key, int64_t value) {
+  const auto& skipped = e.verdict.checks_skipped;
+  if (std::find(skipped.begin(), skipped.end(), key) != skipped.end()) return "-";
+  return std::to_string(value);
+}
+
+std::string optional_cell(const std::optional<int64_t>& value) {
+  return value ? std::to_string(*value) : std::string("-");
+}
+
+}  // namespace
 
 std::string render_table(const RunReport& report) {
   using Cell = std::string (*)(const EndpointReport&);
@@ -64,23 +86,30 @@ std::string render_table(const RunReport& report) {
       {"sold_out", [](const EndpointReport& e) { return std::to_string(e.sold_out); }},
       {"errors", [](const EndpointReport& e) { return std::to_string(e.errors); }},
       {"info", [](const EndpointReport& e) { return std::to_string(e.indeterminate); }},
-      {"ledger", [](const EndpointReport& e) { return std::to_string(e.verdict.ledger_orders); }},
-      {"stock", [](const EndpointReport& e) { return std::to_string(e.initial_stock); }},
-      {"final",
-       [](const EndpointReport& e) {
-         return e.final_stock ? std::to_string(*e.final_stock) : std::string("-");
-       }},
-      {"oversold", [](const EndpointReport& e) { return std::to_string(e.verdict.oversold); }},
-      {"lost_upd", [](const EndpointReport& e) { return std::to_string(e.verdict.lost_updates); }},
-      {"lost_ack", [](const EndpointReport& e) { return std::to_string(e.verdict.lost_acks); }},
-      {"phantom", [](const EndpointReport& e) { return std::to_string(e.verdict.phantoms); }},
-      {"dup", [](const EndpointReport& e) { return std::to_string(e.verdict.duplicates); }},
-      {"recov", [](const EndpointReport& e) { return std::to_string(e.verdict.recovered); }},
+      {"ledger",
+       [](const EndpointReport& e) { return checked(e, "phantoms", e.verdict.ledger_orders); }},
+      {"stock", [](const EndpointReport& e) { return optional_cell(e.initial_stock); }},
+      {"final", [](const EndpointReport& e) { return optional_cell(e.final_stock); }},
+      {"oversold",
+       [](const EndpointReport& e) { return checked(e, "oversold", e.verdict.oversold); }},
+      {"lost_upd",
+       [](const EndpointReport& e) { return checked(e, "lost_updates", e.verdict.lost_updates); }},
+      {"lost_ack",
+       [](const EndpointReport& e) { return checked(e, "lost_acks", e.verdict.lost_acks); }},
+      {"phantom",
+       [](const EndpointReport& e) { return checked(e, "phantoms", e.verdict.phantoms); }},
+      {"dup",
+       [](const EndpointReport& e) { return checked(e, "duplicates", e.verdict.duplicates); }},
+      {"recov",
+       [](const EndpointReport& e) { return checked(e, "recovered", e.verdict.recovered); }},
+      {"rem_dup",
+       [](const EndpointReport& e) { return optional_cell(e.verdict.remaining_duplicates); }},
+      {"unseen", [](const EndpointReport& e) { return optional_cell(e.verdict.unseen_sales); }},
+      {"false_so", [](const EndpointReport& e) { return optional_cell(e.verdict.false_sold_out); }},
       {"rps", [](const EndpointReport& e) { return figure("%.1f", e.throughput_rps); }},
       {"p50_ms", [](const EndpointReport& e) { return figure("%.2f", e.latency_ms.p50); }},
       {"p99_ms", [](const EndpointReport& e) { return figure("%.2f", e.latency_ms.p99); }},
-      {"integrity",
-       [](const EndpointReport& e) { return std::string(e.integrity_ok() ? "ok" : "violated"); }},
+      {"integrity", [](const EndpointReport& e) { return std::string(integrity_word(e.verdict)); }},
   };
   std::vector<std::vector<std::string>> rows;
   std::vector<std::string> header;
@@ -101,6 +130,19 @@ std::string render_table(const RunReport& report) {
       out << row[i] << std::string(width[i] - row[i].size() + (i + 1 < row.size() ? 2 : 0), ' ');
     }
     out << '\n';
+  }
+  // The figures without a column, named where they are not clean.
+  for (const auto& e : report.endpoints) {
+    std::string dirty;
+    for (const auto& f : kOptionalFigures) {
+      const std::string_view key = f.key;
+      const bool has_column =
+          key == "remaining_duplicates" || key == "unseen_sales" || key == "false_sold_out";
+      const auto& value = e.verdict.*f.field;
+      if (!has_column && value && *value != 0)
+        dirty += " " + std::string(key) + " " + std::to_string(*value);
+    }
+    if (!dirty.empty()) out << e.endpoint << ":" << dirty << '\n';
   }
   return out.str();
 }

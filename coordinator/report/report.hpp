@@ -41,8 +41,8 @@ struct TimelinePoint {
 // One endpoint's phase: design.md's keys, one field each.
 struct EndpointReport {
   std::string endpoint;
-  std::vector<std::string> problems;  // lost agents, missing batches: said, not hidden
-  int64_t initial_stock = 0;
+  std::vector<std::string> problems;     // lost agents, missing batches: said, not hidden
+  std::optional<int64_t> initial_stock;  // absent: a plain load test, which reads no stock
   std::optional<int64_t> final_stock;
   uint64_t attempts = 0;
   uint64_t acknowledged = 0;
@@ -80,6 +80,8 @@ struct RunReport {
   const EndpointReport* endpoint(std::string_view name) const;
   // Every endpoint's integrity held (and there was at least one).
   bool integrity_ok() const;
+  // "violated" when any endpoint's was; "unchecked" when no endpoint's could be checked; "ok".
+  const char* integrity_word() const;
 };
 
 boost::json::object to_json(const RunReport& report);

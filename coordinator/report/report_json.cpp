@@ -28,7 +28,11 @@ json::object endpoint_json(const EndpointReport& p) {
   json::object e;
   e["endpoint"] = p.endpoint;
   e["problems"] = strings(p.problems);
-  e["initial_stock"] = p.initial_stock;
+  if (p.initial_stock) {
+    e["initial_stock"] = *p.initial_stock;
+  } else {
+    e["initial_stock"] = nullptr;  // a plain load test reads no stock
+  }
   if (p.final_stock) {
     e["final_stock"] = *p.final_stock;
   } else {
@@ -48,7 +52,18 @@ json::object endpoint_json(const EndpointReport& p) {
   e["duplicates"] = v.duplicates;
   e["recovered"] = v.recovered;
   e["negative_stock"] = v.negative_stock;
-  e["integrity"] = v.integrity_ok ? "ok" : "violated";
+  for (const auto& figure : kOptionalFigures) {
+    if (const auto& value = v.*figure.field) e[figure.key] = *value;
+  }
+  if (v.clock_tolerance_ms) e["clock_tolerance_ms"] = *v.clock_tolerance_ms;
+  if (!v.remaining_clashes.empty()) {
+    json::array clashes;
+    for (const auto& c : v.remaining_clashes) {
+      clashes.push_back(json::object{{"remaining", c.remaining}, {"keys", strings(c.keys)}});
+    }
+    e["remaining_evidence"] = std::move(clashes);
+  }
+  e["integrity"] = integrity_word(v);
   e["checks_skipped"] = strings(v.checks_skipped);
   e["duration_s"] = p.duration_s;
   e["throughput_rps"] = p.throughput_rps;
@@ -100,6 +115,14 @@ class FieldReader {
     auto n = v ? json_int64(*v) : std::nullopt;
     if (v && !n) fail(key, "is not a whole number");
     return n.value_or(0);
+  }
+  // A stock figure: a whole number, or null where it was not read.
+  std::optional<int64_t> stock(std::string_view key) {
+    const json::value* v = get(key);
+    if (!v || v->is_null()) return std::nullopt;
+    auto n = json_int64(*v);
+    if (!n) fail(key, "is neither a whole number nor null");
+    return n;
   }
   double number(std::string_view key, bool required = true) {
     const json::value* v = get(key, required);
@@ -162,16 +185,28 @@ LatencySummary read_latency(const json::value& v, FieldReader& parent, const std
   return l;
 }
 
+// The figures a run may skip, the tolerance they used and the evidence behind them.
+void read_evidence(FieldReader& f, Verdict& v) {
+  for (const auto& figure : kOptionalFigures) {
+    if (f.get(figure.key, false)) v.*figure.field = f.integer(figure.key);
+  }
+  if (f.get("clock_tolerance_ms", false)) v.clock_tolerance_ms = f.number("clock_tolerance_ms");
+  if (const json::array* clashes = f.array("remaining_evidence", false)) {
+    for (const auto& item : *clashes) {
+      FieldReader c(item, f.where() + ".remaining_evidence");
+      v.remaining_clashes.push_back({c.integer("remaining"), c.texts("keys")});
+      f.absorb(c.error());
+    }
+  }
+}
+
 EndpointReport read_endpoint(const json::value& v, const std::string& where, std::string& error) {
   FieldReader f(v, where);
   EndpointReport e;
   e.endpoint = f.text("endpoint");
   e.problems = f.texts("problems");
-  e.initial_stock = f.integer("initial_stock");
-  if (const json::value* fs = f.get("final_stock"); fs && !fs->is_null()) {
-    e.final_stock = json_int64(*fs);
-    if (!e.final_stock) f.fail("final_stock", "is neither a whole number nor null");
-  }
+  e.initial_stock = f.stock("initial_stock");
+  e.final_stock = f.stock("final_stock");
   e.attempts = f.count("attempts");
   e.acknowledged = f.count("acknowledged");
   e.sold_out = f.count("sold_out");
@@ -186,11 +221,13 @@ EndpointReport read_endpoint(const json::value& v, const std::string& where, std
   verdict.duplicates = f.integer("duplicates");
   verdict.recovered = f.integer("recovered");
   verdict.negative_stock = f.flag("negative_stock");
+  read_evidence(f, verdict);
   const std::string integrity = f.text("integrity");
-  if (f.ok() && integrity != "ok" && integrity != "violated") {
-    f.fail("integrity", "is neither \"ok\" nor \"violated\"");
+  if (f.ok() && integrity != "ok" && integrity != "violated" && integrity != "unchecked") {
+    f.fail("integrity", "is not \"ok\", \"violated\" or \"unchecked\"");
   }
-  verdict.integrity_ok = integrity == "ok";
+  verdict.integrity_ok = integrity != "violated";
+  verdict.checked = integrity != "unchecked";
   verdict.checks_skipped = f.texts("checks_skipped");
   e.duration_s = f.number("duration_s");
   e.throughput_rps = f.number("throughput_rps");

@@ -58,6 +58,24 @@ const std::pair<const char*, int64_t Verdict::*> kFigures[] = {
     {"lost_acks", &Verdict::lost_acks},   {"phantoms", &Verdict::phantoms},
     {"duplicates", &Verdict::duplicates}, {"recovered", &Verdict::recovered}};
 
+// The buyers' evidence figures the oracle weighed, as (name, value) lines.
+std::vector<std::pair<std::string, std::string>> evidence_lines(const Verdict& v) {
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const auto& f : kOptionalFigures) {
+    if (const auto& value = v.*f.field) out.emplace_back(f.key, std::to_string(*value));
+  }
+  if (!out.empty() && v.clock_tolerance_ms) {
+    out.emplace_back("clock tolerance", num(*v.clock_tolerance_ms, "%.3f") + " ms");
+  }
+  return out;
+}
+
+std::string clash_text(const RemainingClash& c) {
+  std::string keys;
+  for (const auto& k : c.keys) keys += (keys.empty() ? "" : ", ") + k;
+  return "remaining " + std::to_string(c.remaining) + " was reported by " + keys;
+}
+
 // Throughput per second between consecutive timeline points, as an SVG polyline chart.
 std::string throughput_svg(const std::vector<TimelinePoint>& timeline) {
   std::vector<std::pair<double, double>> pts;
@@ -181,8 +199,8 @@ std::string render_markdown(const RunReport& r, const std::vector<std::string>& 
         "lost updates | lost acks | phantoms | duplicates | recovered | req/s | p50 ms | p99 ms |\n"
      << "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n";
   for (const auto& e : r.endpoints) {
-    md << "| " << md_escape(e.endpoint) << " | " << (e.integrity_ok() ? "ok" : "violated") << " | "
-       << e.attempts << " | " << e.acknowledged << " | " << e.initial_stock << " → "
+    md << "| " << md_escape(e.endpoint) << " | " << integrity_word(e.verdict) << " | " << e.attempts
+       << " | " << e.acknowledged << " | " << stock(e.initial_stock) << " → "
        << stock(e.final_stock) << " | " << e.verdict.ledger_orders;
     for (const auto& [k, field] : kFigures) md << " | " << e.verdict.*field;
     md << " | " << num(e.throughput_rps, "%.0f") << " | " << num(e.latency_ms.p50, "%.2f") << " | "
@@ -192,6 +210,13 @@ std::string render_markdown(const RunReport& r, const std::vector<std::string>& 
     if (!e.problems.empty()) {
       md << "\nProblems on " << md_escape(e.endpoint) << ":\n";
       for (const auto& p : e.problems) md << "- " << md_escape(p) << "\n";
+    }
+    if (const auto lines = evidence_lines(e.verdict); !lines.empty()) {
+      md << "\nThe buyers' evidence on " << md_escape(e.endpoint) << ":\n";
+      for (const auto& [name, value] : lines)
+        md << "- " << md_escape(name) << ": " << value << "\n";
+      for (const auto& c : e.verdict.remaining_clashes)
+        md << "- " << md_escape(clash_text(c)) << "\n";
     }
     if (!e.verdict.checks_skipped.empty()) {
       md << "\nChecks skipped on " << md_escape(e.endpoint) << ":";
@@ -209,6 +234,7 @@ std::string render_html(const RunReport& r, const std::vector<std::string>& unme
     << "body{font-family:sans-serif;margin:2em;max-width:1000px}table{border-collapse:collapse}"
     << "td,th{border:1px solid #ccc;padding:4px 8px;text-align:right}th{background:#f3f3f3}"
     << ".ok{color:#1a7f37;font-weight:bold}.violated{color:#c0362c;font-weight:bold}"
+    << ".unchecked{color:#777;font-weight:bold}"
     << "</style></head><body>";
   h << "<h1>Stampede run " << html_escape(r.run_id) << "</h1><p>Scenario "
     << html_escape(r.scenario) << " · started " << html_escape(r.started_at) << " · "
@@ -226,10 +252,10 @@ std::string render_html(const RunReport& r, const std::vector<std::string>& unme
   for (const auto& [k, field] : kFigures) h << "<th>" << k << "</th>";
   h << "<th>req/s</th></tr>";
   for (const auto& e : r.endpoints) {
-    const std::string integrity = e.integrity_ok() ? "ok" : "violated";
+    const std::string integrity = integrity_word(e.verdict);
     h << "<tr><td>" << html_escape(e.endpoint) << "</td><td class='" << integrity << "'>"
       << integrity << "</td><td>" << e.attempts << "</td><td>" << e.acknowledged << "</td><td>"
-      << e.initial_stock << "</td><td>" << stock(e.final_stock) << "</td><td>"
+      << stock(e.initial_stock) << "</td><td>" << stock(e.final_stock) << "</td><td>"
       << e.verdict.ledger_orders << "</td>";
     for (const auto& [k, field] : kFigures) h << "<td>" << e.verdict.*field << "</td>";
     h << "<td>" << num(e.throughput_rps, "%.0f") << "</td></tr>";
@@ -242,6 +268,25 @@ std::string render_html(const RunReport& r, const std::vector<std::string>& unme
       << (e.timeline.empty() ? std::string("<p>No timeline.</p>")
                              : latency_over_time_svg(e.timeline));
     h << "<h3>Latency</h3>" << latency_svg(e.latency_ms);
+    if (const auto lines = evidence_lines(e.verdict); !lines.empty()) {
+      h << "<h3>The buyers' evidence</h3><table>";
+      for (const auto& [name, value] : lines) {
+        h << "<tr><th>" << html_escape(name) << "</th><td>" << html_escape(value) << "</td></tr>";
+      }
+      h << "</table>";
+      if (!e.verdict.remaining_clashes.empty()) {
+        h << "<p>Stock left that more than one sale was told (each a lost update):</p><ul>";
+        for (const auto& c : e.verdict.remaining_clashes) {
+          h << "<li>" << html_escape(clash_text(c)) << "</li>";
+        }
+        h << "</ul>";
+      }
+    }
+    if (!e.verdict.checks_skipped.empty()) {
+      h << "<p>Checks skipped:";
+      for (const auto& c : e.verdict.checks_skipped) h << " " << html_escape(c);
+      h << "</p>";
+    }
     if (!e.problems.empty()) {
       h << "<h3>Problems</h3><ul>";
       for (const auto& p : e.problems) h << "<li>" << html_escape(p) << "</li>";

@@ -40,6 +40,20 @@ std::optional<std::string> check_text(const std::string& what, const std::string
   return std::nullopt;
 }
 
+// How the agents read the answers: what is a sale, what is sold out, what a sale carries.
+void set_answer_rules(const RunSettings& s, v1::HttpRequestSpec& req) {
+  req.set_order_id_field(s.order_id_field == "none" ? "" : s.order_id_field);
+  req.set_remaining_field(s.remaining_field);
+  for (uint64_t status : s.success_statuses)
+    req.add_success_statuses(static_cast<uint32_t>(status));
+  for (const auto& text : s.sold_out_match) req.add_sold_out_match(text);
+  req.set_connect_timeout_ms(static_cast<uint32_t>(s.connect_timeout_ms));
+  req.set_request_timeout_ms(static_cast<uint32_t>(s.request_timeout_ms));
+  for (uint64_t status : s.sold_out_statuses)
+    req.add_sold_out_statuses(static_cast<uint32_t>(status));
+  if (s.sold_out_statuses.empty()) req.add_sold_out_statuses(409);
+}
+
 }  // namespace
 
 Expected<v1::RunRequest> build_run_request(const RunSettings& s) {
@@ -52,11 +66,7 @@ Expected<v1::RunRequest> build_run_request(const RunSettings& s) {
   auto* req = r.mutable_request();
   req->set_target_url(target->origin());
   req->set_method(s.method);
-  req->set_order_id_field(s.order_id_field);
-  req->set_connect_timeout_ms(static_cast<uint32_t>(s.connect_timeout_ms));
-  req->set_request_timeout_ms(static_cast<uint32_t>(s.request_timeout_ms));
-  for (uint64_t status : s.sold_out_statuses) req->add_sold_out_statuses(static_cast<uint32_t>(status));
-  if (s.sold_out_statuses.empty()) req->add_sold_out_statuses(409);
+  set_answer_rules(s, *req);
   const std::string base = target->origin();
   if (bundled) {
     // The bundled lab: design.md's routes, one product, idempotency key per attempt.
@@ -68,6 +78,10 @@ Expected<v1::RunRequest> build_run_request(const RunSettings& s) {
     h->set_value("${key}");
     r.set_stock_url(s.stock_url.empty() ? base + "/api/v1/products/1" : s.stock_url);
     r.set_ledger_url(s.ledger_url.empty() ? base + "/api/v1/products/1/orders" : s.ledger_url);
+    // The lab answers what a well-behaved checkout would: the stock left after each sale, and
+    // sold out in words beside its other 409 (a key still in flight).
+    if (s.remaining_field.empty()) req->set_remaining_field("remaining");
+    if (s.sold_out_match.empty()) req->add_sold_out_match("\"sold_out\"");
   } else {
     req->set_path(s.path);
     req->set_body_template(s.body);
@@ -102,9 +116,15 @@ Expected<v1::RunRequest> build_run_request(const RunSettings& s) {
     auto token = read_token_file(s.admin_token_file);
     if (!token) return unexpected("--admin-token-file: " + token.error());
     r.set_admin_token(*token);
-  } else if (r.stock_url().empty()) {
+  } else if (r.stock_url().empty() && !r.ledger_url().empty()) {
     return unexpected(
-        "the oracle needs the starting stock: give --stock (with --admin-url) or --stock-url");
+        "the ledger checks need the starting stock: give --stock (with --admin-url) or "
+        "--stock-url");
+  } else if (r.stock_url().empty()) {
+    // No stock source and no ledger: a plain load test. Every 2xx is a success; no order is
+    // kept, and the report says integrity is unchecked.
+    req->set_plain_load(true);
+    req->set_order_id_field("");
   }
   for (const auto& e : s.expect_violated) {
     if (std::find(r.endpoints().begin(), r.endpoints().end(), e) == r.endpoints().end()) {
@@ -129,6 +149,33 @@ Expectations expectations_for(const RunSettings& s) {
   return e;
 }
 
+namespace {
+
+// An out-of-bound phase, in the spec's words.
+std::optional<std::string> phase_problem(const v1::PhaseSpec& p) {
+  const auto& e = p.endpoint();
+  const bool label = !e.empty() && e.size() <= 64 &&
+                     e.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789-_") == e.npos;
+  if (!label) return "an endpoint label must be 1 to 64 of a-z, 0-9, '-' and '_'";
+  if (p.attempts() == 0 && p.duration_ms() == 0) return "phase " + e + " has no bound";
+  const std::pair<const char*, double> figures[] = {
+      {"users", p.users()},
+      {"requests", p.attempts() ? static_cast<double>(p.attempts()) : 1},
+      {"duration", p.duration_ms() ? p.duration_ms() : 1},
+      {"rate", p.rate_per_s()},
+      {"stock", p.stock() < 0 ? 0 : static_cast<double>(p.stock())},
+      {"ramp", p.ramp_ms() ? p.ramp_ms() : 1},
+      {"think_time", p.think_time_ms() ? p.think_time_ms() : 1}};
+  for (const auto& [name, value] : figures) {
+    if (auto problem = out_of_bounds(name, value); !problem.empty()) {
+      return "phase " + e + ": " + problem;
+    }
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
 std::optional<std::string> check_run_request(const v1::RunRequest& r) {
   if (r.phases_size() == 0 && r.endpoints_size() == 0) return "the run names no endpoint or phase";
   if (r.phases_size() > 64 || r.endpoints_size() > 64) return "a run has at most 64 phases";
@@ -149,24 +196,7 @@ std::optional<std::string> check_run_request(const v1::RunRequest& r) {
     }
   }
   for (const auto& p : phases) {
-    const auto& e = p.endpoint();
-    const bool label = !e.empty() && e.size() <= 64 &&
-                       e.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789-_") == e.npos;
-    if (!label) return "an endpoint label must be 1 to 64 of a-z, 0-9, '-' and '_'";
-    if (p.attempts() == 0 && p.duration_ms() == 0) return "phase " + e + " has no bound";
-    const std::pair<const char*, double> figures[] = {
-        {"users", p.users()},
-        {"requests", p.attempts() ? static_cast<double>(p.attempts()) : 1},
-        {"duration", p.duration_ms() ? p.duration_ms() : 1},
-        {"rate", p.rate_per_s()},
-        {"stock", p.stock() < 0 ? 0 : static_cast<double>(p.stock())},
-        {"ramp", p.ramp_ms() ? p.ramp_ms() : 1},
-        {"think_time", p.think_time_ms() ? p.think_time_ms() : 1}};
-    for (const auto& [name, value] : figures) {
-      if (auto problem = out_of_bounds(name, value); !problem.empty()) {
-        return "phase " + e + ": " + problem;
-      }
-    }
+    if (auto problem = phase_problem(p)) return problem;
   }
   const std::pair<const char*, double> figures[] = {
       {"retries", r.max_retries()},
@@ -174,8 +204,10 @@ std::optional<std::string> check_run_request(const v1::RunRequest& r) {
       {"expect_agents", r.expect_agents() ? r.expect_agents() : 1},
       {"agents_wait", r.agents_wait_ms() ? r.agents_wait_ms() / 1000.0 : 1},
       {"agent_threads", r.agent_threads() ? r.agent_threads() : 1},
-      {"connect_timeout_ms", r.request().connect_timeout_ms() ? r.request().connect_timeout_ms() : 1},
-      {"request_timeout_ms", r.request().request_timeout_ms() ? r.request().request_timeout_ms() : 1}};
+      {"connect_timeout_ms",
+       r.request().connect_timeout_ms() ? r.request().connect_timeout_ms() : 1},
+      {"request_timeout_ms",
+       r.request().request_timeout_ms() ? r.request().request_timeout_ms() : 1}};
   for (const auto& [name, value] : figures) {
     if (auto problem = out_of_bounds(name, value); !problem.empty()) return problem;
   }
@@ -183,6 +215,16 @@ std::optional<std::string> check_run_request(const v1::RunRequest& r) {
   if (req.headers_size() > 64) return "a run sends at most 64 headers";
   for (const auto& status : req.sold_out_statuses()) {
     if (auto problem = out_of_bounds("sold_out_status", status); !problem.empty()) return problem;
+  }
+  for (const auto& status : req.success_statuses()) {
+    if (auto problem = out_of_bounds("success_status", status); !problem.empty()) return problem;
+  }
+  if (req.sold_out_statuses_size() > 32 || req.success_statuses_size() > 32) {
+    return "at most 32 sold-out or success statuses";
+  }
+  if (req.sold_out_match_size() > 16) return "at most 16 sold-out texts";
+  for (const auto& text : req.sold_out_match()) {
+    if (auto problem = check_text("a sold-out text", text, 256)) return problem;
   }
   for (const auto& [what, text, max] :
        {std::tuple{"the run id", &r.run_id(), size_t{64}},
@@ -192,7 +234,9 @@ std::optional<std::string> check_run_request(const v1::RunRequest& r) {
         std::tuple{"the stock URL", &r.stock_url(), size_t{2048}},
         std::tuple{"the ledger URL", &r.ledger_url(), size_t{2048}},
         std::tuple{"the admin URL", &r.admin_url(), size_t{2048}},
-        std::tuple{"the scenario name", &r.scenario(), size_t{1024}}}) {
+        std::tuple{"the scenario name", &r.scenario(), size_t{1024}},
+        std::tuple{"the order id field", &req.order_id_field(), size_t{128}},
+        std::tuple{"the remaining field", &req.remaining_field(), size_t{128}}}) {
     if (auto problem = check_text(what, *text, max)) return problem;
   }
   return std::nullopt;

@@ -129,6 +129,10 @@ std::string json_field(std::string_view s) {
   return ok ? "" : "want a field name of 1 to 128 characters";
 }
 
+std::string match_text(std::string_view s) {
+  return !s.empty() && s.size() <= 256 ? "" : "want 1 to 256 characters of body text";
+}
+
 std::string path_text(std::string_view s) {
   return !s.empty() && s.size() <= 4096 ? "" : "want a file path";
 }
@@ -203,6 +207,23 @@ Setting run_list(std::string_view name, std::string_view help, unsigned sources,
       return Expected<bool>(unexpected("at most " + std::to_string(max_items) + " values"));
     }
     (run.*field).emplace_back(text);
+    return Expected<bool>(true);
+  };
+  return s;
+}
+
+// A list of HTTP statuses, given again or comma-separated.
+Setting status_list(std::string_view name, std::string_view help,
+                    std::vector<uint64_t> RunSettings::*field) {
+  Setting s = base(name, help, "", kFlag | kScenario);
+  s.list = true;
+  s.comma_list = true;
+  s.bounds = {Kind::count, 100, 599};
+  s.apply = [field](RunSettings& run, PhaseSettings*, std::string_view text) {
+    auto v = parse_count(text, 100, 599);
+    if (!v) return Expected<bool>(unexpected(v.error()));
+    if ((run.*field).size() >= 32) return Expected<bool>(unexpected("at most 32 statuses"));
+    (run.*field).push_back(*v);
     return Expected<bool>(true);
   };
   return s;
@@ -283,23 +304,22 @@ void add_target_settings(std::vector<Setting>& t) {
                        &RunSettings::headers, header_line));
   t.push_back(run_text("body", "Body template with ${user_id} and ${key}", "", kFlag | kScenario,
                        &RunSettings::body, body_text));
-  Setting sold_out =
-      base("sold_out_status", "Statuses meaning sold out (default 409)", "", kFlag | kScenario);
-  sold_out.list = true;
-  sold_out.comma_list = true;
-  sold_out.bounds = {Kind::count, 100, 599};
-  sold_out.apply = [](RunSettings& run, PhaseSettings*, std::string_view text) {
-    auto v = parse_count(text, 100, 599);
-    if (!v) return Expected<bool>(unexpected(v.error()));
-    if (run.sold_out_statuses.size() >= 32) {
-      return Expected<bool>(unexpected("at most 32 statuses"));
-    }
-    run.sold_out_statuses.push_back(*v);
-    return Expected<bool>(true);
-  };
-  t.push_back(sold_out);
-  t.push_back(run_text("order_id_field", "JSON field of the success body", "order_id",
-                       kFlag | kScenario, &RunSettings::order_id_field, json_field));
+  t.push_back(status_list("sold_out_status", "Statuses meaning sold out (default 409)",
+                          &RunSettings::sold_out_statuses));
+  t.push_back(run_list("sold_out_match",
+                       "Text a sold-out answer's body must contain (repeatable), for services "
+                       "whose sold-out status also means other refusals",
+                       kFlag | kScenario, false, 16, &RunSettings::sold_out_match, match_text));
+  t.push_back(status_list("success_status", "Statuses meaning a sale (default any 2xx)",
+                          &RunSettings::success_statuses));
+  t.push_back(run_text("order_id_field",
+                       "JSON field of the success body holding the order id; none: sales "
+                       "carry no id",
+                       "order_id", kFlag | kScenario, &RunSettings::order_id_field, json_field));
+  t.push_back(run_text("remaining_field",
+                       "JSON field of the success body holding the stock left after that sale "
+                       "(the buyers' evidence; the bundled lab's: remaining)",
+                       "", kFlag | kScenario, &RunSettings::remaining_field, json_field));
   t.push_back(run_text("stock_url", "GET URL giving the stock (read before and after)", "",
                        kFlag | kScenario, &RunSettings::stock_url, http_url));
   t.push_back(run_text("stock_field", "Field of --stock-url's JSON", "stock", kFlag | kScenario,

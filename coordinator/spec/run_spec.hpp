@@ -48,9 +48,10 @@ struct RunSettings {
   PhaseSettings all;                  // the run's own values of the phase settings
   std::vector<PhaseSettings> phases;  // a scenario's phases; empty: one per endpoint
   std::vector<std::string> endpoints;
-  std::string target, method, path, body, order_id_field;
+  std::string target, method, path, body, order_id_field, remaining_field;
   std::vector<std::string> headers;  // "K:V"
-  std::vector<uint64_t> sold_out_statuses;
+  std::vector<uint64_t> sold_out_statuses, success_statuses;
+  std::vector<std::string> sold_out_match;
   std::string stock_url, stock_field, ledger_url, admin_url, admin_token_file;
   uint64_t expect_agents = 0, agents_wait_s = 0, connect_timeout_ms = 0, request_timeout_ms = 0;
   uint64_t retries = 0, retry_backoff_ms = 0, agent_threads = 0;

@@ -34,7 +34,7 @@ void judge(RunRecord& record, const v1::RunFinished& finished) {
     record.verdict = "error";
     record.message = "the coordinator sent an unreadable report";
   } else {
-    record.verdict = record.violated.empty() ? "ok" : "violated";
+    record.verdict = record.report->integrity_word();
   }
 }
 

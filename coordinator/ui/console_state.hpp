@@ -58,7 +58,7 @@ struct RunRecord {
   std::vector<std::string> endpoints;
   int64_t started_at = 0;  // unix seconds
   int64_t finished_at = 0;
-  std::string verdict = "running";  // running | ok | violated | aborted | error
+  std::string verdict = "running";  // running | ok | violated | unchecked | aborted | error
   std::string message;
   std::vector<std::string> violated;  // endpoints whose integrity is violated
   std::optional<RunReport> report;

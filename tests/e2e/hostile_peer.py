@@ -6,6 +6,14 @@ tests (it shares no code with stampede-target):
   hostile_peer.py PORT silent     accepts, reads the request, never answers (for up to 120 s)
   hostile_peer.py PORT trailer    a chunked answer whose trailer field is 70 KB
 
+and as a checkout that would take an agent down:
+
+  hostile_peer.py PORT endless     a chunked body that never ends (4 KiB chunks, for up to 30 s)
+  hostile_peer.py PORT headers64k  64 KiB of header lines before the body
+  hostile_peer.py PORT slow        a valid answer at one byte a second
+  hostile_peer.py PORT badstatus   a malformed status line
+  hostile_peer.py PORT hugelength  Content-Length: 1000000000, a few bytes, then it closes
+
 It serves until it is killed, one thread a connection.
 """
 import socket
@@ -32,6 +40,24 @@ def serve(conn):
             body = b'{"stock": 18446744073709551615}'
             conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: "
                          + str(len(body)).encode() + b"\r\n\r\n" + body)
+        elif mode == "endless":
+            conn.sendall(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n")
+            deadline = time.monotonic() + 30
+            while time.monotonic() < deadline:
+                conn.sendall(b"1000\r\n" + b"x" * 4096 + b"\r\n")
+        elif mode == "headers64k":
+            conn.sendall(b"HTTP/1.1 200 OK\r\n" + b"X-Pad: " + b"h" * 100 + b"\r\n" * 1 +
+                         (b"X-Pad: " + b"h" * 100 + b"\r\n") * 650 +
+                         b"Content-Length: 2\r\n\r\n{}")
+        elif mode == "slow":
+            answer = b'HTTP/1.1 200 OK\r\nContent-Length: 19\r\n\r\n{"order_id": "o-1"}'
+            for i in range(len(answer)):
+                conn.sendall(answer[i:i + 1])
+                time.sleep(1)
+        elif mode == "badstatus":
+            conn.sendall(b"HTTP/1.1 2OO OK\r\nContent-Length: 2\r\n\r\n{}")
+        elif mode == "hugelength":
+            conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 1000000000\r\n\r\n{\"order")
         elif mode == "trailer":
             conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
                          b"Transfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\nX-T: "

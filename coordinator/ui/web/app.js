@@ -6,7 +6,8 @@
 (() => {
   const $ = (id) => document.getElementById(id);
   const MAX_POINTS = 3600;
-  const FIGURES = ['oversold', 'lost_updates', 'lost_acks', 'phantoms', 'duplicates', 'recovered'];
+  const FIGURES = ['oversold', 'lost_updates', 'lost_acks', 'phantoms', 'duplicates', 'recovered',
+    'remaining_duplicates', 'unseen_sales', 'false_sold_out'];
 
   let defaults = { target: '', admin_url: '', stock_reset: false };
   let runActive = false;
@@ -182,6 +183,26 @@
     if (e.negative_stock) {
       out.push(`Negative stock: the stock count ended at ${e.final_stock}, below zero.`);
     }
+    if (n('remaining_duplicates') > 0) {
+      out.push(`The buyers' evidence: ${n('remaining_duplicates')} sale(s) were told a stock left ` +
+        'that another sale was told too: a lost update, proven without the ledger.');
+    }
+    if (n('remaining_out_of_range') > 0) {
+      out.push(`${n('remaining_out_of_range')} sale(s) were told a stock left outside 0 to ${e.initial_stock - 1}.`);
+    }
+    if (n('remaining_out_of_order') > 0) {
+      out.push(`${n('remaining_out_of_order')} sale(s) sent after another sale's answer were told ` +
+        `no less stock left (within ${e.clock_tolerance_ms} ms of clock tolerance).`);
+    }
+    if (n('false_sold_out') > 0) {
+      out.push(`False sold out: ${n('false_sold_out')} buyer(s) were told sold out while stock was left.`);
+    }
+    if (n('duplicate_order_ids') > 0) {
+      out.push(`${n('duplicate_order_ids')} sale(s) were answered with an order id another sale already got.`);
+    }
+    if (n('unseen_sales') > 0) {
+      out.push(`Unseen sales: ${n('unseen_sales')} acknowledged sale(s) beyond what the stock count fell by.`);
+    }
     return out;
   }
 
@@ -196,6 +217,7 @@
     const endpoints = report && Array.isArray(report.endpoints) ? report.endpoints : [];
     const text = {
       ok: `Every invariant holds: ${record.endpoints.join(', ')} sold no more than it had.`,
+      unchecked: 'A plain load test: with no stock source and no ledger, no integrity check could be made.',
       violated: `The oracle caught ${record.violated.join(', ')} breaking an invariant.`,
       aborted: `${record.message}.`,
       error: `The run failed: ${record.message}`,
@@ -211,13 +233,13 @@
       const row = body.insertRow();
       const name = e.endpoint;
       cell(row, name);
-      cell(row, e.integrity, e.integrity === 'ok' ? 'ok' : 'violated', `integrity-${name}`);
+      cell(row, e.integrity, e.integrity, `integrity-${name}`);
       cell(row, e.attempts);
       cell(row, e.acknowledged);
-      cell(row, `${e.initial_stock} → ${e.final_stock === null ? '?' : e.final_stock}`);
+      cell(row, `${e.initial_stock === null ? '?' : e.initial_stock} → ${e.final_stock === null ? '?' : e.final_stock}`);
       cell(row, e.ledger_orders);
       for (const k of FIGURES) {
-        cell(row, e[k], k !== 'recovered' && Number(e[k]) > 0 ? 'bad' : '', `${k}-${name}`);
+        cell(row, k in e ? e[k] : '-', k !== 'recovered' && Number(e[k]) > 0 ? 'bad' : '', `${k}-${name}`);
       }
       const lat = e.latency_ms || {};
       cell(row, fmt(lat.p50, 2));

@@ -26,6 +26,7 @@ inline v1::JobSpec job_for(const std::string& url, uint32_t users, uint64_t max_
   auto* request = job.mutable_request();
   request->set_target_url(url);
   request->set_method("POST");
+  request->set_order_id_field("order_id");  // empty would mean sales without ids
   request->set_path("/api/v1/checkout/safe?u=${user_id}");
   auto* key = request->add_headers();
   key->set_name("Idempotency-Key");

@@ -99,3 +99,48 @@ TEST_CASE("a refused connection is a fail; a timeout or reset after sending is i
         Outcome::info);
   CHECK(classify_transport_failure(TransportFailure::reset_after_send).outcome == Outcome::info);
 }
+
+TEST_CASE("without an order id field any success is a sale without an id", "[agent][classify]") {
+  ClassifyRules rules;
+  rules.order_id_field.clear();
+  auto c = classify_response(200, R"({"status": "success"})", rules);
+  CHECK(c.outcome == Outcome::ok);
+  CHECK(c.order_id.empty());
+  CHECK(classify_response(200, "not json at all", rules).outcome == Outcome::ok);
+}
+
+TEST_CASE("success statuses can be named instead of any 2xx", "[agent][classify]") {
+  ClassifyRules rules;
+  rules.order_id_field.clear();
+  rules.success_statuses = {201};
+  CHECK(classify_response(201, "{}", rules).outcome == Outcome::ok);
+  CHECK(classify_response(200, "{}", rules).outcome == Outcome::info);
+}
+
+TEST_CASE("a sold-out status is sold out only when its body says so, given texts",
+          "[agent][classify]") {
+  ClassifyRules rules;
+  rules.sold_out_statuses = {400};
+  rules.sold_out_match = {"out of stock", "sold out"};
+  auto sold = classify_response(400, R"({"detail": "Item sold out"})", rules);
+  CHECK(sold.outcome == Outcome::fail);
+  CHECK(sold.sold_out);
+  auto invalid = classify_response(400, R"({"detail": "quantity must be positive"})", rules);
+  CHECK(invalid.outcome == Outcome::fail);
+  CHECK_FALSE(invalid.sold_out);
+}
+
+TEST_CASE("the remaining field is read from a sale's body", "[agent][classify]") {
+  ClassifyRules rules;
+  rules.order_id_field.clear();
+  rules.remaining_field = "remaining_stock";
+  CHECK(classify_response(200, R"({"status":"success","remaining_stock":41})", rules).remaining ==
+        41);
+  CHECK(classify_response(200, R"({"remaining_stock":"41"})", rules).remaining ==
+        stampede::kNoRemaining);
+  CHECK(classify_response(200, R"({"other":1})", rules).remaining == stampede::kNoRemaining);
+  CHECK(classify_response(200, R"([1,2])", rules).remaining == stampede::kNoRemaining);
+  // Only sales carry it: a sold-out answer's figure is not read.
+  CHECK(classify_response(409, R"({"remaining_stock":0})", rules).remaining ==
+        stampede::kNoRemaining);
+}

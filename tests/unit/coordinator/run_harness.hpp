@@ -381,6 +381,7 @@ inline v1::RunRequest request_for(const std::string& endpoint, int64_t stock, ui
   r.set_stock_url("http://127.0.0.1:1/s");
   r.set_ledger_url("http://127.0.0.1:1/l");
   r.mutable_request()->set_request_timeout_ms(1000);
+  r.mutable_request()->set_order_id_field("order_id");
   return r;
 }
 
