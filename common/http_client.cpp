@@ -13,6 +13,8 @@
 #include <exception>
 #include <optional>
 
+#include "common/maybe_tls_stream.hpp"
+
 namespace stampede {
 namespace asio = boost::asio;
 namespace beast = boost::beast;
@@ -30,7 +32,7 @@ constexpr size_t kReadBufferLimit = kHeaderLimit + 8 * 1024;
 class Call {
  public:
   Call(const std::string& method, const HttpUrl& url, const HttpCallOptions& options)
-      : url_(url), options_(options), stream_(io_), resolver_(io_), buffer_(kReadBufferLimit) {
+      : url_(url), options_(options), resolver_(io_), buffer_(kReadBufferLimit) {
     request_.method_string(method);
     request_.target(url.target);
     request_.version(11);
@@ -47,8 +49,17 @@ class Call {
   }
 
   Expected<HttpReply> run() {
+    if (url_.tls) {
+      auto ctx = client_tls_context(options_.tls);
+      if (!ctx) return unexpected(url_.origin() + ": " + ctx.error());
+      tls_ = *ctx;
+    }
+    stream_.emplace(tcp::socket(io_), tls_.get());
+    if (auto* tls = stream_->tls_stream()) {
+      prepare_client_stream(tls->native_handle(), url_.host, options_.tls.insecure);
+    }
     const auto deadline = std::chrono::steady_clock::now() + options_.timeout;
-    stream_.expires_at(deadline);
+    stream_->tcp().expires_at(deadline);
     boost::system::error_code ec;
     const auto literal = asio::ip::make_address(url_.host, ec);
     if (!ec) {
@@ -72,17 +83,29 @@ class Call {
 
  private:
   void do_connect(const tcp::resolver::results_type& endpoints) {
-    stream_.async_connect(endpoints, [this](beast::error_code ec, const tcp::endpoint&) {
+    stream_->tcp().async_connect(endpoints, [this](beast::error_code ec, const tcp::endpoint&) {
       if (ec) return fail("cannot connect to " + url_.origin(), ec);
-      http::async_write(stream_, request_, [this](beast::error_code wec, size_t) {
-        if (wec) return fail("cannot send to " + url_.origin(), wec);
-        http::async_read(stream_, buffer_, parser_, [this](beast::error_code rec, size_t) {
-          if (rec) return fail("no answer from " + url_.origin() + url_.target, rec);
-          beast::error_code ignored;
-          stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
-          auto res = parser_.release();
-          result_ = HttpReply{res.result_int(), std::move(res.body())};
-        });
+      if (!stream_->tls()) return do_exchange();
+      stream_->async_handshake(asio::ssl::stream_base::client, [this](beast::error_code hec) {
+        if (hec) {
+          result_ = unexpected(url_.origin() + ": " +
+                               handshake_failure(stream_->tls_stream()->native_handle(), hec));
+          return;
+        }
+        do_exchange();
+      });
+    });
+  }
+
+  void do_exchange() {
+    http::async_write(*stream_, request_, [this](beast::error_code wec, size_t) {
+      if (wec) return fail("cannot send to " + url_.origin(), wec);
+      http::async_read(*stream_, buffer_, parser_, [this](beast::error_code rec, size_t) {
+        if (rec) return fail("no answer from " + url_.origin() + url_.target, rec);
+        beast::error_code ignored;
+        stream_->tcp().socket().shutdown(tcp::socket::shutdown_both, ignored);
+        auto res = parser_.release();
+        result_ = HttpReply{res.result_int(), std::move(res.body())};
       });
     });
   }
@@ -103,7 +126,8 @@ class Call {
   const HttpUrl& url_;
   const HttpCallOptions& options_;
   asio::io_context io_;
-  beast::tcp_stream stream_;
+  std::shared_ptr<asio::ssl::context> tls_;  // https:// only; outlives stream_
+  std::optional<MaybeTlsStream> stream_;
   tcp::resolver resolver_;
   beast::flat_buffer buffer_;
   http::request<http::string_body> request_;

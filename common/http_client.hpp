@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "common/expected.hpp"
+#include "common/tls_client.hpp"
 #include "common/url.hpp"
 
 namespace stampede {
@@ -21,6 +22,7 @@ struct HttpCallOptions {
   std::vector<std::pair<std::string, std::string>> headers;
   std::chrono::milliseconds timeout{10'000};
   size_t body_limit = 1ull << 30;  // ledgers can be large
+  TlsClientSettings tls;           // for https:// URLs
 };
 
 struct HttpReply {

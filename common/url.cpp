@@ -54,16 +54,17 @@ Expected<HostPort> split_host_port(std::string_view hp, std::string_view whole, 
 }  // namespace
 
 Expected<HttpUrl> HttpUrl::parse(std::string_view url) {
-  constexpr std::string_view kScheme = "http://";
-  if (url.substr(0, kScheme.size()) != kScheme) {
-    return unexpected("'" + std::string(url) + "' is not an http:// URL (https is not supported)");
+  const bool tls = url.substr(0, 8) == "https://";
+  if (!tls && url.substr(0, 7) != "http://") {
+    return unexpected("'" + std::string(url) + "' is not an http:// or https:// URL");
   }
-  auto rest = url.substr(kScheme.size());
+  auto rest = url.substr(tls ? 8 : 7);
   auto slash = rest.find_first_of("/?");
   auto authority = rest.substr(0, slash);
-  auto hp = split_host_port(authority, url, false, 80);
+  auto hp = split_host_port(authority, url, false, tls ? 443 : 80);
   if (!hp) return unexpected(hp.error());
   HttpUrl out;
+  out.tls = tls;
   out.host = hp->host;
   out.port = hp->port;
   out.target = slash == std::string_view::npos ? "/" : std::string(rest.substr(slash));
@@ -77,7 +78,7 @@ std::string HttpUrl::host_header() const {
 }
 
 std::string HttpUrl::origin() const {
-  return "http://" + host_header();
+  return (tls ? "https://" : "http://") + host_header();
 }
 
 Expected<HostPort> HostPort::parse(std::string_view s) {

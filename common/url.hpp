@@ -1,4 +1,5 @@
-// Parses the plain-HTTP URLs Stampede talks to (targets, stock and ledger routes, admin).
+// Parses the http:// and https:// URLs Stampede talks to (targets, stock and ledger routes,
+// admin).
 //
 //   auto u = stampede::HttpUrl::parse("http://127.0.0.1:8080/api/v1/products/1");
 //   u->host == "127.0.0.1"; u->port == 8080; u->target == "/api/v1/products/1";
@@ -13,9 +14,10 @@
 namespace stampede {
 
 struct HttpUrl {
-  std::string host;  // without brackets for IPv6
-  uint16_t port = 80;
+  std::string host;    // without brackets for IPv6
+  uint16_t port = 80;  // 443 for https:// without one
   std::string target;  // path and query, "/" when empty
+  bool tls = false;    // https://
 
   static Expected<HttpUrl> parse(std::string_view url);
   // "host:port" as a Host header wants it (brackets around IPv6).

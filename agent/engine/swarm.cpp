@@ -110,6 +110,8 @@ Expected<UserSettings> settings_for(const v1::JobSpec& job) {
   const auto& spec = job.request();
   auto url = HttpUrl::parse(spec.target_url());
   if (!url) return unexpected("bad target URL: " + url.error());
+  if (url->tls)
+    return unexpected("target " + url->origin() + ": this agent does not speak https yet");
   auto request = RequestTemplate::create(spec, *url);
   if (!request) return unexpected(request.error());
 

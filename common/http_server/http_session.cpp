@@ -60,8 +60,9 @@ std::optional<Response> framing_refusal(const Request& request) {
 }
 
 HttpSession::HttpSession(asio::ip::tcp::socket&& socket, const RequestHandler& handler,
-                         SessionRegistry& registry, const SessionLimits& limits)
-    : stream_(std::move(socket)),
+                         SessionRegistry& registry, const SessionLimits& limits,
+                         asio::ssl::context* tls)
+    : stream_(std::move(socket), tls),
       buffer_(limits.header_limit + kReadBufferSlack),
       handler_(handler),
       registry_(registry),
@@ -74,14 +75,31 @@ HttpSession::~HttpSession() {
 void HttpSession::start() {
   registered_ = registry_.add(shared_from_this());
   if (!registered_) return;  // shutting down: the socket closes with us
-  asio::dispatch(stream_.get_executor(),
-                 beast::bind_front_handler(&HttpSession::do_read, shared_from_this()));
+  asio::dispatch(
+      stream_.get_executor(),
+      beast::bind_front_handler(stream_.tls() ? &HttpSession::do_handshake : &HttpSession::do_read,
+                                shared_from_this()));
+}
+
+void HttpSession::do_handshake() {
+  // Under the read deadline, so a client that stalls its handshake is cut off like a slow one.
+  stream_.tcp().expires_after(limits_.read_timeout);
+  reading_ = true;
+  stream_.async_handshake(
+      asio::ssl::stream_base::server,
+      beast::bind_front_handler(&HttpSession::on_handshake, shared_from_this()));
+}
+
+void HttpSession::on_handshake(beast::error_code ec) {
+  reading_ = false;
+  if (ec) return do_close();  // not TLS, a certificate the client refused, a stall
+  do_read();
 }
 
 void HttpSession::shutdown_gracefully() {
   asio::dispatch(stream_.get_executor(), [self = shared_from_this()] {
     self->stopping_ = true;
-    if (self->reading_) self->stream_.cancel();  // idle: on_read sees operation_aborted
+    if (self->reading_) self->stream_.tcp().cancel();  // idle: on_read sees operation_aborted
   });
 }
 
@@ -90,7 +108,7 @@ void HttpSession::do_read() {
   parser_.emplace();
   parser_->header_limit(limits_.header_limit);
   parser_->body_limit(limits_.body_limit);
-  stream_.expires_after(limits_.read_timeout);
+  stream_.tcp().expires_after(limits_.read_timeout);
   reading_ = true;
   http::async_read(stream_, buffer_, *parser_,
                    beast::bind_front_handler(&HttpSession::on_read, shared_from_this()));
@@ -137,7 +155,7 @@ void HttpSession::do_write(Response&& response) {
   write_keep_alive_ = keep_alive_ && !stopping_;
   format_response_head(response, version_, write_keep_alive_, head_);
   body_ = std::move(response.body());
-  stream_.expires_after(limits_.write_timeout);
+  stream_.tcp().expires_after(limits_.write_timeout);
   const std::array<asio::const_buffer, 2> buffers{asio::buffer(head_), asio::buffer(body_)};
   asio::async_write(stream_, buffers,
                     beast::bind_front_handler(&HttpSession::on_write, shared_from_this()));
@@ -155,7 +173,7 @@ void HttpSession::do_write_stream_head(Reply&& reply) {
   stream_head_->keep_alive(keep_alive_ && !stopping_);
   stream_head_->chunked(true);
   stream_serializer_.emplace(*stream_head_);
-  stream_.expires_after(limits_.write_timeout);
+  stream_.tcp().expires_after(limits_.write_timeout);
   http::async_write_header(
       stream_, *stream_serializer_,
       beast::bind_front_handler(&HttpSession::on_write_stream_head, shared_from_this()));
@@ -176,7 +194,7 @@ void HttpSession::on_chunk(Chunk chunk) {
   // A failed source means the body cannot be completed; cutting the connection mid-body is the
   // only honest signal left once the 200 header is out.
   if (!chunk.ok) return do_reset();
-  stream_.expires_after(limits_.write_timeout);
+  stream_.tcp().expires_after(limits_.write_timeout);
   if (chunk.data.empty()) {
     return asio::async_write(
         stream_, http::make_chunk_last(),
@@ -212,15 +230,15 @@ void HttpSession::reply_and_close(Response response) {
 
 void HttpSession::do_close() {
   beast::error_code ec;
-  stream_.socket().shutdown(asio::ip::tcp::socket::shutdown_send, ec);
+  stream_.tcp().socket().shutdown(asio::ip::tcp::socket::shutdown_send, ec);
   // The socket closes when the last handler releases this session.
 }
 
 void HttpSession::do_reset() {
   beast::error_code ec;
   // Linger 0 turns close into a TCP reset, which is what the fault is meant to look like.
-  stream_.socket().set_option(asio::socket_base::linger(true, 0), ec);
-  stream_.socket().close(ec);
+  stream_.tcp().socket().set_option(asio::socket_base::linger(true, 0), ec);
+  stream_.tcp().socket().close(ec);
 }
 
 }  // namespace stampede::http_server

@@ -18,7 +18,6 @@
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/serializer.hpp>
@@ -27,6 +26,7 @@
 #include <optional>
 
 #include "common/http_server/reply.hpp"
+#include "common/maybe_tls_stream.hpp"
 
 namespace stampede::http_server {
 
@@ -58,8 +58,10 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
  public:
   // handler and registry must outlive the session (the server owns both and outlives its
   // io_context's handlers).
+  // tls: serve TLS with that context (which outlives the session); null: plain HTTP.
   HttpSession(boost::asio::ip::tcp::socket&& socket, const RequestHandler& handler,
-              SessionRegistry& registry, const SessionLimits& limits);
+              SessionRegistry& registry, const SessionLimits& limits,
+              boost::asio::ssl::context* tls = nullptr);
   ~HttpSession();
 
   void start();
@@ -67,6 +69,8 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   void shutdown_gracefully();
 
  private:
+  void do_handshake();
+  void on_handshake(boost::beast::error_code ec);
   void do_read();
   void on_read(boost::beast::error_code ec, size_t bytes);
   void on_reply(Reply reply);
@@ -86,7 +90,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   void do_close();
   void do_reset();
 
-  boost::beast::tcp_stream stream_;
+  MaybeTlsStream stream_;
   boost::beast::flat_buffer buffer_;
   const RequestHandler& handler_;
   SessionRegistry& registry_;

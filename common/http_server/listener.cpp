@@ -23,19 +23,21 @@ std::string format_endpoint(const tcp::endpoint& endpoint) {
 // The acceptor and its retry timer live on the pool's main loop, which one thread runs: their
 // handlers never overlap.
 Listener::Listener(IoPool& pool, const RequestHandler& handler, SessionRegistry& registry,
-                   const SessionLimits& limits)
+                   const SessionLimits& limits, asio::ssl::context* tls)
     : pool_(pool),
       acceptor_(pool.main()),
       retry_timer_(pool.main()),
       handler_(handler),
       registry_(registry),
-      limits_(limits) {}
+      limits_(limits),
+      tls_(tls) {}
 
 Expected<std::shared_ptr<Listener>> Listener::open(IoPool& pool, const tcp::endpoint& endpoint,
                                                    const RequestHandler& handler,
                                                    SessionRegistry& registry,
-                                                   const SessionLimits& limits) {
-  auto listener = std::make_shared<Listener>(pool, handler, registry, limits);
+                                                   const SessionLimits& limits,
+                                                   asio::ssl::context* tls) {
+  auto listener = std::make_shared<Listener>(pool, handler, registry, limits, tls);
   auto& acceptor = listener->acceptor_;
   beast::error_code ec;
   const std::string where = format_endpoint(endpoint);
@@ -87,7 +89,7 @@ void Listener::on_accept(beast::error_code ec, tcp::socket socket) {
     return do_accept();
   }
   socket.set_option(tcp::no_delay(true), ignored);
-  std::make_shared<HttpSession>(std::move(socket), handler_, registry_, limits_)->start();
+  std::make_shared<HttpSession>(std::move(socket), handler_, registry_, limits_, tls_)->start();
   do_accept();
 }
 

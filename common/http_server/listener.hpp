@@ -30,10 +30,12 @@ class Listener : public std::enable_shared_from_this<Listener> {
                                                   const boost::asio::ip::tcp::endpoint& endpoint,
                                                   const RequestHandler& handler,
                                                   SessionRegistry& registry,
-                                                  const SessionLimits& limits);
+                                                  const SessionLimits& limits,
+                                                  boost::asio::ssl::context* tls = nullptr);
 
+  // tls: serve TLS with that context (which outlives the listener); null: plain HTTP.
   Listener(IoPool& pool, const RequestHandler& handler, SessionRegistry& registry,
-           const SessionLimits& limits);
+           const SessionLimits& limits, boost::asio::ssl::context* tls = nullptr);
 
   boost::asio::ip::tcp::endpoint local_endpoint() const { return local_; }
   void start();
@@ -50,6 +52,7 @@ class Listener : public std::enable_shared_from_this<Listener> {
   const RequestHandler& handler_;
   SessionRegistry& registry_;
   const SessionLimits limits_;
+  boost::asio::ssl::context* tls_;
 };
 
 // "127.0.0.1:8080" or "[::1]:8080".

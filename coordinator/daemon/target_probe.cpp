@@ -14,7 +14,14 @@ namespace json = boost::json;
 
 namespace {
 
-Expected<json::object> get_json(const std::string& url_text, HttpCallOptions options = {}) {
+// Every call to the target meets its https:// URLs as the run said (CA, client certificate).
+HttpCallOptions call_options(const TargetProbe& p) {
+  HttpCallOptions options;
+  options.tls = p.tls;
+  return options;
+}
+
+Expected<json::object> get_json(const std::string& url_text, HttpCallOptions options) {
   auto url = HttpUrl::parse(url_text);
   if (!url) return unexpected(url.error());
   auto reply = http_call("GET", *url, options);
@@ -43,7 +50,7 @@ Expected<std::optional<int64_t>> prepare_phase(const TargetProbe& p) {
     if (!base) return unexpected(base.error());
     HttpUrl url = *base;
     url.target = "/admin/reset";
-    HttpCallOptions opt;
+    HttpCallOptions opt = call_options(p);
     opt.body =
         json::serialize(json::object{{"product_id", p.product_id}, {"stock", p.reset_stock}});
     opt.headers.emplace_back("Authorization", "Bearer " + p.admin_token);
@@ -55,7 +62,7 @@ Expected<std::optional<int64_t>> prepare_phase(const TargetProbe& p) {
     }
   }
   if (!p.stock_url.empty()) {
-    auto obj = get_json(p.stock_url);
+    auto obj = get_json(p.stock_url, call_options(p));
     if (!obj) return unexpected("target: " + obj.error());
     auto stock = int_field(*obj, p.stock_field, p.stock_url);
     if (!stock) return unexpected(stock.error());
@@ -71,7 +78,7 @@ Expected<std::optional<int64_t>> prepare_phase(const TargetProbe& p) {
 
 Expected<int64_t> read_stock(const TargetProbe& p) {
   if (p.stock_url.empty()) return unexpected("no stock URL");
-  HttpCallOptions opt;
+  HttpCallOptions opt = call_options(p);
   opt.timeout = std::chrono::seconds(2);
   auto obj = get_json(p.stock_url, opt);
   if (!obj) return unexpected(obj.error());
@@ -84,7 +91,7 @@ Expected<PhaseEnd> read_phase_end(const TargetProbe& p) {
     // A write-behind target reports orders still queued; the ledger is whole only at zero.
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
     while (true) {
-      auto obj = get_json(p.stock_url);
+      auto obj = get_json(p.stock_url, call_options(p));
       if (!obj) return unexpected("target after the run: " + obj.error());
       const auto* field = obj->if_contains("pending_writes");
       const auto pending = field ? json_int64(*field) : std::optional<int64_t>{};
@@ -108,7 +115,7 @@ Expected<PhaseEnd> read_phase_end(const TargetProbe& p) {
   if (!p.ledger_url.empty()) {
     auto url = HttpUrl::parse(p.ledger_url);
     if (!url) return unexpected(url.error());
-    HttpCallOptions opt;
+    HttpCallOptions opt = call_options(p);
     opt.timeout = std::chrono::seconds(120);
     auto reply = http_call("GET", *url, opt);
     if (!reply) return unexpected("ledger: " + reply.error());

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "common/expected.hpp"
+#include "common/tls_client.hpp"
 #include "coordinator/oracle/ledger.hpp"
 
 namespace stampede::coordinator {
@@ -20,6 +21,7 @@ struct TargetProbe {
   std::string stock_url;     // empty: no stock reads
   std::string stock_field = "stock";
   std::string ledger_url;  // empty: no ledger checks
+  TlsClientSettings tls;   // for those of them that are https://
 };
 
 // Resets the stock when asked and returns S, the stock the phase starts with; nothing when there

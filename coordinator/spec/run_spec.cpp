@@ -212,6 +212,21 @@ Setting run_list(std::string_view name, std::string_view help, unsigned sources,
   return s;
 }
 
+// A switch: on the command line a flag without a value, elsewhere true or false.
+Setting switch_setting(std::string_view name, std::string_view help, unsigned sources,
+                       bool RunSettings::*field) {
+  Setting s = base(name, help, "", sources);
+  s.is_flag = true;
+  s.apply = [field](RunSettings& run, PhaseSettings*, std::string_view text) {
+    if (text != "true" && text != "false" && text != "1" && text != "0") {
+      return Expected<bool>(unexpected("must be true or false, not " + quoted(text)));
+    }
+    run.*field = text == "true" || text == "1";
+    return Expected<bool>(true);
+  };
+  return s;
+}
+
 // A list of HTTP statuses, given again or comma-separated.
 Setting status_list(std::string_view name, std::string_view help,
                     std::vector<uint64_t> RunSettings::*field) {
@@ -330,6 +345,16 @@ void add_target_settings(std::vector<Setting>& t) {
                        kFlag | kScenario, &RunSettings::admin_url, http_url));
   t.push_back(run_text("admin_token_file", "File holding the admin bearer token", "",
                        kFlag | kScenario, &RunSettings::admin_token_file, path_text));
+  t.push_back(run_text("ca_file",
+                       "PEM bundle of CAs trusted for https:// URLs (default: the "
+                       "system's store)",
+                       "", kFlag | kScenario, &RunSettings::ca_file, path_text));
+  t.push_back(switch_setting("insecure", "Do not verify https:// peers (the report says so)",
+                             kFlag | kScenario, &RunSettings::insecure));
+  t.push_back(run_text("client_cert", "PEM client certificate for https:// peers (mutual TLS)", "",
+                       kFlag | kScenario, &RunSettings::client_cert, path_text));
+  t.push_back(run_text("client_key", "PEM key of --client-cert", "", kFlag | kScenario,
+                       &RunSettings::client_key, path_text));
   t.push_back(run_count("connect_timeout_ms", "Connect deadline per attempt", "3000",
                         kFlag | kScenario, 1, 600'000, &RunSettings::connect_timeout_ms));
   t.push_back(run_count("request_timeout_ms", "Answer deadline per attempt", "10000",
@@ -394,16 +419,7 @@ void add_where_settings(std::vector<Setting>& t) {
                         kFlag, 1, 256, &RunSettings::embedded));
   t.push_back(run_text("metrics_bind", "With --embedded: serve /metrics on IP:PORT", "", kFlag,
                        &RunSettings::metrics_bind, host_port));
-  Setting quiet = base("quiet", "No live progress", "", kFlag);
-  quiet.is_flag = true;
-  quiet.apply = [](RunSettings& run, PhaseSettings*, std::string_view text) {
-    if (text != "true" && text != "false" && text != "1" && text != "0") {
-      return Expected<bool>(unexpected("must be true or false, not " + quoted(text)));
-    }
-    run.quiet = text == "true" || text == "1";
-    return Expected<bool>(true);
-  };
-  t.push_back(quiet);
+  t.push_back(switch_setting("quiet", "No live progress", kFlag, &RunSettings::quiet));
 }
 
 std::vector<Setting> make_table() {

@@ -7,9 +7,9 @@ STAMPEDE_BUILD_PACKAGES=(
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   libprotobuf-dev protobuf-compiler
   prometheus-cpp-dev libcli11-dev libyaml-cpp-dev
-  libhiredis-dev libpq-dev
+  libhiredis-dev libpq-dev libssl-dev
 )
-STAMPEDE_TEST_PACKAGES=(catch2 python3 curl redis-server postgresql
+STAMPEDE_TEST_PACKAGES=(catch2 python3 curl openssl redis-server postgresql
   prometheus prometheus-pushgateway docker-compose iproute2 python3-yaml
   nginx-light wrk nghttp2-client python3-locust
   clang libclang-rt-14-dev chromium)

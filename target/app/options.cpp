@@ -12,6 +12,7 @@
 
 #include "common/cli_env.hpp"
 #include "common/duration.hpp"
+#include "common/http_server/tls_context.hpp"
 #include "common/token_file.hpp"
 #include "target/admin/admin_router.hpp"
 
@@ -32,6 +33,7 @@ struct RawFlags {
   double fault_rate = 0.05;
   int64_t threads = 0;
   std::string idempotency_retention = "24h";
+  std::string tls_cert, tls_key;
 };
 
 Expected<HostPort> parse_listen(const std::string& flag, const std::string& value) {
@@ -79,6 +81,14 @@ Expected<TargetOptions> validate(const RawFlags& raw) {
   if (raw.threads < 0 || raw.threads > 1024) return unexpected("--threads: want 1 to 1024");
   o.threads = raw.threads > 0 ? static_cast<unsigned>(raw.threads)
                               : std::max(1u, std::thread::hardware_concurrency());
+  if (raw.tls_cert.empty() != raw.tls_key.empty()) {
+    return unexpected("--tls-cert and --tls-key go together");
+  }
+  if (!raw.tls_cert.empty()) {
+    auto tls = http_server::server_tls_context(raw.tls_cert, raw.tls_key);
+    if (!tls) return unexpected(tls.error());
+    o.tls = *tls;
+  }
   if (!raw.admin_token_file.empty()) {
     auto token = read_token_file(raw.admin_token_file);
     if (!token) return unexpected("--admin-token-file: " + token.error());
@@ -125,6 +135,9 @@ ParsedOptions parse_target_options(int argc, const char* const* argv, std::ostre
   app.add_option("--idempotency-retention", raw.idempotency_retention,
                  "how long a finished Idempotency-Key's answer is kept for replays (up to 24h)")
       ->capture_default_str();
+  app.add_option("--tls-cert", raw.tls_cert,
+                 "PEM certificate chain: serve the public routes over HTTPS (with --tls-key)");
+  app.add_option("--tls-key", raw.tls_key, "PEM private key of --tls-cert");
   bind_env_names(app);
 
   try {

@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <iosfwd>
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -29,6 +30,8 @@ struct TargetOptions {
   std::chrono::milliseconds idempotency_retention{std::chrono::hours(24)};
   unsigned threads = 1;
   http_server::SessionLimits limits;
+  // --tls-cert/--tls-key: the public routes over TLS (the admin listener stays plain HTTP).
+  std::shared_ptr<boost::asio::ssl::context> tls;
 };
 
 struct ParsedOptions {

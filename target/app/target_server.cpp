@@ -60,7 +60,7 @@ Expected<BoundAddresses> TargetServer::open() {
     return tcp::endpoint(asio::ip::make_address(hp.host), hp.port);
   };
   auto api = http_server::Listener::open(pool_, endpoint(options_.listen), public_handler_,
-                                         registry_, options_.limits);
+                                         registry_, options_.limits, options_.tls.get());
   if (!api) return unexpected(api.error());
   auto admin = http_server::Listener::open(pool_, endpoint(options_.admin_listen), admin_handler_,
                                            registry_, options_.limits);

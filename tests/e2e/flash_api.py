@@ -5,9 +5,12 @@ order id, sold out is a 400 whose body says "Sold out" beside other 400s (a bloc
 there is no ledger. /racy/buy reads, waits and writes the stock back (the lost update); /locked/buy
 does the same under a lock. GET /<route>/stock and POST /<route>/reset?stock=N for the test.
 
-Usage: flash_api.py  (prints "flash_api listening on PORT", serves 127.0.0.1 until killed)
+Usage: flash_api.py [CERT KEY]  (prints "flash_api listening on PORT [tls PORT]" and serves
+127.0.0.1 until killed; with a certificate and key, the same routes over HTTPS on a second port)
 """
 import json
+import ssl
+import sys
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -75,7 +78,16 @@ class Handler(BaseHTTPRequestHandler):
 def main():
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     server.daemon_threads = True
-    print(f"flash_api listening on {server.server_address[1]}", flush=True)
+    line = f"flash_api listening on {server.server_address[1]}"
+    if len(sys.argv) == 3:
+        tls = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        tls.daemon_threads = True
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(sys.argv[1], sys.argv[2])
+        tls.socket = context.wrap_socket(tls.socket, server_side=True)
+        threading.Thread(target=tls.serve_forever, daemon=True).start()
+        line += f" tls {tls.server_address[1]}"
+    print(line, flush=True)
     server.serve_forever()
 
 

@@ -409,8 +409,12 @@ TEST_CASE("create rejects a job it cannot run, saying why", "[agent][swarm]") {
   CHECK_THAT(error_of(unbounded), Catch::Contains("bound"));
 
   auto bad_url = good;
-  bad_url.mutable_request()->set_target_url("https://127.0.0.1:1");
+  bad_url.mutable_request()->set_target_url("ftp://127.0.0.1:1");
   CHECK_THAT(error_of(bad_url), Catch::Contains("bad target URL"));
+
+  auto https = good;
+  https.mutable_request()->set_target_url("https://127.0.0.1:1");
+  CHECK_THAT(error_of(https), Catch::Contains("does not speak https"));
 
   auto open_loop = good;
   open_loop.set_rate_per_s(100);

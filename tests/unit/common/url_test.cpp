@@ -22,8 +22,18 @@ TEST_CASE("http URLs split into host, port and target", "[common][url]") {
   CHECK(v6->host_header() == "[::1]:9000");
 }
 
+TEST_CASE("https URLs default to port 443 and keep their scheme", "[common][url]") {
+  auto u = HttpUrl::parse("https://shop.test/stock?x=1");
+  REQUIRE(u);
+  CHECK(u->tls);
+  CHECK(u->port == 443);
+  CHECK(u->target == "/stock?x=1");
+  CHECK(u->origin() == "https://shop.test:443");
+  CHECK_FALSE(HttpUrl::parse("http://shop.test/")->tls);
+}
+
 TEST_CASE("bad URLs are errors that name the problem", "[common][url]") {
-  CHECK_FALSE(HttpUrl::parse("https://example.test/"));
+  CHECK_FALSE(HttpUrl::parse("httpx://example.test/"));
   CHECK_FALSE(HttpUrl::parse("http://:80/"));
   CHECK_FALSE(HttpUrl::parse("http://h:99999/"));
   CHECK_FALSE(HttpUrl::parse("http://h:8x/"));

@@ -45,7 +45,20 @@ TEST_CASE("bad run flags are refused with a reason", "[coordinator][cli]") {
   REQUIRE_FALSE(no_admin);
   CHECK(no_admin.error().find("--admin-url") != std::string::npos);
   CHECK_FALSE(request({}));  // neither requests nor duration
-  CHECK_FALSE(settings({{"target", {"https://shop.test"}}}));
+  CHECK_FALSE(settings({{"target", {"ftp://shop.test"}}}));
+  // An https target is a URL, but no agent speaks TLS yet: refused when the run is built.
+  auto https = request({{"requests", {"1"}},
+                        {"target", {"https://shop.test"}},
+                        {"stock_url", {"https://shop.test/s"}},
+                        {"path", {"/buy"}}});
+  REQUIRE_FALSE(https);
+  CHECK(https.error().find("do not speak https") != std::string::npos);
+  auto half_pair = request({{"requests", {"1"}},
+                            {"stock_url", {"http://127.0.0.1:1/s"}},
+                            {"client_cert", {"c.pem"}},
+                            {"path", {"/buy"}}});
+  REQUIRE_FALSE(half_pair);
+  CHECK(half_pair.error() == "--client-cert and --client-key go together");
   auto bad_header = settings({{"header", {"NoColon"}}});
   REQUIRE_FALSE(bad_header);
   CHECK(bad_header.error() == "--header: want K:V, not 'NoColon'");
