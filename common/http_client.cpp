@@ -46,6 +46,7 @@ class Call {
     }
     parser_.header_limit(kHeaderLimit);
     parser_.body_limit(options.body_limit);
+    if (method == "HEAD") parser_.skip(true);  // its answer says a length but carries no body
   }
 
   Expected<HttpReply> run() {

@@ -333,6 +333,12 @@ void AgentSession::send_result(Steady::time_point now) {
   r->set_first_send_unix_ns(to_coordinator_clock(result.first_send_unix_ns));
   r->set_last_done_unix_ns(to_coordinator_clock(result.last_done_unix_ns));
   r->set_clock_error_us(job_->clock_error_us);
+  auto* c = r->mutable_connections();
+  c->set_opened(result.connections.opened);
+  c->set_tls_handshakes(result.connections.tls_handshakes);
+  c->set_tls_resumed(result.connections.tls_resumed);
+  result.connections.connect_us.to_proto(c->mutable_connect());
+  result.connections.tls_us.to_proto(c->mutable_tls());
   job_->result = serialize_envelope(env);
   outbox_.push_back(*job_->result);
   job_->next_resend = now + kResultResendEvery;

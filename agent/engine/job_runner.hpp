@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "agent/engine/acknowledged_orders.hpp"
+#include "agent/engine/connection_stats.hpp"
 #include "agent/engine/sale_evidence.hpp"
 #include "common/expected.hpp"
 #include "common/histogram.hpp"
@@ -69,6 +70,7 @@ struct SwarmResult {
   uint64_t last_done_unix_ns = 0;
   OrderDrain remaining;               // what no drain_orders() call took yet
   std::vector<SecondCounts> seconds;  // the whole job's attempts by second, in order
+  ConnectionStats connections;
 };
 
 class JobRunner {

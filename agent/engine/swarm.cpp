@@ -20,6 +20,7 @@
 #include "agent/engine/spin_governor.hpp"
 #include "agent/engine/virtual_user.hpp"
 #include "agent/engine/worker_stats.hpp"
+#include "common/tls_client.hpp"
 #include "common/url.hpp"
 
 namespace stampede::agent {
@@ -110,8 +111,6 @@ Expected<UserSettings> settings_for(const v1::JobSpec& job) {
   const auto& spec = job.request();
   auto url = HttpUrl::parse(spec.target_url());
   if (!url) return unexpected("bad target URL: " + url.error());
-  if (url->tls)
-    return unexpected("target " + url->origin() + ": this agent does not speak https yet");
   auto request = RequestTemplate::create(spec, *url);
   if (!request) return unexpected(request.error());
 
@@ -135,6 +134,21 @@ Expected<UserSettings> settings_for(const v1::JobSpec& job) {
   settings.rules.sold_out_match.assign(spec.sold_out_match().begin(), spec.sold_out_match().end());
   settings.rules.remaining_field = spec.remaining_field();
   settings.plain_load = spec.plain_load();
+  settings.connection_per_attempt = spec.connection_per_attempt();
+  if (url->tls) {
+    TlsClientSettings tls;
+    tls.ca_pem = spec.tls().ca_pem();
+    tls.insecure = spec.tls().insecure();
+    tls.cert_pem = spec.tls().cert_pem();
+    tls.key_pem = spec.tls().key_pem();
+    tls.fresh_sessions = spec.tls().fresh_sessions();
+    auto ctx = client_tls_context(tls);
+    if (!ctx) return unexpected("target " + url->origin() + ": " + ctx.error());
+    settings.tls = *ctx;
+    settings.tls_host = url->host;
+    settings.tls_insecure = tls.insecure;
+    settings.fresh_sessions = tls.fresh_sessions;
+  }
   settings.key_prefix = job.key_prefix() + ".";
   if (spec.connect_timeout_ms() != 0) {
     settings.connect_timeout = std::chrono::milliseconds(spec.connect_timeout_ms());

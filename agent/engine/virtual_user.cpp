@@ -13,10 +13,23 @@
 #include <boost/beast/core/read_size.hpp>
 #include <boost/beast/http/error.hpp>
 
+#include "common/tls_client.hpp"
+
 namespace stampede::agent {
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 using tcp = asio::ip::tcp;
+
+namespace {
+
+uint64_t us_since(std::chrono::steady_clock::time_point from) {
+  const auto us =
+      std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - from)
+          .count();
+  return static_cast<uint64_t>(std::max<int64_t>(us, 0));
+}
+
+}  // namespace
 
 VirtualUser::VirtualUser(asio::io_context& io, const UserSettings& settings, AttemptBudget& budget,
                          WorkerStats& stats, std::atomic<uint32_t>& users_done, std::string user_id)
@@ -29,23 +42,35 @@ VirtualUser::VirtualUser(asio::io_context& io, const UserSettings& settings, Att
       wait_timer_(io),
       pace_timer_(io) {}
 
+VirtualUser::~VirtualUser() {
+  if (session_) SSL_SESSION_free(session_);
+}
+
 void VirtualUser::start(std::chrono::system_clock::time_point at, const OpenLoopPacer* pacer) {
   start_at_ = at;
   pacer_ = pacer;
   // Connect ahead of the start instant so the first requests all leave together.
-  arm_deadline(std::chrono::steady_clock::now() + settings_.connect_timeout);
+  connect_started_ = std::chrono::steady_clock::now();
+  arm_deadline(connect_started_ + settings_.connect_timeout);
   asio::async_connect(socket_, settings_.endpoints,
                       [this](error_code ec, const tcp::endpoint&) { on_preconnect(ec); });
 }
 
 void VirtualUser::on_preconnect(error_code ec) {
-  disarm_deadline();
   // A failed early connect is no attempt yet: the first attempt connects again and counts.
   if (ec || timed_out_) {
     drop_connection();
-  } else {
-    use_connection();
+    return after_preconnect();
   }
+  stats_.record_connect(us_since(connect_started_));
+  use_connection();
+  // Over https the handshake is made ahead too, under the same deadline.
+  if (settings_.tls) return start_tls(/*preconnect=*/true);
+  after_preconnect();
+}
+
+void VirtualUser::after_preconnect() {
+  disarm_deadline();
   if (budget_.stopped()) return finish();
   wait_timer_.expires_at(start_at_);
   wait_timer_.async_wait([this](error_code) { next_attempt(); });
@@ -96,14 +121,17 @@ void VirtualUser::send_try() {
 }
 
 void VirtualUser::do_connect() {
-  arm_deadline(mark_send_start() + settings_.connect_timeout);
+  connect_started_ = mark_send_start();
+  arm_deadline(connect_started_ + settings_.connect_timeout);
   asio::async_connect(socket_, settings_.endpoints,
                       [this](error_code ec, const tcp::endpoint&) { on_connect(ec); });
 }
 
 void VirtualUser::on_connect(error_code ec) {
   if (!ec && !timed_out_) {
+    stats_.record_connect(us_since(connect_started_));
     use_connection();
+    if (settings_.tls) return start_tls(/*preconnect=*/false);
     return do_write();
   }
   drop_connection();
@@ -111,9 +139,46 @@ void VirtualUser::on_connect(error_code ec) {
   end_try(0, /*connect_failed=*/true);
 }
 
+void VirtualUser::start_tls(bool preconnect) {
+  tls_.emplace(socket_, *settings_.tls);
+  SSL* ssl = tls_->native_handle();
+  prepare_client_stream(ssl, settings_.tls_host, settings_.tls_insecure);
+  if (session_ && !settings_.fresh_sessions) SSL_set_session(ssl, session_);
+  handshake_started_ = std::chrono::steady_clock::now();
+  tls_->async_handshake(asio::ssl::stream_base::client,
+                        [this, preconnect](error_code ec) { on_handshake(ec, preconnect); });
+}
+
+void VirtualUser::on_handshake(error_code ec, bool preconnect) {
+  if (ec || timed_out_) {
+    // Nothing of the request has left: like a refused connect, a definite no.
+    drop_connection();
+    if (preconnect) return after_preconnect();
+    result_ = classify_transport_failure(TransportFailure::connect_failed);
+    return end_try(0, /*connect_failed=*/true);
+  }
+  stats_.record_handshake(us_since(handshake_started_), SSL_session_reused(tls_->native_handle()));
+  if (preconnect) return after_preconnect();
+  do_write();
+}
+
+void VirtualUser::keep_session() {
+  if (settings_.fresh_sessions) return;
+  // TLS 1.3 hands out its session after the handshake, with the first answer: taken at close.
+  SSL_SESSION* session = SSL_get1_session(tls_->native_handle());
+  if (!session) return;
+  if (!SSL_SESSION_is_resumable(session)) return SSL_SESSION_free(session);
+  if (session_) SSL_SESSION_free(session_);
+  session_ = session;
+}
+
 void VirtualUser::do_write() {
   // One deadline for the whole exchange: it covers the write and the read that follows.
   arm_deadline(mark_send_start() + settings_.request_timeout);
+  if (tls_) {
+    return asio::async_write(*tls_, asio::buffer(request_),
+                             [this](error_code ec, std::size_t) { on_write(ec); });
+  }
   // A request is small, so the (non-blocking) socket nearly always takes it whole at once and
   // the read starts without a completion handler's trip through the scheduler.
   error_code ec;
@@ -133,7 +198,7 @@ void VirtualUser::on_write(error_code ec) {
 void VirtualUser::do_read() {
   reader_.emplace(response_body_, settings_.response_body_limit);
   reader_->eager(true);  // header and body in one put() when both have arrived
-  if (next_read_after_edge_ && read_buffer_.size() == 0) {
+  if (next_read_after_edge_ && read_buffer_.size() == 0 && !tls_) {
     // The request has just left, so the answer is not there yet. The previous response drained
     // the socket and epoll has not been polled since: no edge can have gone by unseen, and the
     // read can skip its first try (edge_read.hpp).
@@ -165,6 +230,7 @@ void VirtualUser::read_some(bool after_edge) {
     read_drained_ = !ec && bytes < size;
     on_read_some(ec, bytes);
   };
+  if (tls_) return tls_->async_read_some(buffer, std::move(done));
   if (after_edge) return async_read_after_edge(socket_, buffer, std::move(done));
   socket_.async_read_some(buffer, std::move(done));
 }
@@ -194,7 +260,14 @@ void VirtualUser::on_response() {
   disarm_deadline();
   const unsigned status = reader_->status();
   classify_response(status, response_body_, settings_.rules, result_);
-  if (!reader_->keep_alive() || timed_out_) drop_connection();
+  if (!reader_->keep_alive() || timed_out_ || settings_.connection_per_attempt) {
+    // A whole answer is a clean end: marked so, OpenSSL keeps its session resumable instead of
+    // discarding it as it does a connection that broke off.
+    if (tls_ && !timed_out_) {
+      SSL_set_shutdown(tls_->native_handle(), SSL_SENT_SHUTDOWN | SSL_RECEIVED_SHUTDOWN);
+    }
+    drop_connection();
+  }
   // The next exchange starts inside end_try when nothing paces it (closed loop, no think time).
   // Started later, from a timer, an edge may have come and gone meanwhile: hence only until
   // end_try returns.
@@ -281,6 +354,10 @@ void VirtualUser::use_connection() {
 
 void VirtualUser::drop_connection() {
   connected_ = false;
+  if (tls_) {
+    keep_session();
+    tls_.reset();
+  }
   disarm_deadline();
   error_code ignored;
   socket_.close(ignored);

@@ -27,6 +27,11 @@
 #include <boost/asio/system_timer.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 
+#include <openssl/ssl.h>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/ssl/stream.hpp>
+#include <memory>
+
 #include "agent/engine/attempt_budget.hpp"
 #include "agent/engine/classify.hpp"
 #include "agent/engine/edge_read.hpp"
@@ -54,6 +59,12 @@ struct UserSettings {
   std::chrono::milliseconds think_time{0};  // closed loop: pause between a user's attempts
   RetryPolicy retry;
   size_t response_body_limit = 64 * 1024;
+  // https:// targets: the context (CA, client certificate), the name to verify and send as SNI.
+  std::shared_ptr<boost::asio::ssl::context> tls;
+  std::string tls_host;
+  bool tls_insecure = false;
+  bool fresh_sessions = false;          // --tls-sessions fresh: never resume
+  bool connection_per_attempt = false;  // close after every attempt: each a new connection
 };
 
 // Lifetime: handlers capture `this`, so the owner keeps the user, and everything it refers
@@ -64,6 +75,7 @@ class VirtualUser {
   VirtualUser(boost::asio::io_context& io, const UserSettings& settings, AttemptBudget& budget,
               WorkerStats& stats, std::atomic<uint32_t>& users_done, std::string user_id);
 
+  ~VirtualUser();
   VirtualUser(const VirtualUser&) = delete;
   VirtualUser& operator=(const VirtualUser&) = delete;
 
@@ -90,6 +102,10 @@ class VirtualUser {
   static constexpr std::size_t kReadBufferLimit = kMaxReadChunk + 16 * 1024;
 
   void on_preconnect(error_code ec);
+  void after_preconnect();
+  void start_tls(bool preconnect);
+  void on_handshake(error_code ec, bool preconnect);
+  void keep_session();
   void next_attempt();
   void on_due(error_code ec);
   void send_try();
@@ -123,6 +139,11 @@ class VirtualUser {
   const OpenLoopPacer* pacer_ = nullptr;  // open loop only; owned by the swarm
 
   ReactorSocket socket_;
+  // Over socket_ while an https connection is up; destroyed before it.
+  std::optional<boost::asio::ssl::stream<ReactorSocket&>> tls_;
+  SSL_SESSION* session_ = nullptr;  // the target's last session, resumed on reconnect (reuse)
+  std::chrono::steady_clock::time_point connect_started_;
+  std::chrono::steady_clock::time_point handshake_started_;
   // The connect or request in flight must end by this; time_point::max() when none is.
   std::chrono::steady_clock::time_point deadline_ = std::chrono::steady_clock::time_point::max();
   bool timed_out_ = false;  // the sweep closed the connection: the pending step failed by timeout

@@ -185,6 +185,7 @@ void WorkerStats::merge_into(SwarmResult& result) {
     result.last_done_unix_ns = std::max(result.last_done_unix_ns, unix_ns_of(last_done_));
   }
   drain_into(result.remaining);
+  result.connections.merge(connections_);
   for (const auto& c : seconds_) add_counts(bin_for(result.seconds, c.second), c);
 }
 

@@ -33,6 +33,9 @@ class WorkerStats {
   void record_status(unsigned status) {
     if (status < status_codes_.size()) ++status_codes_[status];
   }
+  // A connection made (and its TLS handshake, over https).
+  void record_connect(uint64_t us) { connections_.record_connect(us); }
+  void record_handshake(uint64_t us, bool resumed) { connections_.record_handshake(us, resumed); }
   // A try beyond an attempt's first, sent with the same key.
   void record_retry() { bump(retries_); }
   // The attempt's final class, once its last try has ended.
@@ -73,6 +76,7 @@ class WorkerStats {
   std::chrono::steady_clock::time_point origin_{};
   bool keep_orders_ = true;
   std::vector<SecondCounts> seconds_;  // the whole job's, in order: done times only grow
+  ConnectionStats connections_;
 
   // Guards orders_ and bins_, which the io thread appends to and the drains empty. One lock
   // per attempt, uncontended but for the control thread's drain twice a second.

@@ -109,6 +109,7 @@ TargetProbe RunSession::probe_for(const std::string& endpoint) const {
   p.tls.insecure = tls.insecure();
   p.tls.cert_pem = tls.cert_pem();
   p.tls.key_pem = tls.key_pem();
+  p.target_url = request_.request().target_url();
   return p;
 }
 
@@ -329,8 +330,13 @@ void RunSession::on_agent_lost(const std::string& agent_id) {
 
 void RunSession::finish_phase(PhaseEnd end, SteadyTime now) {
   const auto& spec = request_.request();
-  PhaseFacts facts{phase_endpoint(), initial_stock_, phase_start_unix_ns_,
-                   !spec.order_id_field().empty(), !spec.remaining_field().empty()};
+  const bool https = spec.target_url().rfind("https://", 0) == 0;
+  PhaseFacts facts{phase_endpoint(),
+                   initial_stock_,
+                   phase_start_unix_ns_,
+                   !spec.order_id_field().empty(),
+                   !spec.remaining_field().empty(),
+                   https ? std::optional<bool>(!spec.tls().insecure()) : std::nullopt};
   PhaseMerge& merge = jobs_->merge();
   EndpointReport p = report_phase(merge, std::move(end), facts);
   for (const auto& j : merge.jobs()) {

@@ -45,6 +45,13 @@ Expected<int64_t> int_field(const json::object& o, const std::string& field,
 }  // namespace
 
 Expected<std::optional<int64_t>> prepare_phase(const TargetProbe& p) {
+  if (auto target = HttpUrl::parse(p.target_url); target && target->tls) {
+    // Any answer will do, whatever its status: only the handshake is in question.
+    HttpCallOptions opt = call_options(p);
+    opt.timeout = std::chrono::seconds(10);
+    opt.body_limit = 64 * 1024;
+    if (auto reply = http_call("HEAD", *target, opt); !reply) return unexpected(reply.error());
+  }
   if (p.reset_stock >= 0 && !p.admin_url.empty()) {
     auto base = HttpUrl::parse(p.admin_url);
     if (!base) return unexpected(base.error());

@@ -22,6 +22,9 @@ struct TargetProbe {
   std::string stock_field = "stock";
   std::string ledger_url;  // empty: no ledger checks
   TlsClientSettings tls;   // for those of them that are https://
+  // An https:// target is met once before the phase, so that a certificate the agents would
+  // refuse stops the run before any load is sent.
+  std::string target_url;
 };
 
 // Resets the stock when asked and returns S, the stock the phase starts with; nothing when there

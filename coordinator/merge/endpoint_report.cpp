@@ -47,6 +47,8 @@ EndpointReport report_phase(PhaseMerge& merge, PhaseEnd end, const PhaseFacts& f
     p.latency_ms_uncorrected = LatencySummary::of(merge.latency_uncorrected());
   }
   p.retries = merge.retries();
+  p.connections = merge.connections();
+  p.tls_verified = facts.tls_verified;
   p.status_codes = merge.status_codes();
   p.problems = merge.problems();
   if (in.evidence.remaining_read && !in.plain_load) {

@@ -21,6 +21,7 @@ struct PhaseFacts {
   uint64_t start_unix_ns = 0;            // the start instant the jobs were given
   bool order_ids = true;                 // sales carry order ids
   bool remaining_read = false;           // the sales' answers name the stock left
+  std::optional<bool> tls_verified;      // https targets: whether peers were verified
 };
 
 // Takes the merge's acknowledged orders (it keeps the rest). Every attempt is counted once: a

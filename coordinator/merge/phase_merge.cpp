@@ -256,12 +256,29 @@ bool PhaseMerge::add_result(const v1::JobResult& r) {
   }
   if (r.has_latency_uncorrected()) latency_uncorrected_.merge_proto(r.latency_uncorrected());
   retries_ += r.retries();
+  const auto& c = r.connections();
+  opened_ += c.opened();
+  tls_handshakes_ += c.tls_handshakes();
+  tls_resumed_ += c.tls_resumed();
+  connect_.merge_proto(c.connect());
+  tls_.merge_proto(c.tls());
   for (const auto& sc : r.status_codes()) status_codes_[sc.code()] += sc.count();
   if (r.first_send_unix_ns() && (!first_send_ns_ || r.first_send_unix_ns() < first_send_ns_)) {
     first_send_ns_ = r.first_send_unix_ns();
   }
   last_done_ns_ = std::max(last_done_ns_, r.last_done_unix_ns());
   return true;
+}
+
+ConnectionSummary PhaseMerge::connections() const {
+  auto ms = [](uint64_t us) { return static_cast<double>(us) / 1000.0; };
+  return {opened_,
+          tls_handshakes_,
+          tls_resumed_,
+          ms(connect_.percentile_us(50)),
+          ms(connect_.percentile_us(99)),
+          ms(tls_.percentile_us(50)),
+          ms(tls_.percentile_us(99))};
 }
 
 void PhaseMerge::mark_lost(const std::string& job_id) {

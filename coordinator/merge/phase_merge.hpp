@@ -80,6 +80,7 @@ class PhaseMerge {
   // Open loop only: latency from the actual send, beside the corrected latency() (empty otherwise).
   const LatencyHistogram& latency_uncorrected() const { return latency_uncorrected_; }
   uint64_t retries() const { return retries_; }
+  ConnectionSummary connections() const;
   // Latencies of the attempts that ended since the last take_window(), from every agent's
   // progress; emptied by the call.
   LatencyHistogram take_window();
@@ -119,6 +120,8 @@ class PhaseMerge {
   LatencyHistogram latency_uncorrected_;
   LatencyHistogram window_;
   uint64_t retries_ = 0;
+  uint64_t opened_ = 0, tls_handshakes_ = 0, tls_resumed_ = 0;
+  LatencyHistogram connect_, tls_;
   std::map<unsigned, uint64_t> status_codes_;
   struct HeldBatch {
     size_t job;  // index in jobs_

@@ -38,6 +38,12 @@ struct TimelinePoint {
   double p50_ms = 0, p99_ms = 0;
 };
 
+// How the agents' connections were made: counts, and connect and TLS handshake percentiles.
+struct ConnectionSummary {
+  uint64_t opened = 0, tls_handshakes = 0, tls_resumed = 0;
+  double connect_p50_ms = 0, connect_p99_ms = 0, tls_p50_ms = 0, tls_p99_ms = 0;
+};
+
 // One endpoint's phase: design.md's keys, one field each.
 struct EndpointReport {
   std::string endpoint;
@@ -57,7 +63,9 @@ struct EndpointReport {
   std::optional<LatencySummary> latency_ms_uncorrected;  // open loop only: from the actual send
   uint64_t retries = 0;
   std::map<unsigned, uint64_t> status_codes;
-  std::vector<TimelinePoint> timeline;  // about one point a second, for charts
+  std::vector<TimelinePoint> timeline;           // about one point a second, for charts
+  std::optional<ConnectionSummary> connections;  // absent in reports from before it
+  std::optional<bool> tls_verified;              // https targets only
 
   uint64_t fail() const { return sold_out + errors; }
   bool integrity_ok() const { return verdict.integrity_ok; }

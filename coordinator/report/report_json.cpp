@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <tuple>
 
 #include "common/json_number.hpp"
 #include "coordinator/report/report.hpp"
@@ -83,6 +84,15 @@ json::object endpoint_json(const EndpointReport& p) {
         json::array{pt.t_s, pt.attempts, pt.ok, pt.fail, pt.info, pt.p50_ms, pt.p99_ms});
   }
   e["timeline"] = std::move(timeline);
+  if (const auto& c = p.connections) {
+    e["connections"] = json::object{
+        {"opened", c->opened},
+        {"tls_handshakes", c->tls_handshakes},
+        {"tls_resumed", c->tls_resumed},
+        {"connect_ms", json::object{{"p50", c->connect_p50_ms}, {"p99", c->connect_p99_ms}}},
+        {"tls_ms", json::object{{"p50", c->tls_p50_ms}, {"p99", c->tls_p99_ms}}}};
+  }
+  if (p.tls_verified) e["tls_verified"] = *p.tls_verified;
   return e;
 }
 
@@ -185,6 +195,24 @@ LatencySummary read_latency(const json::value& v, FieldReader& parent, const std
   return l;
 }
 
+// The agents' connection figures, as endpoint_json wrote them.
+ConnectionSummary read_connections(const json::value& v, FieldReader& parent,
+                                   const std::string& where) {
+  FieldReader cf(v, where);
+  ConnectionSummary s{cf.count("opened"), cf.count("tls_handshakes"), cf.count("tls_resumed")};
+  for (auto [key, p50, p99] : {std::tuple{"connect_ms", &s.connect_p50_ms, &s.connect_p99_ms},
+                               std::tuple{"tls_ms", &s.tls_p50_ms, &s.tls_p99_ms}}) {
+    if (const json::value* pair = cf.get(key)) {
+      FieldReader pf(*pair, where + "." + key);
+      *p50 = pf.number("p50");
+      *p99 = pf.number("p99");
+      cf.absorb(pf.error());
+    }
+  }
+  parent.absorb(cf.error());
+  return s;
+}
+
 // The figures a run may skip, the tolerance they used and the evidence behind them.
 void read_evidence(FieldReader& f, Verdict& v) {
   for (const auto& figure : kOptionalFigures) {
@@ -270,6 +298,10 @@ EndpointReport read_endpoint(const json::value& v, const std::string& where, std
                             static_cast<uint64_t>(n[3]), static_cast<uint64_t>(n[4]), n[5], n[6]});
     }
   }
+  if (const json::value* c = f.get("connections", false)) {
+    e.connections = read_connections(*c, f, where + ".connections");
+  }
+  if (f.get("tls_verified", false)) e.tls_verified = f.flag("tls_verified");
   error = f.error();
   return e;
 }

@@ -45,6 +45,7 @@ std::optional<std::string> check_text(const std::string& what, const std::string
 void set_answer_rules(const RunSettings& s, v1::HttpRequestSpec& req) {
   req.set_order_id_field(s.order_id_field == "none" ? "" : s.order_id_field);
   req.set_remaining_field(s.remaining_field);
+  req.set_connection_per_attempt(s.connection_per_attempt);
   for (uint64_t status : s.success_statuses)
     req.add_success_statuses(static_cast<uint32_t>(status));
   for (const auto& text : s.sold_out_match) req.add_sold_out_match(text);
@@ -57,12 +58,9 @@ void set_answer_rules(const RunSettings& s, v1::HttpRequestSpec& req) {
 
 // The files behind --ca-file and --client-cert/--client-key, read here: the coordinator and the
 // agents that use them may be on other hosts.
-std::optional<std::string> set_tls(const RunSettings& s, bool https_target, v1::TlsSpec& tls) {
-  if (https_target) {
-    return "--target " + s.target +
-           ": the agents do not speak https yet; stock, ledger and admin URLs may be https://";
-  }
+std::optional<std::string> set_tls(const RunSettings& s, v1::TlsSpec& tls) {
   tls.set_insecure(s.insecure);
+  tls.set_fresh_sessions(s.tls_sessions == "fresh");
   if (!s.ca_file.empty()) {
     auto pem = read_pem_file("--ca-file", s.ca_file);
     if (!pem) return pem.error();
@@ -95,7 +93,7 @@ Expected<v1::RunRequest> build_run_request(const RunSettings& s) {
   req->set_target_url(target->origin());
   req->set_method(s.method);
   set_answer_rules(s, *req);
-  if (auto problem = set_tls(s, target->tls, *req->mutable_tls())) return unexpected(*problem);
+  if (auto problem = set_tls(s, *req->mutable_tls())) return unexpected(*problem);
   const std::string base = target->origin();
   if (bundled) {
     // The bundled lab: design.md's routes, one product, idempotency key per attempt.
@@ -241,7 +239,6 @@ std::optional<std::string> check_run_request(const v1::RunRequest& r) {
     if (auto problem = out_of_bounds(name, value); !problem.empty()) return problem;
   }
   const auto& req = r.request();
-  if (req.target_url().rfind("https://", 0) == 0) return "the agents do not speak https yet";
   if (req.headers_size() > 64) return "a run sends at most 64 headers";
   for (const auto& status : req.sold_out_statuses()) {
     if (auto problem = out_of_bounds("sold_out_status", status); !problem.empty()) return problem;

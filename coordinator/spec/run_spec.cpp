@@ -133,6 +133,10 @@ std::string match_text(std::string_view s) {
   return !s.empty() && s.size() <= 256 ? "" : "want 1 to 256 characters of body text";
 }
 
+std::string session_mode(std::string_view s) {
+  return s == "reuse" || s == "fresh" ? "" : "want reuse or fresh, not " + quoted(s);
+}
+
 std::string path_text(std::string_view s) {
   return !s.empty() && s.size() <= 4096 ? "" : "want a file path";
 }
@@ -355,6 +359,13 @@ void add_target_settings(std::vector<Setting>& t) {
                        kFlag | kScenario, &RunSettings::client_cert, path_text));
   t.push_back(run_text("client_key", "PEM key of --client-cert", "", kFlag | kScenario,
                        &RunSettings::client_key, path_text));
+  t.push_back(run_text("tls_sessions",
+                       "reuse: a reconnecting user resumes its TLS session; "
+                       "fresh: a full handshake every time",
+                       "reuse", kFlag | kScenario, &RunSettings::tls_sessions, session_mode));
+  t.push_back(switch_setting("connection_per_attempt",
+                             "Close the connection after each attempt: every buyer arrives new",
+                             kFlag | kScenario, &RunSettings::connection_per_attempt));
   t.push_back(run_count("connect_timeout_ms", "Connect deadline per attempt", "3000",
                         kFlag | kScenario, 1, 600'000, &RunSettings::connect_timeout_ms));
   t.push_back(run_count("request_timeout_ms", "Answer deadline per attempt", "10000",

@@ -53,8 +53,8 @@ struct RunSettings {
   std::vector<uint64_t> sold_out_statuses, success_statuses;
   std::vector<std::string> sold_out_match;
   std::string stock_url, stock_field, ledger_url, admin_url, admin_token_file;
-  std::string ca_file, client_cert, client_key;
-  bool insecure = false;
+  std::string ca_file, client_cert, client_key, tls_sessions;
+  bool insecure = false, connection_per_attempt = false;
   uint64_t expect_agents = 0, agents_wait_s = 0, connect_timeout_ms = 0, request_timeout_ms = 0;
   uint64_t retries = 0, retry_backoff_ms = 0, agent_threads = 0;
   std::string run_id;

@@ -46,13 +46,6 @@ TEST_CASE("bad run flags are refused with a reason", "[coordinator][cli]") {
   CHECK(no_admin.error().find("--admin-url") != std::string::npos);
   CHECK_FALSE(request({}));  // neither requests nor duration
   CHECK_FALSE(settings({{"target", {"ftp://shop.test"}}}));
-  // An https target is a URL, but no agent speaks TLS yet: refused when the run is built.
-  auto https = request({{"requests", {"1"}},
-                        {"target", {"https://shop.test"}},
-                        {"stock_url", {"https://shop.test/s"}},
-                        {"path", {"/buy"}}});
-  REQUIRE_FALSE(https);
-  CHECK(https.error().find("do not speak https") != std::string::npos);
   auto half_pair = request({{"requests", {"1"}},
                             {"stock_url", {"http://127.0.0.1:1/s"}},
                             {"client_cert", {"c.pem"}},

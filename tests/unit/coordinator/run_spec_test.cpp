@@ -40,6 +40,8 @@ const std::map<std::string, Sample, std::less<>>& samples() {
       {"insecure", {"true", ""}},
       {"client_cert", {"client.pem", ""}},
       {"client_key", {"client.key", ""}},
+      {"tls_sessions", {"fresh", "sometimes"}},
+      {"connection_per_attempt", {"true", ""}},
       {"method", {"GET", "get it"}},
       {"path", {"/x", "no-slash"}},
       {"header", {"X-A: 1", "NoColon"}},
