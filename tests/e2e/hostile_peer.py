@@ -13,18 +13,50 @@ and as a checkout that would take an agent down:
   hostile_peer.py PORT slow        a valid answer at one byte a second
   hostile_peer.py PORT badstatus   a malformed status line
   hostile_peer.py PORT hugelength  Content-Length: 1000000000, a few bytes, then it closes
+  hostile_peer.py PORT tlsstall CERT KEY
+                                   a TLS server for its first connection (the coordinator's
+                                   check of the target), then a handshake that never comes
 
 It serves until it is killed, one thread a connection.
 """
 import socket
+import ssl
 import sys
 import threading
 import time
 
 port, mode = int(sys.argv[1]), sys.argv[2]
+connections = 0
+
+
+def serve_tls_once(conn):
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(sys.argv[3], sys.argv[4])
+    with context.wrap_socket(conn, server_side=True) as tls:
+        tls.settimeout(10)
+        data = b""
+        while b"\r\n\r\n" not in data:
+            d = tls.recv(4096)
+            if not d:
+                return
+            data += d
+        tls.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
 
 
 def serve(conn):
+    global connections
+    connections += 1
+    if mode == "tlsstall":
+        try:
+            if connections == 1:
+                serve_tls_once(conn)
+            else:
+                time.sleep(30)  # the ClientHello is read by nobody
+        except (OSError, ssl.SSLError):
+            pass
+        finally:
+            conn.close()
+        return
     try:
         conn.settimeout(130)
         data = b""
