@@ -27,6 +27,13 @@ inline uint64_t unix_ns_of(std::chrono::steady_clock::time_point t) {
          static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(ago).count());
 }
 
+// Whole microseconds from `from` to `to` on the steady clock, 0 when `to` is earlier.
+inline uint64_t us_between(std::chrono::steady_clock::time_point from,
+                           std::chrono::steady_clock::time_point to) {
+  const auto us = std::chrono::duration_cast<std::chrono::microseconds>(to - from).count();
+  return us > 0 ? static_cast<uint64_t>(us) : 0;
+}
+
 // Monotonic time source. Thread-safe implementations only.
 class Clock {
  public:

@@ -8,9 +8,21 @@
 #include <fstream>
 #include <sstream>
 
+#include "stampede.pb.h"
+
 namespace stampede {
 
 namespace ssl = boost::asio::ssl;
+
+TlsClientSettings tls_client_settings(const v1::TlsSpec& spec) {
+  TlsClientSettings s;
+  s.ca_pem = spec.ca_pem();
+  s.insecure = spec.insecure();
+  s.cert_pem = spec.cert_pem();
+  s.key_pem = spec.key_pem();
+  s.fresh_sessions = spec.fresh_sessions();
+  return s;
+}
 
 Expected<std::shared_ptr<ssl::context>> client_tls_context(const TlsClientSettings& s) {
   auto ctx = std::make_shared<ssl::context>(ssl::context::tls_client);

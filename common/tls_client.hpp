@@ -18,6 +18,10 @@
 
 namespace stampede {
 
+namespace v1 {
+class TlsSpec;
+}
+
 struct TlsClientSettings {
   std::string ca_pem;     // PEM bundle of trusted CAs; empty: the system's store
   bool insecure = false;  // no verification at all (reports then say "tls_verified": false)
@@ -25,6 +29,9 @@ struct TlsClientSettings {
   std::string key_pem;
   bool fresh_sessions = false;  // never resume a TLS session (--tls-sessions fresh)
 };
+
+// The run spec's TLS settings (proto/stampede.proto's TlsSpec), as every client takes them.
+TlsClientSettings tls_client_settings(const v1::TlsSpec& spec);
 
 Expected<std::shared_ptr<boost::asio::ssl::context>> client_tls_context(
     const TlsClientSettings& settings);

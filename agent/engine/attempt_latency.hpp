@@ -11,7 +11,6 @@
 // Not thread-safe: one per swarm thread, merged after the threads end.
 #pragma once
 
-#include <algorithm>
 #include <chrono>
 #include <optional>
 
@@ -50,11 +49,6 @@ class AttemptLatency {
   const LatencyHistogram& uncorrected() const { return uncorrected_; }
 
  private:
-  static uint64_t us_between(Clock::time_point from, Clock::time_point to) {
-    const auto us = std::chrono::duration_cast<std::chrono::microseconds>(to - from).count();
-    return static_cast<uint64_t>(std::max<int64_t>(us, 0));
-  }
-
   LatencyHistogram latency_;      // open loop: from the intended send time
   LatencyHistogram uncorrected_;  // open loop: from the actual send
 };

@@ -45,8 +45,7 @@ int64_t read_remaining(std::string_view body, const std::string& field) {
   if (ec || !doc.is_object()) return kNoRemaining;
   const auto* value = doc.get_object().if_contains(field);
   if (!value) return kNoRemaining;
-  const auto n = json_int64(*value);
-  return n && *n != kNoRemaining ? *n : kNoRemaining;
+  return json_int64(*value).value_or(kNoRemaining);
 }
 
 }  // namespace

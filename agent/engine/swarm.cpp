@@ -136,12 +136,7 @@ Expected<UserSettings> settings_for(const v1::JobSpec& job) {
   settings.plain_load = spec.plain_load();
   settings.connection_per_attempt = spec.connection_per_attempt();
   if (url->tls) {
-    TlsClientSettings tls;
-    tls.ca_pem = spec.tls().ca_pem();
-    tls.insecure = spec.tls().insecure();
-    tls.cert_pem = spec.tls().cert_pem();
-    tls.key_pem = spec.tls().key_pem();
-    tls.fresh_sessions = spec.tls().fresh_sessions();
+    const TlsClientSettings tls = tls_client_settings(spec.tls());
     auto ctx = client_tls_context(tls);
     if (!ctx) return unexpected("target " + url->origin() + ": " + ctx.error());
     settings.tls = *ctx;

@@ -20,17 +20,6 @@ namespace asio = boost::asio;
 namespace beast = boost::beast;
 using tcp = asio::ip::tcp;
 
-namespace {
-
-uint64_t us_since(std::chrono::steady_clock::time_point from) {
-  const auto us =
-      std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - from)
-          .count();
-  return static_cast<uint64_t>(std::max<int64_t>(us, 0));
-}
-
-}  // namespace
-
 VirtualUser::VirtualUser(asio::io_context& io, const UserSettings& settings, AttemptBudget& budget,
                          WorkerStats& stats, std::atomic<uint32_t>& users_done, std::string user_id)
     : settings_(settings),
@@ -62,7 +51,7 @@ void VirtualUser::on_preconnect(error_code ec) {
     drop_connection();
     return after_preconnect();
   }
-  stats_.record_connect(us_since(connect_started_));
+  stats_.record_connect(us_between(connect_started_, std::chrono::steady_clock::now()));
   use_connection();
   // Over https the handshake is made ahead too, under the same deadline.
   if (settings_.tls) return start_tls(/*preconnect=*/true);
@@ -129,7 +118,7 @@ void VirtualUser::do_connect() {
 
 void VirtualUser::on_connect(error_code ec) {
   if (!ec && !timed_out_) {
-    stats_.record_connect(us_since(connect_started_));
+    stats_.record_connect(us_between(connect_started_, std::chrono::steady_clock::now()));
     use_connection();
     if (settings_.tls) return start_tls(/*preconnect=*/false);
     return do_write();
@@ -157,7 +146,8 @@ void VirtualUser::on_handshake(error_code ec, bool preconnect) {
     result_ = classify_transport_failure(TransportFailure::connect_failed);
     return end_try(0, /*connect_failed=*/true);
   }
-  stats_.record_handshake(us_since(handshake_started_), SSL_session_reused(tls_->native_handle()));
+  stats_.record_handshake(us_between(handshake_started_, std::chrono::steady_clock::now()),
+                          SSL_session_reused(tls_->native_handle()));
   if (preconnect) return after_preconnect();
   do_write();
 }

@@ -104,11 +104,7 @@ TargetProbe RunSession::probe_for(const std::string& endpoint) const {
   p.stock_url = substitute(request_.stock_url(), "endpoint", endpoint);
   p.stock_field = request_.stock_field().empty() ? "stock" : request_.stock_field();
   p.ledger_url = substitute(request_.ledger_url(), "endpoint", endpoint);
-  const auto& tls = request_.request().tls();
-  p.tls.ca_pem = tls.ca_pem();
-  p.tls.insecure = tls.insecure();
-  p.tls.cert_pem = tls.cert_pem();
-  p.tls.key_pem = tls.key_pem();
+  p.tls = tls_client_settings(request_.request().tls());
   p.target_url = request_.request().target_url();
   return p;
 }

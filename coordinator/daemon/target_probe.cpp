@@ -142,14 +142,14 @@ TargetAnswer perform_target_call(const TargetCall& call) {
   switch (call.kind) {
     case TargetCall::Kind::prepare:
     case TargetCall::Kind::read_stock: {
+      auto take = [&answer](const auto& stock) {
+        if (stock) answer.stock = *stock;
+        if (!stock) answer.error = stock.error();
+      };
       if (call.kind == TargetCall::Kind::prepare) {
-        auto stock = prepare_phase(call.probe);
-        if (stock) answer.stock = *stock;
-        if (!stock) answer.error = stock.error();
+        take(prepare_phase(call.probe));
       } else {
-        auto stock = read_stock(call.probe);
-        if (stock) answer.stock = *stock;
-        if (!stock) answer.error = stock.error();
+        take(read_stock(call.probe));
       }
       break;
     }

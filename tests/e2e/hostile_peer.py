@@ -29,17 +29,24 @@ port, mode = int(sys.argv[1]), sys.argv[2]
 connections = 0
 
 
+def read_head(sock):
+    """Reads a request's head; False when the peer closed first."""
+    data = b""
+    while b"\r\n\r\n" not in data:
+        d = sock.recv(4096)
+        if not d:
+            return False
+        data += d
+    return True
+
+
 def serve_tls_once(conn):
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(sys.argv[3], sys.argv[4])
     with context.wrap_socket(conn, server_side=True) as tls:
         tls.settimeout(10)
-        data = b""
-        while b"\r\n\r\n" not in data:
-            d = tls.recv(4096)
-            if not d:
-                return
-            data += d
+        if not read_head(tls):
+            return
         tls.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
 
 
@@ -59,12 +66,8 @@ def serve(conn):
         return
     try:
         conn.settimeout(130)
-        data = b""
-        while b"\r\n\r\n" not in data:
-            d = conn.recv(4096)
-            if not d:
-                return
-            data += d
+        if not read_head(conn):
+            return
         if mode == "silent":
             time.sleep(120)
             return
