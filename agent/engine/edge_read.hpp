@@ -8,7 +8,8 @@
 // Only correct when no readiness edge can have gone by unobserved: the socket was drained by
 // the previous read and the io_context has not polled epoll since (epoll is edge-triggered,
 // and an edge taken while no read was queued is not reported again). VirtualUser uses it only
-// inside the handler that finished the previous response.
+// inside the handler that finished the previous response. async_wait_after_edge is the same
+// without the recv, for OpenSSL reading the descriptor itself (agent/engine/tls_channel.hpp).
 //
 // Built on asio's reactor internals (boost/asio/detail), which the Debian 12 Boost (1.81) fixes;
 // tests/unit/agent/test_edge_read.cpp pins the behaviour it relies on.
@@ -46,6 +47,8 @@ class ReactorSocket : public boost::asio::ip::tcp::socket {
  private:
   template <class Handler>
   friend void async_read_after_edge(ReactorSocket&, boost::asio::mutable_buffer, Handler&&);
+  template <class Handler>
+  friend void async_wait_after_edge(ReactorSocket&, Handler&&);
 
   boost::asio::detail::reactor& reactor_;
 };
@@ -105,6 +108,39 @@ class Op final : public boost::asio::detail::reactor_op {
   Handler handler_;
 };
 
+// A readiness wait on the same terms: done, with no syscall, when epoll next reports the
+// socket readable. For a reader that does its own recv (OpenSSL on the socket's descriptor)
+// and queues this right after that recv came back EAGAIN: any byte that arrives later makes a
+// new edge. A stale edge wakes it early; the reader then meets EAGAIN again and waits again.
+template <class Handler>
+class WaitOp final : public boost::asio::detail::reactor_op {
+ public:
+  using Allocator = boost::asio::recycling_allocator<WaitOp>;
+
+  explicit WaitOp(Handler handler)
+      : reactor_op(boost::system::error_code(), &WaitOp::do_perform, &WaitOp::do_complete),
+        handler_(std::move(handler)) {}
+
+  bool queuing = true;  // asio's start_op is calling: decline its speculative try
+
+ private:
+  static status do_perform(reactor_op* base) {
+    return static_cast<WaitOp*>(base)->queuing ? not_done : done;
+  }
+
+  static void do_complete(void* owner, boost::asio::detail::operation* base,
+                          const boost::system::error_code&, std::size_t) {
+    auto* op = static_cast<WaitOp*>(base);
+    Handler handler(std::move(op->handler_));
+    const boost::system::error_code ec = op->ec_;
+    op->~WaitOp();
+    Allocator().deallocate(op, 1);
+    if (owner != nullptr) handler(ec);
+  }
+
+  Handler handler_;
+};
+
 }  // namespace edge_read_detail
 
 template <class Handler>
@@ -119,6 +155,17 @@ void async_read_after_edge(ReactorSocket& socket, boost::asio::mutable_buffer bu
   socket.reactor_.start_op(boost::asio::detail::reactor::read_op, impl.socket_, impl.reactor_data_,
                            op, /*is_continuation=*/true, /*allow_speculative=*/true);
   // Still alive: it completes only from the io_context's loop, which this thread is inside.
+  op->queuing = false;
+}
+
+template <class Handler>
+void async_wait_after_edge(ReactorSocket& socket, Handler&& handler) {
+  using Op = edge_read_detail::WaitOp<std::decay_t<Handler>>;
+  typename Op::Allocator allocator;
+  Op* op = new (allocator.allocate(1)) Op(std::forward<Handler>(handler));
+  auto& impl = socket.impl_.get_implementation();
+  socket.reactor_.start_op(boost::asio::detail::reactor::read_op, impl.socket_, impl.reactor_data_,
+                           op, /*is_continuation=*/true, /*allow_speculative=*/true);
   op->queuing = false;
 }
 

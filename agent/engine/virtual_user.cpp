@@ -129,13 +129,33 @@ void VirtualUser::on_connect(error_code ec) {
 }
 
 void VirtualUser::start_tls(bool preconnect) {
-  tls_.emplace(socket_, *settings_.tls);
-  SSL* ssl = tls_->native_handle();
-  prepare_client_stream(ssl, settings_.tls_host, settings_.tls_insecure);
-  if (session_ && !settings_.fresh_sessions) SSL_set_session(ssl, session_);
+  if (!channel_) channel_ = std::make_unique<TlsChannel>(settings_.tls->native_handle());
   handshake_started_ = std::chrono::steady_clock::now();
-  tls_->async_handshake(asio::ssl::stream_base::client,
-                        [this, preconnect](error_code ec) { on_handshake(ec, preconnect); });
+  SSL_SESSION* resume = settings_.fresh_sessions ? nullptr : session_;
+  if (!channel_->begin(socket_.native_handle(), settings_.tls_host, settings_.tls_insecure,
+                       resume)) {
+    return on_handshake(asio::error::no_memory, preconnect);
+  }
+  tls_ = true;
+  continue_handshake(preconnect);
+}
+
+void VirtualUser::continue_handshake(bool preconnect) {
+  auto again = [this, preconnect](error_code ec) {
+    // A closed socket (the deadline's sweep) ends the wait: OpenSSL must not touch its number.
+    if (ec || timed_out_) return on_handshake(ec ? ec : asio::error::timed_out, preconnect);
+    continue_handshake(preconnect);
+  };
+  switch (channel_->handshake()) {
+    case TlsIo::done:
+      return on_handshake(error_code(), preconnect);
+    case TlsIo::want_read:
+      return async_wait_after_edge(socket_, std::move(again));
+    case TlsIo::want_write:
+      return socket_.async_wait(tcp::socket::wait_write, std::move(again));
+    default:
+      return on_handshake(asio::error::connection_aborted, preconnect);
+  }
 }
 
 void VirtualUser::on_handshake(error_code ec, bool preconnect) {
@@ -147,17 +167,15 @@ void VirtualUser::on_handshake(error_code ec, bool preconnect) {
     return end_try(0, /*connect_failed=*/true);
   }
   stats_.record_handshake(us_between(handshake_started_, std::chrono::steady_clock::now()),
-                          SSL_session_reused(tls_->native_handle()));
+                          channel_->session_reused());
   if (preconnect) return after_preconnect();
   do_write();
 }
 
 void VirtualUser::keep_session() {
   if (settings_.fresh_sessions) return;
-  // TLS 1.3 hands out its session after the handshake, with the first answer: taken at close.
-  SSL_SESSION* session = SSL_get1_session(tls_->native_handle());
+  SSL_SESSION* session = channel_->take_session();
   if (!session) return;
-  if (!SSL_SESSION_is_resumable(session)) return SSL_SESSION_free(session);
   if (session_) SSL_SESSION_free(session_);
   session_ = session;
 }
@@ -165,10 +183,7 @@ void VirtualUser::keep_session() {
 void VirtualUser::do_write() {
   // One deadline for the whole exchange: it covers the write and the read that follows.
   arm_deadline(mark_send_start() + settings_.request_timeout);
-  if (tls_) {
-    return asio::async_write(*tls_, asio::buffer(request_),
-                             [this](error_code ec, std::size_t) { on_write(ec); });
-  }
+  if (tls_) return write_tls();
   // A request is small, so the (non-blocking) socket nearly always takes it whole at once and
   // the read starts without a completion handler's trip through the scheduler.
   error_code ec;
@@ -177,6 +192,24 @@ void VirtualUser::do_write() {
   if (ec && ec != asio::error::would_block) return on_write(ec);
   asio::async_write(socket_, asio::buffer(request_) + (ec ? 0 : sent),
                     [this](error_code ec, std::size_t) { on_write(ec); });
+}
+
+void VirtualUser::write_tls() {
+  auto again = [this](error_code ec) {
+    if (ec || timed_out_) return on_write(ec ? ec : asio::error::timed_out);
+    write_tls();  // OpenSSL wants the same bytes offered again
+  };
+  std::size_t written = 0;
+  switch (channel_->write(request_.data(), request_.size(), written)) {
+    case TlsIo::done:  // all of it: OpenSSL writes partially only when asked to
+      return do_read();
+    case TlsIo::want_read:
+      return async_wait_after_edge(socket_, std::move(again));
+    case TlsIo::want_write:
+      return socket_.async_wait(tcp::socket::wait_write, std::move(again));
+    default:
+      return on_write(asio::error::connection_reset);
+  }
 }
 
 void VirtualUser::on_write(error_code ec) {
@@ -220,9 +253,29 @@ void VirtualUser::read_some(bool after_edge) {
     read_drained_ = !ec && bytes < size;
     on_read_some(ec, bytes);
   };
-  if (tls_) return tls_->async_read_some(buffer, std::move(done));
+  if (tls_) return read_tls(buffer);
   if (after_edge) return async_read_after_edge(socket_, buffer, std::move(done));
   socket_.async_read_some(buffer, std::move(done));
+}
+
+void VirtualUser::read_tls(asio::mutable_buffer buffer) {
+  auto again = [this](error_code ec) {
+    if (ec || timed_out_) return on_read_some(ec ? ec : asio::error::timed_out, 0);
+    read_some(/*after_edge=*/false);
+  };
+  std::size_t got = 0;
+  switch (channel_->read(buffer.data(), buffer.size(), got)) {
+    case TlsIo::done:
+      return on_read_some(error_code(), got);
+    case TlsIo::want_read:  // OpenSSL's recv came back empty just now: the next byte is an edge
+      return async_wait_after_edge(socket_, std::move(again));
+    case TlsIo::want_write:
+      return socket_.async_wait(tcp::socket::wait_write, std::move(again));
+    case TlsIo::closed:
+      return on_read_some(asio::error::eof, 0);
+    default:
+      return on_read_some(asio::error::connection_reset, 0);
+  }
 }
 
 void VirtualUser::on_read_some(error_code ec, std::size_t bytes) {
@@ -253,9 +306,7 @@ void VirtualUser::on_response() {
   if (!reader_->keep_alive() || timed_out_ || settings_.connection_per_attempt) {
     // A whole answer is a clean end: marked so, OpenSSL keeps its session resumable instead of
     // discarding it as it does a connection that broke off.
-    if (tls_ && !timed_out_) {
-      SSL_set_shutdown(tls_->native_handle(), SSL_SENT_SHUTDOWN | SSL_RECEIVED_SHUTDOWN);
-    }
+    if (tls_ && !timed_out_) channel_->end_cleanly();
     drop_connection();
   }
   // The next exchange starts inside end_try when nothing paces it (closed loop, no think time).
@@ -346,7 +397,7 @@ void VirtualUser::drop_connection() {
   connected_ = false;
   if (tls_) {
     keep_session();
-    tls_.reset();
+    tls_ = false;
   }
   disarm_deadline();
   error_code ignored;

@@ -29,7 +29,6 @@
 
 #include <openssl/ssl.h>
 #include <boost/asio/ssl/context.hpp>
-#include <boost/asio/ssl/stream.hpp>
 #include <memory>
 
 #include "agent/engine/attempt_budget.hpp"
@@ -39,6 +38,7 @@
 #include "agent/engine/request_template.hpp"
 #include "agent/engine/response_reader.hpp"
 #include "agent/engine/retry_policy.hpp"
+#include "agent/engine/tls_channel.hpp"
 #include "agent/engine/worker_stats.hpp"
 
 namespace stampede::agent {
@@ -104,6 +104,7 @@ class VirtualUser {
   void on_preconnect(error_code ec);
   void after_preconnect();
   void start_tls(bool preconnect);
+  void continue_handshake(bool preconnect);
   void on_handshake(error_code ec, bool preconnect);
   void keep_session();
   void next_attempt();
@@ -112,10 +113,12 @@ class VirtualUser {
   void do_connect();
   void on_connect(error_code ec);
   void do_write();
+  void write_tls();
   void on_write(error_code ec);
   void do_read();
   void parse_buffered();
   void read_some(bool after_edge);
+  void read_tls(boost::asio::mutable_buffer buffer);
   void on_read_some(error_code ec, std::size_t bytes);
   void on_response();
   void fail_exchange();
@@ -139,8 +142,10 @@ class VirtualUser {
   const OpenLoopPacer* pacer_ = nullptr;  // open loop only; owned by the swarm
 
   ReactorSocket socket_;
-  // Over socket_ while an https connection is up; destroyed before it.
-  std::optional<boost::asio::ssl::stream<ReactorSocket&>> tls_;
+  // https: OpenSSL on socket_'s descriptor, one object for all the user's connections; tls_
+  // while a connection's TLS is set up on it.
+  std::unique_ptr<TlsChannel> channel_;
+  bool tls_ = false;
   SSL_SESSION* session_ = nullptr;  // the target's last session, resumed on reconnect (reuse)
   std::chrono::steady_clock::time_point connect_started_;
   std::chrono::steady_clock::time_point handshake_started_;
