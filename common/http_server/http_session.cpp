@@ -3,6 +3,7 @@
 // garbage, slowness).
 #include "common/http_server/http_session.hpp"
 
+#include <algorithm>
 #include <array>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/write.hpp>
@@ -63,6 +64,7 @@ HttpSession::HttpSession(asio::ip::tcp::socket&& socket, const RequestHandler& h
                          SessionRegistry& registry, const SessionLimits& limits,
                          asio::ssl::context* tls)
     : stream_(std::move(socket), tls),
+      deadline_timer_(stream_.get_executor()),
       buffer_(limits.header_limit + kReadBufferSlack),
       handler_(handler),
       registry_(registry),
@@ -75,6 +77,10 @@ HttpSession::~HttpSession() {
 void HttpSession::start() {
   registered_ = registry_.add(shared_from_this());
   if (!registered_) return;  // shutting down: the socket closes with us
+  if (!stream_.tls()) {
+    beast::error_code ignored;
+    stream_.tcp().socket().non_blocking(true, ignored);  // for write_at_once
+  }
   asio::dispatch(
       stream_.get_executor(),
       beast::bind_front_handler(stream_.tls() ? &HttpSession::do_handshake : &HttpSession::do_read,
@@ -83,11 +89,39 @@ void HttpSession::start() {
 
 void HttpSession::do_handshake() {
   // Under the read deadline, so a client that stalls its handshake is cut off like a slow one.
-  stream_.tcp().expires_after(limits_.read_timeout);
+  arm_deadline(limits_.read_timeout);
   reading_ = true;
   stream_.async_handshake(
       asio::ssl::stream_base::server,
       beast::bind_front_handler(&HttpSession::on_handshake, shared_from_this()));
+}
+
+void HttpSession::arm_deadline(std::chrono::milliseconds timeout) {
+  deadline_ = std::chrono::steady_clock::now() + timeout;
+  // An armed timer wakes at an earlier deadline and sleeps on to this one.
+  if (!deadline_timer_armed_) wait_for_deadline();
+}
+
+void HttpSession::wait_for_deadline() {
+  deadline_timer_armed_ = true;
+  deadline_timer_.expires_at(deadline_);
+  // Weak: the timer must not keep a finished connection alive until its deadline.
+  deadline_timer_.async_wait(
+      [weak = weak_from_this()](beast::error_code ec) { on_deadline(weak, ec); });
+}
+
+void HttpSession::on_deadline(const std::weak_ptr<HttpSession>& weak, beast::error_code ec) {
+  const auto self = weak.lock();
+  if (!self || ec == asio::error::operation_aborted) return;
+  self->deadline_timer_armed_ = false;
+  if (self->deadline_ == std::chrono::steady_clock::time_point::max()) return;
+  if (std::chrono::steady_clock::now() < self->deadline_) {
+    return self->wait_for_deadline();
+  }
+  // Past it: the pending read, write or handshake fails, and its handler closes up.
+  self->disarm_deadline();
+  beast::error_code ignored;
+  self->stream_.tcp().socket().close(ignored);
 }
 
 void HttpSession::on_handshake(beast::error_code ec) {
@@ -108,7 +142,7 @@ void HttpSession::do_read() {
   parser_.emplace();
   parser_->header_limit(limits_.header_limit);
   parser_->body_limit(limits_.body_limit);
-  stream_.tcp().expires_after(limits_.read_timeout);
+  arm_deadline(limits_.read_timeout);
   reading_ = true;
   http::async_read(stream_, buffer_, *parser_,
                    beast::bind_front_handler(&HttpSession::on_read, shared_from_this()));
@@ -116,6 +150,7 @@ void HttpSession::do_read() {
 
 void HttpSession::on_read(beast::error_code ec, size_t /*bytes*/) {
   reading_ = false;
+  disarm_deadline();  // the handler may take its time; the write has its own deadline
   if (ec == http::error::body_limit) {
     return reply_and_close(error_response(http::status::payload_too_large, "body_too_large",
                                           "the body is over " + kib(limits_.body_limit)));
@@ -155,10 +190,26 @@ void HttpSession::do_write(Response&& response) {
   write_keep_alive_ = keep_alive_ && !stopping_;
   format_response_head(response, version_, write_keep_alive_, head_);
   body_ = std::move(response.body());
-  stream_.tcp().expires_after(limits_.write_timeout);
+  if (!stream_.tls() && write_at_once()) return on_write({}, head_.size() + body_.size());
+  arm_deadline(limits_.write_timeout);
   const std::array<asio::const_buffer, 2> buffers{asio::buffer(head_), asio::buffer(body_)};
   asio::async_write(stream_, buffers,
                     beast::bind_front_handler(&HttpSession::on_write, shared_from_this()));
+}
+
+bool HttpSession::write_at_once() {
+  // A reply is small, so the (non-blocking) socket nearly always takes it whole, and the next
+  // read starts without a completion's trip through the loop. What it does not take is left in
+  // head_ and body_ for the asynchronous write.
+  const std::array<asio::const_buffer, 2> buffers{asio::buffer(head_), asio::buffer(body_)};
+  beast::error_code ec;
+  size_t sent = stream_.tcp().socket().write_some(buffers, ec);
+  if (ec) return false;  // would block, or a broken connection the async write will report
+  if (sent == head_.size() + body_.size()) return true;
+  const size_t from_head = std::min(sent, head_.size());
+  head_.erase(0, from_head);
+  body_.erase(0, sent - from_head);
+  return false;
 }
 
 void HttpSession::on_write(beast::error_code ec, size_t /*bytes*/) {
@@ -173,7 +224,7 @@ void HttpSession::do_write_stream_head(Reply&& reply) {
   stream_head_->keep_alive(keep_alive_ && !stopping_);
   stream_head_->chunked(true);
   stream_serializer_.emplace(*stream_head_);
-  stream_.tcp().expires_after(limits_.write_timeout);
+  arm_deadline(limits_.write_timeout);
   http::async_write_header(
       stream_, *stream_serializer_,
       beast::bind_front_handler(&HttpSession::on_write_stream_head, shared_from_this()));
@@ -185,6 +236,7 @@ void HttpSession::on_write_stream_head(beast::error_code ec, size_t /*bytes*/) {
 }
 
 void HttpSession::do_next_chunk() {
+  disarm_deadline();  // the source may take its time; each chunk's write has its own deadline
   body_stream_->next([self = shared_from_this()](Chunk chunk) {
     asio::dispatch(self->stream_.get_executor(), [self, chunk] { self->on_chunk(chunk); });
   });
@@ -194,7 +246,7 @@ void HttpSession::on_chunk(Chunk chunk) {
   // A failed source means the body cannot be completed; cutting the connection mid-body is the
   // only honest signal left once the 200 header is out.
   if (!chunk.ok) return do_reset();
-  stream_.tcp().expires_after(limits_.write_timeout);
+  arm_deadline(limits_.write_timeout);
   if (chunk.data.empty()) {
     return asio::async_write(
         stream_, http::make_chunk_last(),

@@ -2,6 +2,7 @@
 // time: what a hostile client can send (oversized trailers, chunk lines, smuggled framing) and
 // a handler that throws, each answered or closed while the server keeps serving.
 #include <boost/asio/read.hpp>
+#include <boost/asio/read_until.hpp>
 #include <boost/asio/write.hpp>
 #include <catch2/catch.hpp>
 #include <stdexcept>
@@ -163,4 +164,56 @@ TEST_CASE("connections past the cap are closed before a byte is read", "[common]
   held.clear();
   REQUIRE(s.wait_for_sessions(0));
   CHECK(s.healthy());
+}
+
+// The deadline is one timer that sleeps on while the deadline moves (http_session.hpp): a busy
+// connection is served for many times the read timeout, an idle one is closed, and a slow one
+// cannot stretch its request's deadline by trickling bytes.
+TEST_CASE("the read deadline moves with each request and is not stretched by a trickle",
+          "[common][http_server]") {
+  SessionLimits limits;
+  limits.read_timeout = std::chrono::milliseconds(300);
+  EchoServer s(limits);
+  asio::io_context io;
+  asio::ip::tcp::socket sock(io);
+  sock.connect({asio::ip::make_address("127.0.0.1"), s.port()});
+  timeval tv{5, 0};
+  ::setsockopt(sock.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  const std::string request = "GET / HTTP/1.1\r\nHost: x\r\n\r\n";
+  const auto started = std::chrono::steady_clock::now();
+  int answered = 0;
+  // 1.2 s of requests 100 ms apart: four read timeouts, each request inside its own.
+  while (std::chrono::steady_clock::now() - started < std::chrono::milliseconds(1200)) {
+    boost::system::error_code ec;
+    asio::write(sock, asio::buffer(request), ec);
+    REQUIRE_FALSE(ec);
+    std::string answer;
+    asio::read_until(sock, asio::dynamic_buffer(answer), "{\"ok\":true}", ec);
+    REQUIRE_FALSE(ec);
+    ++answered;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  CHECK(answered >= 8);
+  // Idle now: closed once the deadline passes.
+  REQUIRE(s.wait_for_sessions(0));
+
+  // A header sent a byte every 50 ms for up to 3 s is cut off at its deadline, unanswered.
+  asio::ip::tcp::socket slow(io);
+  slow.connect({asio::ip::make_address("127.0.0.1"), s.port()});
+  const std::string endless = "GET / HTTP/1.1\r\nX-Slow: " + std::string(60, 'a');
+  const auto slow_started = std::chrono::steady_clock::now();
+  boost::system::error_code ec;
+  for (size_t i = 0; i < endless.size() && !ec; ++i) {
+    asio::write(slow, asio::buffer(&endless[i], 1), ec);
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    if (i > 20) {  // past the deadline by now: the server has closed, and a read sees it
+      slow.non_blocking(true);
+      char byte;
+      slow.read_some(asio::buffer(&byte, 1), ec);
+      if (ec == asio::error::would_block) ec = {};
+    }
+  }
+  CHECK(ec);  // eof or reset: the server closed it
+  CHECK(std::chrono::steady_clock::now() - slow_started < std::chrono::seconds(3));
+  CHECK(s.requests.load() == answered);
 }
