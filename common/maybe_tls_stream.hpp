@@ -1,6 +1,7 @@
 // A byte stream that is plain TCP, or TLS over it, chosen at run time: the server session (per
-// listener) and the control-plane HTTP client (per URL) use it. Beast's HTTP reads and writes
-// take it like any stream; deadlines and closing act on the TCP layer underneath either way.
+// listener, with OpenSSL on the descriptor: http_server/fd_tls_stream.hpp) and the
+// control-plane HTTP client (per URL, with Beast's ssl_stream) use it. Beast's HTTP reads and
+// writes take it like any stream; deadlines and closing act on the TCP layer underneath.
 //
 //   MaybeTlsStream s(std::move(socket), tls_context_or_null);
 //   if (s.tls()) s.async_handshake(ssl::stream_base::server, on_handshake);  // before a read
@@ -15,13 +16,16 @@
 
 namespace stampede {
 
-class MaybeTlsStream {
+// TlsLayer: built from (tcp::socket&&, ssl::context&), with next_layer(), native_handle(),
+// async_handshake, async_read_some and async_write_some.
+template <class TlsLayer>
+class BasicMaybeTlsStream {
  public:
-  using Tls = boost::beast::ssl_stream<boost::beast::tcp_stream>;
+  using Tls = TlsLayer;
   using executor_type = boost::beast::tcp_stream::executor_type;
 
   // tls null: plain TCP. Otherwise the context (certificate and key) outlives the stream.
-  MaybeTlsStream(boost::asio::ip::tcp::socket&& socket, boost::asio::ssl::context* tls)
+  BasicMaybeTlsStream(boost::asio::ip::tcp::socket&& socket, boost::asio::ssl::context* tls)
       : stream_(make(std::move(socket), tls)) {}
 
   bool tls() const { return std::holds_alternative<Tls>(stream_); }
@@ -66,5 +70,7 @@ class MaybeTlsStream {
 
   Variant stream_;
 };
+
+using MaybeTlsStream = BasicMaybeTlsStream<boost::beast::ssl_stream<boost::beast::tcp_stream>>;
 
 }  // namespace stampede

@@ -8,6 +8,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "common/sigpipe.hpp"
 #include "stampede.pb.h"
 
 namespace stampede {
@@ -25,6 +26,7 @@ TlsClientSettings tls_client_settings(const v1::TlsSpec& spec) {
 }
 
 Expected<std::shared_ptr<ssl::context>> client_tls_context(const TlsClientSettings& s) {
+  ignore_sigpipe();  // agents let OpenSSL write their sockets (agent/engine/tls_channel.hpp)
   auto ctx = std::make_shared<ssl::context>(ssl::context::tls_client);
   ctx->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
                    ssl::context::no_sslv3 | ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1);

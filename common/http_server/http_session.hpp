@@ -29,6 +29,7 @@
 #include <memory>
 #include <optional>
 
+#include "common/http_server/fd_tls_stream.hpp"
 #include "common/http_server/reply.hpp"
 #include "common/maybe_tls_stream.hpp"
 
@@ -101,7 +102,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   void do_close();
   void do_reset();
 
-  MaybeTlsStream stream_;
+  BasicMaybeTlsStream<FdTlsStream> stream_;
   boost::asio::steady_timer deadline_timer_;
   std::chrono::steady_clock::time_point deadline_ = std::chrono::steady_clock::time_point::max();
   bool deadline_timer_armed_ = false;

@@ -4,12 +4,15 @@
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 
+#include "common/sigpipe.hpp"
+
 namespace stampede::http_server {
 
 namespace ssl = boost::asio::ssl;
 
 Expected<std::shared_ptr<ssl::context>> server_tls_context(const std::string& cert_file,
                                                            const std::string& key_file) {
+  ignore_sigpipe();  // sessions let OpenSSL write their sockets (fd_tls_stream.hpp)
   auto ctx = std::make_shared<ssl::context>(ssl::context::tls_server);
   ctx->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
                    ssl::context::no_sslv3 | ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1 |

@@ -7,6 +7,7 @@
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <string>
+#include <thread>
 
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
@@ -126,4 +127,24 @@ TEST_CASE("a TLS channel shakes hands, exchanges and resumes only when offered a
     REQUIRE(right.connect(port, nullptr) == TlsIo::done);
     CHECK_THAT(right.exchange(), Catch::StartsWith("HTTP/1.1 200"));
   }
+}
+
+TEST_CASE("writing TLS to a peer that has gone fails instead of ending the process",
+          "[agent][tls]") {
+  TestPki pki;
+  Client c(trusting(pki, "ca", false));  // its context makes OpenSSL's write(2) SIGPIPE-safe
+  {
+    TlsServer server(pki, "good");
+    REQUIRE(c.connect(server.listener->local_endpoint().port(), nullptr) == TlsIo::done);
+  }  // the server and its connections are gone
+  const std::string request = "GET /stock HTTP/1.1\r\nHost: localhost\r\n\r\n";
+  TlsIo r = TlsIo::done;
+  // The first writes may still be taken by the socket; one soon meets the reset, then EPIPE.
+  for (int i = 0; i < 50 && r == TlsIo::done; ++i) {
+    size_t written = 0;
+    r = drive(c.socket.native_handle(),
+              [&] { return c.channel.write(request.data(), request.size(), written); });
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  CHECK(r == TlsIo::failed);
 }
