@@ -18,7 +18,7 @@ struct CheckoutService::Operation {
   CheckoutRequest request;
   Executor executor;
   ReplyFn done;
-  uint64_t ticket = 0;                   // idempotency claim, 0 when no key
+  ClaimTicket ticket;                    // idempotency claim, id 0 when no key
   std::optional<FaultKind> post_commit;  // after_commit / reset_after_commit
   int64_t stock_read = 0;                // buggy: the value the write is computed from
   std::optional<boost::asio::steady_timer> timer;
@@ -27,7 +27,7 @@ struct CheckoutService::Operation {
     return PurchaseRequest{request.product_id,      request.quantity, request.user_id,
                            request.idempotency_key, request.endpoint, &executor};
   }
-  bool holds_claim() const { return ticket != 0; }
+  bool holds_claim() const { return ticket.id != 0; }
 };
 
 std::string order_body(std::string_view order_id, uint64_t product_id, int64_t remaining) {
@@ -57,7 +57,7 @@ void CheckoutService::checkout(CheckoutRequest&& request, const Executor& execut
   }
   // Callbacks capture only this shared_ptr, which fits std::function's inline storage.
   auto op = std::make_shared<Operation>(
-      Operation{this, std::move(request), executor, std::move(done), 0, std::nullopt, 0, {}});
+      Operation{this, std::move(request), executor, std::move(done), {}, std::nullopt, 0, {}});
   if (op->request.endpoint == Endpoint::buggy) return start_buggy(op);
   start_idempotent(op);
 }

@@ -42,6 +42,23 @@ size_t IdempotencyTable::Shard::find(std::string_view key, uint64_t hash) const 
   }
 }
 
+size_t IdempotencyTable::Shard::find_claim(std::string_view key, uint64_t hash,
+                                           ClaimTicket ticket) const {
+  if (ticket.record < records.size() && records[ticket.record].ticket == ticket.id) {
+    // Tickets are never reused, so this is the claim's record: find its slot by index, which
+    // needs no key comparison (the record's key lives in another cache line).
+    const size_t mask = slots.size() - 1;
+    const auto index = ticket.record + 1;
+    for (size_t pos = static_cast<uint32_t>(hash) & mask;; pos = (pos + 1) & mask) {
+      if (slots[pos].index == index) return pos;
+      if (slots[pos].index == 0) return npos;
+    }
+  }
+  const size_t pos = find(key, hash);
+  if (pos == npos || records[slots[pos].index - 1].ticket != ticket.id) return npos;
+  return pos;
+}
+
 void IdempotencyTable::Shard::insert_slot(uint64_t hash, uint32_t index) {
   const size_t mask = slots.size() - 1;
   const auto tag = static_cast<uint32_t>(hash);
@@ -121,7 +138,7 @@ Claim IdempotencyTable::claim(std::string_view key, const RequestFingerprint& fi
     } else if (!r.finished) {
       return refusal(ClaimOutcome::in_flight);
     } else {
-      return Claim{ClaimOutcome::replay, 0, r.status, r.body};
+      return Claim{ClaimOutcome::replay, {}, r.status, r.body};
     }
   }
   // Counted before the record is kept, so concurrent claims cannot overshoot the bound.
@@ -148,30 +165,33 @@ Claim IdempotencyTable::claim(std::string_view key, const RequestFingerprint& fi
   r.claimed_at = now;
   shard.insert_slot(hash, static_cast<uint32_t>(shard.records.size()));
   Claim fresh;
-  fresh.ticket = ticket;
+  fresh.ticket = ClaimTicket{ticket, static_cast<uint32_t>(shard.records.size() - 1)};
   return fresh;
 }
 
-void IdempotencyTable::finish(std::string_view key, uint64_t ticket, unsigned status,
+void IdempotencyTable::finish(std::string_view key, ClaimTicket ticket, unsigned status,
                               std::string body) {
   const uint64_t hash = hash_of(key);
   Shard& shard = shard_for(hash);
   std::lock_guard lock(shard.mutex);
-  const size_t pos = shard.find(key, hash);
-  if (pos == npos) return;
-  Record& r = shard.records[shard.slots[pos].index - 1];
-  if (r.ticket != ticket) return;
-  r.finished = true;
-  r.status = status;
-  r.body = std::move(body);
+  Record* r = nullptr;
+  if (ticket.record < shard.records.size() && shard.records[ticket.record].ticket == ticket.id) {
+    r = &shard.records[ticket.record];  // still where it was claimed: no lookup at all
+  } else if (const size_t pos = shard.find_claim(key, hash, ticket); pos != npos) {
+    r = &shard.records[shard.slots[pos].index - 1];
+  }
+  if (r == nullptr) return;  // released, cleared by a reset, or claimed afresh since
+  r->finished = true;
+  r->status = status;
+  r->body = std::move(body);
 }
 
-void IdempotencyTable::release(std::string_view key, uint64_t ticket) {
+void IdempotencyTable::release(std::string_view key, ClaimTicket ticket) {
   const uint64_t hash = hash_of(key);
   Shard& shard = shard_for(hash);
   std::lock_guard lock(shard.mutex);
-  const size_t pos = shard.find(key, hash);
-  if (pos == npos || shard.records[shard.slots[pos].index - 1].ticket != ticket) return;
+  const size_t pos = shard.find_claim(key, hash, ticket);
+  if (pos == npos) return;
   shard.erase_at(pos);
   size_.fetch_sub(1, std::memory_order_relaxed);
 }

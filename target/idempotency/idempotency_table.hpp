@@ -44,9 +44,19 @@ enum class ClaimOutcome : uint8_t {
   table_full,
 };
 
+// Identifies one claim for finish()/release(): a number never given twice, and where its record
+// was, so finishing it usually costs no second lookup of the key (a record that has moved since
+// is looked up).
+struct ClaimTicket {
+  uint64_t id = 0;  // 0: no claim
+  uint32_t record = 0;
+  friend bool operator==(const ClaimTicket& a, const ClaimTicket& b) { return a.id == b.id; }
+  friend bool operator!=(const ClaimTicket& a, const ClaimTicket& b) { return a.id != b.id; }
+};
+
 struct Claim {
   ClaimOutcome outcome = ClaimOutcome::fresh;
-  uint64_t ticket = 0;  // identifies this claim for finish()/release()
+  ClaimTicket ticket;   // fresh only
   unsigned status = 0;  // replay only
   std::string body;     // replay only
 };
@@ -65,9 +75,9 @@ class IdempotencyTable {
               Clock::time_point now = Clock::now());
   // Stores the answer for replays. Ignored when the claim is gone (a reset cleared it) or was
   // replaced, so a late finisher never overwrites a newer record.
-  void finish(std::string_view key, uint64_t ticket, unsigned status, std::string body);
+  void finish(std::string_view key, ClaimTicket ticket, unsigned status, std::string body);
   // Forgets the key: nothing was bought, a retry may run afresh.
-  void release(std::string_view key, uint64_t ticket);
+  void release(std::string_view key, ClaimTicket ticket);
   // Drops every record of one product (admin reset).
   void clear_product(uint64_t product_id);
   size_t size() const { return size_.load(std::memory_order_relaxed); }
@@ -103,6 +113,8 @@ class IdempotencyTable {
     Clock::time_point last_sweep;
 
     size_t find(std::string_view key, uint64_t hash) const;  // slot position, or npos
+    // The slot of the claim's record, from where it was when claimed or else by key; npos.
+    size_t find_claim(std::string_view key, uint64_t hash, ClaimTicket ticket) const;
     void insert_slot(uint64_t hash, uint32_t index);
     void erase_at(size_t slot);  // removes the slot's record
     void rebuild(size_t slot_count);

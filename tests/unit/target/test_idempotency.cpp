@@ -190,7 +190,7 @@ TEST_CASE("the idempotency table agrees with a plain map through growth, release
   // std::map kept beside it, across thousands of keys, removals and a per-product clear.
   struct Model {
     uint64_t product = 0;
-    uint64_t ticket = 0;
+    ClaimTicket ticket;
     bool finished = false;
     std::string body;
   };
