@@ -78,6 +78,7 @@ Expected<RequestTemplate> RequestTemplate::create(const v1::HttpRequestSpec& spe
   std::optional<std::string> host;
   std::optional<std::string> content_type;
   std::string extra_headers;
+  bool connection_header = false;
   for (const auto& h : spec.headers()) {
     if (!is_token(h.name())) return unexpected("bad header name '" + h.name() + "'");
     if (has_line_break(h.value())) {
@@ -91,9 +92,14 @@ Expected<RequestTemplate> RequestTemplate::create(const v1::HttpRequestSpec& spe
     } else if (iequals(h.name(), "Content-Type")) {
       content_type = h.value();
     } else {
+      connection_header = connection_header || iequals(h.name(), "Connection");
       extra_headers += h.name() + ": " + h.value() + "\r\n";
     }
   }
+  // A client that will close after this request says so (RFC 9112 9.6): the server then
+  // closes first, and the TIME_WAIT of a connection per buyer stays on its side, not in the
+  // agent's ephemeral ports.
+  if (spec.connection_per_attempt() && !connection_header) extra_headers += "Connection: close\r\n";
 
   std::string head = method + " " + path + " HTTP/1.1\r\n";
   head += "Host: " + host.value_or(url.host_header()) + "\r\n";

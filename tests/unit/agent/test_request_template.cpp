@@ -126,3 +126,19 @@ TEST_CASE("a spec that would corrupt the request framing is rejected", "[agent][
     CHECK_FALSE(RequestTemplate::create(spec, url));
   }
 }
+
+TEST_CASE("a connection per attempt says Connection: close, once, unless the spec says otherwise",
+          "[agent][request]") {
+  auto spec = checkout_spec();
+  CHECK(filled(spec, "u-1", "k").find("Connection:") == std::string::npos);
+  spec.set_connection_per_attempt(true);
+  const std::string closing = filled(spec, "u-1", "k");
+  CHECK(closing.find("Connection: close\r\n") != std::string::npos);
+  CHECK(closing.find("Connection:") == closing.rfind("Connection:"));
+  auto* own = spec.add_headers();
+  own->set_name("connection");
+  own->set_value("keep-alive");
+  const std::string own_choice = filled(spec, "u-1", "k");
+  CHECK(own_choice.find("connection: keep-alive\r\n") != std::string::npos);
+  CHECK(own_choice.find("Connection: close") == std::string::npos);
+}
