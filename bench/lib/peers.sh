@@ -7,23 +7,32 @@
 
 BENCH_LOCUST=${BENCH_LOCUST:-/usr/bin/locust}
 
-# bench_wait_http URL SECONDS PID: waits until URL answers, failing if PID dies first.
+# bench_wait_http URL SECONDS PID: waits until URL answers, failing if PID dies first. An https
+# URL is the bench's own test certificate: only whether it answers is asked.
 bench_wait_http() {
   local url=$1 deadline=$((SECONDS + $2)) pid=$3
   while [ $SECONDS -le $deadline ]; do
-    curl -fsS -o /dev/null --max-time 1 "$url" 2>/dev/null && return 0
+    curl -kfsS -o /dev/null --max-time 1 "$url" 2>/dev/null && return 0
     kill -0 "$pid" 2>/dev/null || return 1
     sleep 0.1
   done
   return 1
 }
 
-# bench_start_nginx: one worker answering every path with a fixed JSON body (an order id per
-# request, so the agent classifies each answer as a purchase) and /stock.json with a stock no
-# run can exhaust. Sets NGINX (host:port). nginx cannot report a port it picked, so this picks
-# a free one and retries if another process took it in between.
+# bench_start_nginx [tls]: one worker answering every path with a fixed JSON body (an order id
+# per request, so the agent classifies each answer as a purchase) and /stock.json with a stock no
+# run can exhaust. Sets NGINX (host:port), NGINX_PID and NGINX_WORKER_PID; with tls, an https
+# nginx of its own (TLS 1.3, bench_make_tls's certificate) and NGINX_TLS, NGINX_TLS_PID and
+# NGINX_TLS_WORKER_PID instead. nginx cannot report a port it picked, so this picks a free one
+# and retries if another process took it in between.
 bench_start_nginx() {
-  local dir=$BENCH_WORK/nginx try port pid user_line=''
+  local mode=${1:-} dir=$BENCH_WORK/nginx${1:+-$1} try port pid user_line='' ssl='' scheme=http
+  local var=NGINX${1:+_TLS}
+  if [ "$mode" = tls ]; then
+    scheme=https
+    ssl="ssl; ssl_certificate $BENCH_TLS/server.pem; ssl_certificate_key $BENCH_TLS/server.key;
+    ssl_protocols TLSv1.3; ssl_session_cache shared:S:10m"
+  fi
   mkdir -p "$dir/tmp"
   [ "$(id -u)" = 0 ] && user_line='user root;'
   for try in 1 2 3; do
@@ -49,7 +58,7 @@ http {
   scgi_temp_path $dir/tmp/scgi;
   default_type application/json;
   server {
-    listen 127.0.0.1:$port;
+    listen 127.0.0.1:$port $ssl;
     location = /stock.json { return 200 '{"stock": 1000000000}'; }
     location / { return 200 '{"order_id": "\$request_id", "product_id": 1, "remaining": 41}'; }
   }
@@ -58,11 +67,11 @@ EOF
     nginx -p "$dir" -c "$dir/nginx.conf" -e "$dir/error.log" >"$dir/stdout.log" 2>&1 &
     pid=$!
     STAMPEDE_PIDS+=("$pid")
-    if bench_wait_http "http://127.0.0.1:$port/stock.json" 10 "$pid"; then
-      NGINX=127.0.0.1:$port
-      NGINX_PID=$pid
+    if bench_wait_http "$scheme://127.0.0.1:$port/stock.json" 10 "$pid"; then
+      printf -v "$var" '%s' "127.0.0.1:$port"
+      printf -v "${var}_PID" '%s' "$pid"
       # The one worker, whose CPU the generator comparisons report (bench_server_cpu).
-      NGINX_WORKER_PID=$(awk '{print $1}' "/proc/$pid/task/$pid/children" 2>/dev/null)
+      printf -v "${var}_WORKER_PID" '%s' "$(awk '{print $1}' "/proc/$pid/task/$pid/children" 2>/dev/null)"
       return 0
     fi
     kill -TERM "$pid" 2>/dev/null || true
@@ -163,12 +172,14 @@ report_rps() {
   python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["endpoints"][0]["throughput_rps"])' "$1"
 }
 
-# nginx_load_flags CONNS SECONDS REPORT: sets NGINX_LOAD_FLAGS to the stampede run flags of the
-# agent's load against nginx's fixed body, the same for the embedded run and for a
-# stampede-agent of its own.
+# nginx_load_flags CONNS SECONDS REPORT [ORIGIN [FLAG...]]: sets NGINX_LOAD_FLAGS to the stampede
+# run flags of the agent's load against nginx's fixed body, the same for the embedded run and for
+# a stampede-agent of its own; ORIGIN defaults to http://$NGINX, and FLAGs are added.
 nginx_load_flags() {
-  NGINX_LOAD_FLAGS=(--target "http://$NGINX" --path /bench.json --method GET --endpoint nginx
-    --users "$1" --duration "${2}s" --stock-url "http://$NGINX/stock.json" --quiet --report "$3")
+  local origin=${4:-http://$NGINX}
+  NGINX_LOAD_FLAGS=(--target "$origin" --path /bench.json --method GET --endpoint nginx
+    --users "$1" --duration "${2}s" --stock-url "$origin/stock.json" --quiet --report "$3"
+    "${@:5}")
 }
 
 # nginx_run_measured CODE REPORT: whether a run against nginx's fixed body measured something.
@@ -192,11 +203,12 @@ measure_agent() {
   report_rps "$BENCH_WORK/logs/$name.json"
 }
 
-# measure_wrk LOG_NAME CONNECTIONS SECONDS URL [LUA_SCRIPT]: wrk with one thread.
+# measure_wrk LOG_NAME CONNECTIONS SECONDS URL [LUA_SCRIPT [WRK_FLAG...]]: wrk with one thread;
+# an empty LUA_SCRIPT is none.
 measure_wrk() {
   local name=$1 conns=$2 secs=$3 url=$4 script=() log=$BENCH_WORK/logs/$1.log
   [ -z "${5:-}" ] || script=(-s "$5")
-  bench_run_bounded "$secs" "$log" wrk -t1 -c "$conns" -d "${secs}s" "${script[@]}" "$url" ||
+  bench_run_bounded "$secs" "$log" wrk -t1 -c "$conns" -d "${secs}s" "${script[@]}" "${@:6}" "$url" ||
     { echo "bench: wrk failed: $(tail -n 3 "$log")" >&2; return 1; }
   # Non-2xx answers would flatter the figure; a run that has them is not a measurement.
   if grep -q 'Non-2xx or 3xx responses' "$log"; then
@@ -254,7 +266,8 @@ bench_start_coordinator() {
   CONTROL_EP=$(awk '{print $7}' <<<"$line")
 }
 
-# measure_agent_alone NAME CONNS SECONDS: measure_agent's load from one stampede-agent process
+# measure_agent_alone NAME CONNS SECONDS [ORIGIN [FLAG...]]: measure_agent's load (against ORIGIN,
+# with FLAGs: nginx_load_flags) from one stampede-agent process
 # (--threads 1) of its own, driven by a coordinator daemon outside it, as on a cluster where the
 # coordinator lives on another host. With BENCH_CPU_CAP_DIR set, only the agent runs in that
 # cgroup; the run command (bench_run_bounded) is told not to join it.
@@ -267,7 +280,7 @@ measure_agent_alone() {
       >"$log-agent.log" 2>&1 &
     agent=$!
     STAMPEDE_PIDS+=("$agent")
-    nginx_load_flags "$conns" "$secs" "$log.json"
+    nginx_load_flags "$conns" "$secs" "$log.json" "${@:4}"
     BENCH_CPU_CAP_DIR='' bench_run_bounded "$secs" "$log.log" "$BENCH_CLI" run \
       --coordinator "$CONTROL_EP" --expect-agents 1 "${NGINX_LOAD_FLAGS[@]}" || code=$?
     stampede_stop "$agent"
@@ -328,4 +341,22 @@ measure_locust_distributed() {
   for i in "${pids[@]}"; do stampede_stop "$i"; done
   [ $code -eq 0 ] || { echo "bench: the Locust master exited $code: $(tail -n 3 "$prefix.log")" >&2; return 1; }
   locust_csv_rps "$prefix"
+}
+
+# bench_make_tls: a CA and a certificate it signed for localhost and 127.0.0.1 (ECDSA P-256, as
+# the issue's TLS comparisons ask), made with the openssl command in $BENCH_WORK/tls; sets
+# BENCH_TLS to that folder. No key is checked in.
+bench_make_tls() {
+  BENCH_TLS=$BENCH_WORK/tls
+  mkdir -p "$BENCH_TLS"
+  (
+    cd "$BENCH_TLS" &&
+      openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
+        -subj /CN=stampede-bench-ca -keyout ca.key -out ca.pem &&
+      openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj /CN=localhost \
+        -keyout server.key -out server.csr &&
+      printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\n' >ext.cnf &&
+      openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 2 \
+        -extfile ext.cnf -out server.pem
+  ) >"$BENCH_WORK/logs/openssl.log" 2>&1 || { echo "bench: openssl could not make the test certificates" >&2; return 1; }
 }

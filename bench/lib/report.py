@@ -59,6 +59,34 @@ COMPARISONS = [
         "goal": {"ratio": "stampede-agent/wrk", "at_least": 1.0, "issue": 5},
     },
     {
+        "id": "tls_generator_vs_wrk",
+        "title": "(1c) Load generator per CPU over HTTPS: one Stampede agent vs wrk -t1, each "
+                 "held to half a core",
+        "what": "(1b) over TLS: an nginx of its own (one worker, TLS 1.3, an ECDSA P-256 "
+                "certificate the bench makes with the openssl command), keep-alive connections. "
+                "The agent verifies the certificate against the bench's CA (--ca-file), as a user "
+                "would; wrk verifies nothing. Both resume no session here: each connection "
+                "shakes hands once and then carries requests for the whole run.",
+        "stampede": "stampede-agent",
+        "notes_header": "nginx worker CPU, % of one core (each round)",
+        "notes_each_round": True,
+        "goal": {"ratio": "stampede-agent/wrk", "at_least": 1.0, "issue": 19},
+    },
+    {
+        "id": "tls_new_connection_vs_wrk",
+        "title": "(1d) A new HTTPS connection per request: one Stampede agent "
+                 "(--connection-per-attempt) vs wrk -t1 -H 'Connection: close', each held to half "
+                 "a core",
+        "what": "The load of (1c) with a new TCP connection and TLS handshake for every request: "
+                "the storm of a sale's first second. The agent sends Connection: close (it will "
+                "close after the answer) and resumes its last session (--tls-sessions reuse, the "
+                "default); wrk sends the same header. Handshakes dominate both sides' CPU.",
+        "stampede": "stampede-agent",
+        "notes_header": "nginx worker CPU, % of one core (each round)",
+        "notes_each_round": True,
+        "goal": {"ratio": "stampede-agent/wrk", "at_least": 1.0, "issue": 19},
+    },
+    {
         "id": "agent_vs_locust",
         "title": "(2) One Stampede agent vs one Locust process (FastHttpUser)",
         "what": "Requests/s against the same nginx fixed JSON body, as many Locust users as "
@@ -89,6 +117,15 @@ COMPARISONS = [
                 "body. Both servers run one I/O thread / one worker.",
         "stampede": "stampede-target",
         "goal": {"ratio": "stampede-target/nginx", "at_least": 0.8, "issue": 4},
+    },
+    {
+        "id": "target_tls_vs_nginx",
+        "title": "(3d) stampede-target safe (memory store) vs nginx, both over TLS, under wrk",
+        "what": "(3) over TLS 1.3 with the same ECDSA P-256 certificate on both servers: the "
+                "target with --tls-cert and --tls-key, nginx with one worker. wrk keeps its "
+                "connections, so the figures are about records, not handshakes.",
+        "stampede": "stampede-target",
+        "goal": {"ratio": "stampede-target/nginx", "at_least": 0.8, "issue": 19},
     },
     {
         "id": "target_redis_vs_redis_benchmark",
