@@ -74,3 +74,18 @@ TEST_CASE("a key that is not the certificate's is refused at start-up", "[common
   CHECK_THAT(ctx.error(), Catch::Contains("--tls-key"));
   CHECK_FALSE(server_tls_context(pki.file("nothing.pem"), pki.file("good.key")));
 }
+
+TEST_CASE("a reply larger than a TLS record arrives whole, again and again", "[common][tls]") {
+  // Over 16 KiB the server writes the reply buffer by buffer instead of gathering it into one
+  // record (common/http_server/fd_tls_stream.hpp): the head, then the body, which fills the
+  // socket's buffer and so waits for it to drain on the way.
+  TestPki pki;
+  std::string big = "{\"pad\":\"" + std::string(200 * 1024, 'x') + "\"}";
+  TlsServer server(pki, "good", big);
+  for (int i = 0; i < 3; ++i) {
+    auto r = http_call("GET", server.url("https"), trusting(pki, "ca"));
+    REQUIRE(r);
+    CHECK(r->status == 200);
+    CHECK(r->body == big);
+  }
+}

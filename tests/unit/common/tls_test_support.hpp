@@ -1,5 +1,6 @@
 // Test-made TLS for unit tests: a CA and certificates made with the openssl command in a
-// temporary folder (no key is checked in), and a TLS server on 127.0.0.1:0 answering {"stock":7}.
+// temporary folder (no key is checked in), and a TLS server on 127.0.0.1:0 answering {"stock":7}
+// (or a body of the test's choosing).
 #pragma once
 
 #include <unistd.h>
@@ -60,15 +61,17 @@ struct TestPki {
 
 // A TLS server on 127.0.0.1:0 answering {"stock":7}, with the named certificate.
 struct TlsServer {
-  RequestHandler handler = [](Request&&, const Executor&, ReplyFn done) {
-    done(Reply{json_response(http::status::ok, R"({"stock":7})"), nullptr, false});
+  std::string body = R"({"stock":7})";  // what every request gets
+  RequestHandler handler = [this](Request&&, const Executor&, ReplyFn done) {
+    done(Reply{json_response(http::status::ok, body), nullptr, false});
   };
   SessionRegistry registry;
   IoPool pool{1, "tls test server"};
   std::shared_ptr<asio::ssl::context> tls;
   std::shared_ptr<Listener> listener;
 
-  TlsServer(const TestPki& pki, const std::string& cert) {
+  TlsServer(const TestPki& pki, const std::string& cert, std::string answer = R"({"stock":7})")
+      : body(std::move(answer)) {
     auto ctx = server_tls_context(pki.file(cert + ".pem"), pki.file(cert + ".key"));
     REQUIRE(ctx);
     tls = *ctx;
