@@ -2,8 +2,6 @@
 // answers turned into what the user's loop does next.
 #include "agent/engine/tls_channel.hpp"
 
-#include <openssl/err.h>
-
 #include "common/tls_client.hpp"
 
 namespace stampede::agent {
@@ -34,19 +32,17 @@ bool TlsChannel::begin(int fd, const std::string& host, bool insecure, SSL_SESSI
 }
 
 TlsIo TlsChannel::handshake() {
-  return outcome(SSL_do_handshake(ssl_));
+  return tls_outcome(ssl_, SSL_do_handshake(ssl_));
 }
 
 TlsIo TlsChannel::write(const void* data, size_t size, size_t& written) {
   written = 0;
-  const int ret = SSL_write_ex(ssl_, data, size, &written);
-  return ret == 1 ? TlsIo::done : outcome(ret);
+  return tls_outcome(ssl_, SSL_write_ex(ssl_, data, size, &written));
 }
 
 TlsIo TlsChannel::read(void* data, size_t size, size_t& got) {
   got = 0;
-  const int ret = SSL_read_ex(ssl_, data, size, &got);
-  return ret == 1 ? TlsIo::done : outcome(ret);
+  return tls_outcome(ssl_, SSL_read_ex(ssl_, data, size, &got));
 }
 
 SSL_SESSION* TlsChannel::take_session() const {
@@ -57,22 +53,6 @@ SSL_SESSION* TlsChannel::take_session() const {
     return nullptr;
   }
   return session;
-}
-
-TlsIo TlsChannel::outcome(int ret) {
-  if (ret == 1) return TlsIo::done;
-  switch (SSL_get_error(ssl_, ret)) {
-    case SSL_ERROR_WANT_READ:
-      return TlsIo::want_read;
-    case SSL_ERROR_WANT_WRITE:
-      return TlsIo::want_write;
-    case SSL_ERROR_ZERO_RETURN:
-      return TlsIo::closed;
-    default:
-      // SSL_get_error reads this thread's error queue: it must be empty before the next call.
-      ERR_clear_error();
-      return TlsIo::failed;
-  }
 }
 
 }  // namespace stampede::agent

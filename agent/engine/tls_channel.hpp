@@ -12,18 +12,11 @@
 #include <openssl/ssl.h>
 
 #include <cstddef>
-#include <cstdint>
 #include <string>
 
-namespace stampede::agent {
+#include "common/tls_io.hpp"
 
-enum class TlsIo : uint8_t {
-  done,
-  want_read,   // the socket had nothing more: call again once it is readable
-  want_write,  // the socket's send buffer is full: call again once it is writable
-  closed,      // the peer ended the stream cleanly (close_notify)
-  failed,      // a certificate refused, a broken record, a reset, an end without close_notify
-};
+namespace stampede::agent {
 
 class TlsChannel {
  public:
@@ -46,8 +39,6 @@ class TlsChannel {
   SSL_SESSION* take_session() const;
 
  private:
-  TlsIo outcome(int ret);
-
   SSL_CTX* ctx_;
   SSL* ssl_ = nullptr;
 };

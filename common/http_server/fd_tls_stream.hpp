@@ -11,7 +11,6 @@
 // pending wait with operation_aborted. One operation of each kind at a time (Beast's own rule).
 #pragma once
 
-#include <openssl/err.h>
 #include <openssl/ssl.h>
 
 #include <boost/asio/buffer.hpp>
@@ -23,7 +22,10 @@
 #include <boost/beast/core/bind_handler.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <string>
+#include <type_traits>
 #include <utility>
+
+#include "common/tls_io.hpp"
 
 namespace stampede::http_server {
 
@@ -67,11 +69,7 @@ class FdTlsStream {
 
   template <class Buffers, class Handler>
   void async_read_some(const Buffers& buffers, Handler&& handler) {
-    boost::asio::mutable_buffer b;
-    for (auto it = boost::asio::buffer_sequence_begin(buffers);
-         it != boost::asio::buffer_sequence_end(buffers) && b.size() == 0; ++it) {
-      b = *it;
-    }
+    const boost::asio::mutable_buffer b = first_nonempty(buffers);
     step([b](SSL* ssl, size_t& n) { return SSL_read_ex(ssl, b.data(), b.size(), &n); },
          std::forward<Handler>(handler), true);
   }
@@ -87,49 +85,57 @@ class FdTlsStream {
       boost::asio::buffer_copy(boost::asio::buffer(coalesced_), buffers);
       b = boost::asio::buffer(coalesced_);
     } else {
-      // The caller's write loops over what is left; the first non-empty buffer will do.
-      for (auto it = boost::asio::buffer_sequence_begin(buffers);
-           it != boost::asio::buffer_sequence_end(buffers) && b.size() == 0; ++it) {
-        b = *it;
-      }
+      b = first_nonempty(buffers);  // the caller's write loops over what is left
     }
     step([b](SSL* ssl, size_t& n) { return SSL_write_ex(ssl, b.data(), b.size(), &n); },
          std::forward<Handler>(handler), true);
   }
 
  private:
+  // One buffer per call, as ssl_stream does; the first non-empty one, since asio's write of two
+  // buffers passes the spent first one on, empty.
+  template <class Buffers>
+  static auto first_nonempty(const Buffers& buffers) {
+    std::decay_t<decltype(*boost::asio::buffer_sequence_begin(buffers))> b;
+    for (auto it = boost::asio::buffer_sequence_begin(buffers);
+         it != boost::asio::buffer_sequence_end(buffers) && b.size() == 0; ++it) {
+      b = *it;
+    }
+    return b;
+  }
+
   // Runs call until it succeeds or fails, waiting for the socket whenever OpenSSL asks. The
   // first try runs inside the initiating function, whose handler must not run inline: posted.
   template <class Call, class Handler>
   void step(Call call, Handler&& handler, bool first) {
     size_t n = 0;
     error_code ec;
-    if (!ssl_) {
-      ec = boost::asio::error::no_memory;
-    } else if (const int ret = call(ssl_, n); ret != 1) {
-      switch (SSL_get_error(ssl_, ret)) {
-        case SSL_ERROR_WANT_READ:
-        case SSL_ERROR_WANT_WRITE: {
-          const auto wait = SSL_want_write(ssl_) ? boost::asio::socket_base::wait_write
-                                                 : boost::asio::socket_base::wait_read;
-          next_.socket().async_wait(
-              wait, [this, call, h = std::forward<Handler>(handler)](error_code wait_ec) mutable {
-                if (wait_ec) return h(wait_ec, size_t{0});
-                step(call, std::move(h), false);
-              });
-          return;
+    unsigned long reason = 0;
+    switch (ssl_ ? tls_outcome(ssl_, call(ssl_, n), &reason) : TlsIo::failed) {
+      case TlsIo::done:
+        break;
+      case TlsIo::want_read:
+      case TlsIo::want_write:
+        next_.socket().async_wait(
+            SSL_want_write(ssl_) ? boost::asio::socket_base::wait_write
+                                 : boost::asio::socket_base::wait_read,
+            [this, call, h = std::forward<Handler>(handler)](error_code wait_ec) mutable {
+              if (wait_ec) return h(wait_ec, size_t{0});
+              step(call, std::move(h), false);
+            });
+        return;
+      case TlsIo::closed:
+        ec = boost::asio::error::eof;
+        break;
+      case TlsIo::failed:
+        if (!ssl_) {
+          ec = boost::asio::error::no_memory;
+        } else if (reason != 0) {
+          ec = error_code(static_cast<int>(reason), boost::asio::error::get_ssl_category());
+        } else {
+          ec = boost::asio::ssl::error::stream_truncated;
         }
-        case SSL_ERROR_ZERO_RETURN:
-          ec = boost::asio::error::eof;
-          break;
-        default:
-          // SSL_get_error reads this thread's error queue: empty it for the next call.
-          ec =
-              error_code(static_cast<int>(ERR_get_error()), boost::asio::error::get_ssl_category());
-          if (!ec) ec = boost::asio::ssl::error::stream_truncated;
-          ERR_clear_error();
-          break;
-      }
+        break;
     }
     if (!first) return handler(ec, n);
     boost::asio::post(next_.get_executor(),

@@ -18,8 +18,8 @@
 #include "tests/unit/common/tls_test_support.hpp"
 
 using namespace stampede;
+using stampede::TlsIo;
 using stampede::agent::TlsChannel;
-using stampede::agent::TlsIo;
 using stampede::test::slurp;
 using stampede::test::TestPki;
 using stampede::test::TlsServer;
