@@ -140,22 +140,33 @@ void VirtualUser::start_tls(bool preconnect) {
   continue_handshake(preconnect);
 }
 
-void VirtualUser::continue_handshake(bool preconnect) {
-  auto again = [this, preconnect](error_code ec) {
-    // A closed socket (the deadline's sweep) ends the wait: OpenSSL must not touch its number.
-    if (ec || timed_out_) return on_handshake(ec ? ec : asio::error::timed_out, preconnect);
-    continue_handshake(preconnect);
+template <class Again>
+bool VirtualUser::wait_for_tls(TlsIo io, Again&& again) {
+  // A closed socket (the deadline's sweep) ends the wait with an error, and again() must then
+  // not call OpenSSL: the descriptor's number may already be another connection's.
+  auto checked = [this, again = std::forward<Again>(again)](error_code ec) mutable {
+    if (!ec && timed_out_) ec = asio::error::timed_out;
+    again(ec);
   };
-  switch (channel_->handshake()) {
-    case TlsIo::done:
-      return on_handshake(error_code(), preconnect);
-    case TlsIo::want_read:
-      return async_wait_after_edge(socket_, std::move(again));
-    case TlsIo::want_write:
-      return socket_.async_wait(tcp::socket::wait_write, std::move(again));
-    default:
-      return on_handshake(asio::error::connection_aborted, preconnect);
+  if (io == TlsIo::want_read) {
+    // OpenSSL's recv came back empty just now: the next byte is an edge.
+    async_wait_after_edge(socket_, std::move(checked));
+  } else if (io == TlsIo::want_write) {
+    socket_.async_wait(tcp::socket::wait_write, std::move(checked));
+  } else {
+    return false;
   }
+  return true;
+}
+
+void VirtualUser::continue_handshake(bool preconnect) {
+  const TlsIo io = channel_->handshake();
+  if (io == TlsIo::done) return on_handshake(error_code(), preconnect);
+  const bool waiting = wait_for_tls(io, [this, preconnect](error_code ec) {
+    if (ec) return on_handshake(ec, preconnect);
+    continue_handshake(preconnect);
+  });
+  if (!waiting) on_handshake(asio::error::connection_aborted, preconnect);
 }
 
 void VirtualUser::on_handshake(error_code ec, bool preconnect) {
@@ -195,21 +206,15 @@ void VirtualUser::do_write() {
 }
 
 void VirtualUser::write_tls() {
-  auto again = [this](error_code ec) {
-    if (ec || timed_out_) return on_write(ec ? ec : asio::error::timed_out);
-    write_tls();  // OpenSSL wants the same bytes offered again
-  };
   std::size_t written = 0;
-  switch (channel_->write(request_.data(), request_.size(), written)) {
-    case TlsIo::done:  // all of it: OpenSSL writes partially only when asked to
-      return do_read();
-    case TlsIo::want_read:
-      return async_wait_after_edge(socket_, std::move(again));
-    case TlsIo::want_write:
-      return socket_.async_wait(tcp::socket::wait_write, std::move(again));
-    default:
-      return on_write(asio::error::connection_reset);
-  }
+  const TlsIo io = channel_->write(request_.data(), request_.size(), written);
+  // All of it: OpenSSL writes partially only when asked to.
+  if (io == TlsIo::done) return do_read();
+  const bool waiting = wait_for_tls(io, [this](error_code ec) {
+    if (ec) return on_write(ec);
+    write_tls();  // OpenSSL wants the same bytes offered again
+  });
+  if (!waiting) on_write(asio::error::connection_reset);
 }
 
 void VirtualUser::on_write(error_code ec) {
@@ -259,23 +264,15 @@ void VirtualUser::read_some(bool after_edge) {
 }
 
 void VirtualUser::read_tls(asio::mutable_buffer buffer) {
-  auto again = [this](error_code ec) {
-    if (ec || timed_out_) return on_read_some(ec ? ec : asio::error::timed_out, 0);
-    read_some(/*after_edge=*/false);
-  };
   std::size_t got = 0;
-  switch (channel_->read(buffer.data(), buffer.size(), got)) {
-    case TlsIo::done:
-      return on_read_some(error_code(), got);
-    case TlsIo::want_read:  // OpenSSL's recv came back empty just now: the next byte is an edge
-      return async_wait_after_edge(socket_, std::move(again));
-    case TlsIo::want_write:
-      return socket_.async_wait(tcp::socket::wait_write, std::move(again));
-    case TlsIo::closed:
-      return on_read_some(asio::error::eof, 0);
-    default:
-      return on_read_some(asio::error::connection_reset, 0);
-  }
+  const TlsIo io = channel_->read(buffer.data(), buffer.size(), got);
+  if (io == TlsIo::done) return on_read_some(error_code(), got);
+  if (io == TlsIo::closed) return on_read_some(asio::error::eof, 0);
+  const bool waiting = wait_for_tls(io, [this](error_code ec) {
+    if (ec) return on_read_some(ec, 0);
+    read_some(/*after_edge=*/false);
+  });
+  if (!waiting) on_read_some(asio::error::connection_reset, 0);
 }
 
 void VirtualUser::on_read_some(error_code ec, std::size_t bytes) {

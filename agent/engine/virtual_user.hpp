@@ -104,6 +104,10 @@ class VirtualUser {
   void on_preconnect(error_code ec);
   void after_preconnect();
   void start_tls(bool preconnect);
+  // want_read / want_write: waits as OpenSSL asked, then again(error_code), the error set when
+  // the socket was closed or its deadline passed meanwhile. False for any other outcome.
+  template <class Again>
+  bool wait_for_tls(TlsIo io, Again&& again);
   void continue_handshake(bool preconnect);
   void on_handshake(error_code ec, bool preconnect);
   void keep_session();
