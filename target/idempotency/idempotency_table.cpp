@@ -42,11 +42,16 @@ size_t IdempotencyTable::Shard::find(std::string_view key, uint64_t hash) const 
   }
 }
 
+bool IdempotencyTable::Shard::still_at(ClaimTicket ticket) const {
+  // Tickets are never reused, so a match is the claim's own record.
+  return ticket.record < records.size() && records[ticket.record].ticket == ticket.id;
+}
+
 size_t IdempotencyTable::Shard::find_claim(std::string_view key, uint64_t hash,
                                            ClaimTicket ticket) const {
-  if (ticket.record < records.size() && records[ticket.record].ticket == ticket.id) {
-    // Tickets are never reused, so this is the claim's record: find its slot by index, which
-    // needs no key comparison (the record's key lives in another cache line).
+  if (still_at(ticket)) {
+    // Its slot by index, which needs no key comparison (the record's key lives in another
+    // cache line).
     const size_t mask = slots.size() - 1;
     const auto index = ticket.record + 1;
     for (size_t pos = static_cast<uint32_t>(hash) & mask;; pos = (pos + 1) & mask) {
@@ -175,10 +180,10 @@ void IdempotencyTable::finish(std::string_view key, ClaimTicket ticket, unsigned
   Shard& shard = shard_for(hash);
   std::lock_guard lock(shard.mutex);
   Record* r = nullptr;
-  if (ticket.record < shard.records.size() && shard.records[ticket.record].ticket == ticket.id) {
-    r = &shard.records[ticket.record];  // still where it was claimed: no lookup at all
+  if (shard.still_at(ticket)) {
+    r = &shard.records[ticket.record];  // no lookup at all
   } else if (const size_t pos = shard.find_claim(key, hash, ticket); pos != npos) {
-    r = &shard.records[shard.slots[pos].index - 1];
+    r = &shard.records[shard.slots[pos].index - 1];  // moved since (an erase, a sweep)
   }
   if (r == nullptr) return;  // released, cleared by a reset, or claimed afresh since
   r->finished = true;

@@ -113,6 +113,8 @@ class IdempotencyTable {
     Clock::time_point last_sweep;
 
     size_t find(std::string_view key, uint64_t hash) const;  // slot position, or npos
+    // Whether the claim's record is still where it was made.
+    bool still_at(ClaimTicket ticket) const;
     // The slot of the claim's record, from where it was when claimed or else by key; npos.
     size_t find_claim(std::string_view key, uint64_t hash, ClaimTicket ticket) const;
     void insert_slot(uint64_t hash, uint32_t index);
