@@ -41,24 +41,17 @@ class BasicMaybeTlsStream {
     std::get<Tls>(stream_).async_handshake(type, std::forward<Handler>(handler));
   }
 
+  // Either layer reads and writes the same way: Beast's HTTP operations call these.
   template <class Buffers, class Handler>
   void async_read_some(const Buffers& buffers, Handler&& handler) {
-    if (auto* t = std::get_if<Tls>(&stream_)) {
-      t->async_read_some(buffers, std::forward<Handler>(handler));
-    } else {
-      std::get<boost::beast::tcp_stream>(stream_).async_read_some(buffers,
-                                                                  std::forward<Handler>(handler));
-    }
+    std::visit([&](auto& s) { s.async_read_some(buffers, std::forward<Handler>(handler)); },
+               stream_);
   }
 
   template <class Buffers, class Handler>
   void async_write_some(const Buffers& buffers, Handler&& handler) {
-    if (auto* t = std::get_if<Tls>(&stream_)) {
-      t->async_write_some(buffers, std::forward<Handler>(handler));
-    } else {
-      std::get<boost::beast::tcp_stream>(stream_).async_write_some(buffers,
-                                                                   std::forward<Handler>(handler));
-    }
+    std::visit([&](auto& s) { s.async_write_some(buffers, std::forward<Handler>(handler)); },
+               stream_);
   }
 
  private:
