@@ -14,26 +14,24 @@ bench_tls_setup() { # once: the certificate and the https nginx
   bench_make_tls && bench_start_nginx tls && echo "== nginx over TLS on $NGINX_TLS (one worker)" >&2
 }
 
-side_tls_generator_vs_wrk() {
-  case $1 in
+# tls_generator_side ID LOG_TAG SIDE ROUND [new-connection]: one side of (1c) or (1d), inside the
+# half-core cgroup, nginx's worker CPU noted beside it.
+tls_generator_side() {
+  local id=$1 tag=$2 side=$3 round=$4 agent_extra=() wrk_extra=()
+  if [ "${5:-}" = new-connection ]; then
+    agent_extra=(--connection-per-attempt) wrk_extra=('' -H 'Connection: close')
+  fi
+  case $side in
     stampede-agent) BENCH_CPU_CAP_DIR=$cap_dir NGINX_WORKER_PID=$NGINX_TLS_WORKER_PID with_nginx_cpu \
-      tls_generator_vs_wrk "$1" measure_agent_alone "tls-agent-$2" $conns "$t" \
-      "https://$NGINX_TLS" --ca-file "$BENCH_TLS/ca.pem" ;;
+      "$id" "$side" measure_agent_alone "$tag-agent-$round" $conns "$t" \
+      "https://$NGINX_TLS" --ca-file "$BENCH_TLS/ca.pem" "${agent_extra[@]}" ;;
     wrk) BENCH_CPU_CAP_DIR=$cap_dir NGINX_WORKER_PID=$NGINX_TLS_WORKER_PID with_nginx_cpu \
-      tls_generator_vs_wrk "$1" measure_wrk "tls-wrk-$2" $conns "$t" "https://$NGINX_TLS/bench.json" ;;
+      "$id" "$side" measure_wrk "$tag-wrk-$round" $conns "$t" "https://$NGINX_TLS/bench.json" \
+      "${wrk_extra[@]}" ;;
   esac
 }
-
-side_tls_new_connection_vs_wrk() {
-  case $1 in
-    stampede-agent) BENCH_CPU_CAP_DIR=$cap_dir NGINX_WORKER_PID=$NGINX_TLS_WORKER_PID with_nginx_cpu \
-      tls_new_connection_vs_wrk "$1" measure_agent_alone "tlsnew-agent-$2" $conns "$t" \
-      "https://$NGINX_TLS" --ca-file "$BENCH_TLS/ca.pem" --connection-per-attempt ;;
-    wrk) BENCH_CPU_CAP_DIR=$cap_dir NGINX_WORKER_PID=$NGINX_TLS_WORKER_PID with_nginx_cpu \
-      tls_new_connection_vs_wrk "$1" measure_wrk "tlsnew-wrk-$2" $conns "$t" \
-      "https://$NGINX_TLS/bench.json" '' -H 'Connection: close' ;;
-  esac
-}
+side_tls_generator_vs_wrk() { tls_generator_side tls_generator_vs_wrk tls "$1" "$2"; }
+side_tls_new_connection_vs_wrk() { tls_generator_side tls_new_connection_vs_wrk tlsnew "$1" "$2" new-connection; }
 
 bench_tls_generator_comparisons() {
   local id cap="in a CPU cgroup capped at $((cap_quota_us / 1000)) ms per $((cap_period_us / 1000)) ms:"
