@@ -4,6 +4,9 @@
 
 #include <chrono>
 #include <cstdint>
+#include <cstdio>
+#include <ctime>
+#include <string>
 
 namespace stampede {
 
@@ -11,6 +14,27 @@ inline uint64_t unix_now_ns() {
   return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
                                    std::chrono::system_clock::now().time_since_epoch())
                                    .count());
+}
+
+inline int64_t unix_ms_now() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// "2026-12-02T11:36:19Z", or with milliseconds "2026-12-02T11:36:19.250Z".
+inline std::string rfc3339_utc(uint64_t unix_ns, bool millis = false) {
+  const auto t = static_cast<std::time_t>(unix_ns / 1'000'000'000ull);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[40];
+  size_t n = std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
+  if (millis) {
+    n += static_cast<size_t>(std::snprintf(buf + n, sizeof buf - n, ".%03u",
+                                           static_cast<unsigned>(unix_ns / 1'000'000 % 1000)));
+  }
+  buf[n++] = 'Z';
+  return std::string(buf, n);
 }
 
 inline std::chrono::system_clock::time_point from_unix_ns(uint64_t ns) {

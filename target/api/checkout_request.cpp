@@ -23,12 +23,46 @@ bool valid_idempotency_key(std::string_view key) {
   return true;
 }
 
+namespace {
+
+std::optional<RequestProblem> read_idempotency_key(const Request& raw, std::string_view& key) {
+  const auto key_header = raw.find("Idempotency-Key");
+  if (key_header == raw.end()) return std::nullopt;
+  key = std::string_view(key_header->value().data(), key_header->value().size());
+  if (!valid_idempotency_key(key)) {
+    return RequestProblem{http::status::bad_request, "invalid_idempotency_key",
+                          "Idempotency-Key must be 1 to 255 characters of [A-Za-z0-9._:-]"};
+  }
+  return std::nullopt;
+}
+
+std::optional<RequestProblem> body_size_problem(const Request& raw) {
+  if (raw.body().size() <= kMaxBodyBytes) return std::nullopt;
+  return RequestProblem{http::status::payload_too_large, "body_too_large",
+                        "the body is over 16 KiB"};
+}
+
+}  // namespace
+
+std::optional<RequestProblem> parse_confirm_request(const Request& raw, Endpoint endpoint,
+                                                    std::string_view reservation_id,
+                                                    CheckoutRequest& out) {
+  if (auto problem = body_size_problem(raw)) return problem;
+  std::string_view key;
+  if (auto problem = read_idempotency_key(raw, key)) return problem;
+  if (reservation_id.empty() || reservation_id.size() > kMaxUserIdBytes) {
+    return RequestProblem{http::status::not_found, "unknown_reservation", "no such reservation"};
+  }
+  out.endpoint = endpoint;
+  out.action = StockAction::confirm;
+  out.reservation_id.assign(reservation_id.data(), reservation_id.size());
+  out.idempotency_key.assign(key.data(), key.size());
+  return std::nullopt;
+}
+
 std::optional<RequestProblem> parse_checkout_request(const Request& raw, Endpoint endpoint,
                                                      CheckoutRequest& out) {
-  if (raw.body().size() > kMaxBodyBytes) {
-    return RequestProblem{http::status::payload_too_large, "body_too_large",
-                          "the body is over 16 KiB"};
-  }
+  if (auto problem = body_size_problem(raw)) return problem;
   const auto content_type = raw.find(http::field::content_type);
   if (content_type == raw.end() ||
       !is_json_content_type(
@@ -36,15 +70,8 @@ std::optional<RequestProblem> parse_checkout_request(const Request& raw, Endpoin
     return RequestProblem{http::status::unsupported_media_type, "unsupported_media_type",
                           "Content-Type must be application/json"};
   }
-  const auto key_header = raw.find("Idempotency-Key");
   std::string_view key;
-  if (key_header != raw.end()) {
-    key = std::string_view(key_header->value().data(), key_header->value().size());
-    if (!valid_idempotency_key(key)) {
-      return RequestProblem{http::status::bad_request, "invalid_idempotency_key",
-                            "Idempotency-Key must be 1 to 255 characters of [A-Za-z0-9._:-]"};
-    }
-  }
+  if (auto problem = read_idempotency_key(raw, key)) return problem;
 
   JsonDocument doc;
   if (!doc.parse(raw.body())) {

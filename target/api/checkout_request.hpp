@@ -22,6 +22,8 @@ inline constexpr int64_t kMaxQuantity = 100;
 
 struct CheckoutRequest {
   Endpoint endpoint = Endpoint::safe;
+  StockAction action = StockAction::checkout;
+  std::string reservation_id{};  // confirm only; product_id, user_id, quantity unused then
   uint64_t product_id = 0;
   std::string user_id;
   uint32_t quantity = 1;
@@ -41,7 +43,13 @@ bool valid_idempotency_key(std::string_view key);
 
 // Checks in the order a client can fix them: size, media type, key, syntax, fields.
 // Whether the product exists is the store's answer (404), not this function's.
+// A reservation takes the checkout's body.
 std::optional<RequestProblem> parse_checkout_request(const Request& raw, Endpoint endpoint,
                                                      CheckoutRequest& out);
+
+// POST /api/v1/reservations/{endpoint}/{id}/confirm: no body needed, an optional key.
+std::optional<RequestProblem> parse_confirm_request(const Request& raw, Endpoint endpoint,
+                                                    std::string_view reservation_id,
+                                                    CheckoutRequest& out);
 
 }  // namespace stampede::target

@@ -17,6 +17,13 @@ void append_order_line(std::string& out, const OrderRecord& order) {
   out += endpoint_name(order.endpoint);
   out += "\",\"user_id\":";
   append_json_string(out, order.user_id);
+  if (!order.hold.reservation_id.empty()) {
+    out += ",\"reservation_id\":";
+    append_json_string(out, order.hold.reservation_id);
+    out += ",\"held_at_ms\":" + std::to_string(order.hold.placed_ms);
+    out += ",\"expires_at_ms\":" + std::to_string(order.hold.expires_ms);
+    out += ",\"confirmed_at_ms\":" + std::to_string(order.hold.confirmed_ms);
+  }
   out += "}\n";
 }
 

@@ -16,6 +16,8 @@ namespace stampede::target {
 namespace {
 
 constexpr std::string_view kCheckoutPrefix = "/api/v1/checkout/";
+constexpr std::string_view kReservationsPrefix = "/api/v1/reservations/";
+constexpr std::string_view kConfirmSuffix = "/confirm";
 constexpr std::string_view kProductsPrefix = "/api/v1/products/";
 constexpr std::string_view kOrdersSuffix = "/orders";
 
@@ -76,6 +78,10 @@ void PublicRouter::handle(Request&& request, const Executor& executor, ReplyFn d
     checkout.received = received;
     return checkout_.checkout(std::move(checkout), executor, std::move(done));
   }
+  if (path.starts_with(kReservationsPrefix)) {
+    return reservation(path.substr(kReservationsPrefix.size()), std::move(request), received,
+                       executor, std::move(done));
+  }
   if (path.starts_with(kProductsPrefix)) {
     std::string_view rest = path.substr(kProductsPrefix.size());
     const bool wants_orders = rest.ends_with(kOrdersSuffix);
@@ -97,6 +103,35 @@ void PublicRouter::handle(Request&& request, const Executor& executor, ReplyFn d
   done(not_found_reply());
 }
 
+// "E" reserves; "E/{id}/confirm" confirms.
+void PublicRouter::reservation(std::string_view rest, Request&& request,
+                               std::chrono::steady_clock::time_point received,
+                               const Executor& executor, ReplyFn done) {
+  const size_t slash = rest.find('/');
+  const auto endpoint = parse_endpoint(rest.substr(0, slash));
+  if (!endpoint) return done(not_found_reply());
+  CheckoutRequest parsed;
+  std::optional<RequestProblem> problem;
+  if (slash == std::string_view::npos) {
+    if (request.method() != http::verb::post) return done(method_not_allowed_reply("POST"));
+    problem = parse_checkout_request(request, *endpoint, parsed);
+    parsed.action = StockAction::reserve;
+  } else {
+    std::string_view id = rest.substr(slash + 1);
+    if (!id.ends_with(kConfirmSuffix)) return done(not_found_reply());
+    id.remove_suffix(kConfirmSuffix.size());
+    if (id.empty() || id.find('/') != std::string_view::npos) return done(not_found_reply());
+    if (request.method() != http::verb::post) return done(method_not_allowed_reply("POST"));
+    problem = parse_confirm_request(request, *endpoint, id, parsed);
+  }
+  if (problem) {
+    return checkout_.reject(*endpoint,
+                            error_reply(problem->status, problem->error, problem->detail), done);
+  }
+  parsed.received = received;
+  checkout_.checkout(std::move(parsed), executor, std::move(done));
+}
+
 void PublicRouter::product(uint64_t product_id, ReplyFn done) {
   store_.read_product(product_id, [done = std::move(done)](ProductSnapshot p) {
     if (p.failed) return done(store_unavailable_reply());
@@ -108,6 +143,14 @@ void PublicRouter::product(uint64_t product_id, ReplyFn done) {
                        ",\"orders\":" + std::to_string(p.orders);
     // Only a write-behind store has a queue; reconciliation waits for it to reach 0.
     if (p.pending_writes >= 0) body += ",\"pending_writes\":" + std::to_string(p.pending_writes);
+    // Only a store with reservations holds stock apart; stock + held + sold = initial_stock.
+    if (p.held >= 0) {
+      body += ",\"held\":" + std::to_string(p.held) +
+              ",\"holds\":{\"placed\":" + std::to_string(p.holds.placed) +
+              ",\"confirmed\":" + std::to_string(p.holds.confirmed) +
+              ",\"expired\":" + std::to_string(p.holds.expired) +
+              ",\"open\":" + std::to_string(p.holds.open) + "}";
+    }
     body += '}';
     done(json_reply(http::status::ok, std::move(body)));
   });

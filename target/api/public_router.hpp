@@ -8,6 +8,8 @@
 // Thread-safe; the references must outlive the router and every request in progress.
 #pragma once
 
+#include <chrono>
+
 #include <cstdint>
 #include <optional>
 #include <string_view>
@@ -27,6 +29,9 @@ class PublicRouter {
   void handle(Request&& request, const Executor& executor, ReplyFn done);
 
  private:
+  void reservation(std::string_view rest, Request&& request,
+                   std::chrono::steady_clock::time_point received, const Executor& executor,
+                   ReplyFn done);
   void product(uint64_t product_id, ReplyFn done);
   void orders(uint64_t product_id, ReplyFn done);
   void metrics(ReplyFn done);

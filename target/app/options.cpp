@@ -34,6 +34,8 @@ struct RawFlags {
   int64_t threads = 0;
   std::string idempotency_retention = "24h";
   std::string tls_cert, tls_key;
+  int64_t per_user_limit = 0;
+  std::string hold_ttl = "10m";
 };
 
 Expected<HostPort> parse_listen(const std::string& flag, const std::string& value) {
@@ -75,6 +77,19 @@ Expected<TargetOptions> validate(const RawFlags& raw) {
     return unexpected("--fault-rate: want a probability from 0 to 1");
   }
   o.fault_rate = raw.fault_rate;
+  if (raw.per_user_limit < 0 || raw.per_user_limit > 1'000'000) {
+    return unexpected("--per-user-limit: want 0 (none) to 1000000");
+  }
+  if (raw.per_user_limit > 0 && store->kind != StoreKind::memory) {
+    return unexpected("--per-user-limit: only the memory store enforces limits so far");
+  }
+  o.per_user_limit = static_cast<uint32_t>(raw.per_user_limit);
+  auto hold_ttl = parse_duration_ms(raw.hold_ttl);
+  if (!hold_ttl) return unexpected("--hold-ttl: " + hold_ttl.error());
+  if (*hold_ttl < 1 || *hold_ttl > 24LL * 3600 * 1000) {
+    return unexpected("--hold-ttl: want 1ms to 24h");
+  }
+  o.hold_ttl = std::chrono::milliseconds(*hold_ttl);
   auto retention = parse_duration_ms(raw.idempotency_retention);
   if (!retention) return unexpected("--idempotency-retention: " + retention.error());
   o.idempotency_retention = std::chrono::milliseconds(*retention);
@@ -130,6 +145,13 @@ ParsedOptions parse_target_options(int argc, const char* const* argv, std::ostre
                  "buggy endpoint's wait between reading and writing the stock")
       ->capture_default_str();
   app.add_option("--fault-rate", raw.fault_rate, "unstable endpoint's fault probability")
+      ->capture_default_str();
+  app.add_option("--per-user-limit", raw.per_user_limit,
+                 "units a user may hold or buy per product on safe and unstable (buggy checks "
+                 "racily); 0: no limit")
+      ->capture_default_str();
+  app.add_option("--hold-ttl", raw.hold_ttl,
+                 "how long a reservation holds its stock before it goes back (e.g. 2s, 10m)")
       ->capture_default_str();
   app.add_option("--threads", raw.threads, "I/O threads (default: hardware cores)");
   app.add_option("--idempotency-retention", raw.idempotency_retention,

@@ -26,6 +26,8 @@ struct TargetOptions {
   StoreSettings store;  // which store and strategy (store.memory mirrors `strategy`)
   int64_t stock = 100;  // initial stock of product 1
   std::chrono::milliseconds race_window{2};
+  uint32_t per_user_limit = 0;  // 0: none
+  std::chrono::milliseconds hold_ttl{std::chrono::minutes(10)};
   double fault_rate = 0.05;
   std::chrono::milliseconds idempotency_retention{std::chrono::hours(24)};
   unsigned threads = 1;

@@ -29,7 +29,8 @@ TargetServer::TargetServer(const TargetOptions& options, std::unique_ptr<Store> 
         s.rate = options.fault_rate;
         return s;
       }()),
-      checkout_(*store_, idempotency_, faults_, metrics_, options.race_window),
+      checkout_(*store_, idempotency_, faults_, metrics_,
+                LabRules{options.race_window, options.per_user_limit, options.hold_ttl}),
       public_router_(checkout_, *store_, metrics_),
       admin_router_(options.admin_token, *store_, idempotency_, faults_, metrics_),
       public_handler_([this](Request&& r, const Executor& ex, ReplyFn done) {

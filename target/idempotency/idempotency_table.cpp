@@ -138,7 +138,8 @@ Claim IdempotencyTable::claim(std::string_view key, const RequestFingerprint& fi
       shard.erase_at(pos);
       size_.fetch_sub(1, std::memory_order_relaxed);
     } else if (r.product_id != fingerprint.product_id || r.user_id != fingerprint.user_id ||
-               r.quantity != fingerprint.quantity || r.endpoint != fingerprint.endpoint) {
+               r.quantity != fingerprint.quantity || r.endpoint != fingerprint.endpoint ||
+               r.action != fingerprint.action) {
       return refusal(ClaimOutcome::reused_key);
     } else if (!r.finished) {
       return refusal(ClaimOutcome::in_flight);
@@ -166,6 +167,7 @@ Claim IdempotencyTable::claim(std::string_view key, const RequestFingerprint& fi
   r.user_id.assign(fingerprint.user_id.data(), fingerprint.user_id.size());
   r.quantity = fingerprint.quantity;
   r.endpoint = fingerprint.endpoint;
+  r.action = fingerprint.action;
   r.ticket = ticket;
   r.claimed_at = now;
   shard.insert_slot(hash, static_cast<uint32_t>(shard.records.size()));

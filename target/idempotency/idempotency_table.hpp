@@ -34,6 +34,7 @@ struct RequestFingerprint {
   std::string_view user_id;
   uint32_t quantity = 0;
   Endpoint endpoint = Endpoint::safe;
+  StockAction action = StockAction::checkout;  // a confirm's user_id is its reservation id
 };
 
 enum class ClaimOutcome : uint8_t {
@@ -91,6 +92,7 @@ class IdempotencyTable {
     std::string user_id;
     uint32_t quantity = 0;
     Endpoint endpoint = Endpoint::safe;
+    StockAction action = StockAction::checkout;
     unsigned status = 0;
     bool finished = false;
     uint64_t ticket = 0;

@@ -12,8 +12,8 @@ namespace stampede::target {
 namespace {
 
 constexpr std::array<std::string_view, kCheckoutResultCount> kResultNames{
-    "ok",       "sold_out",  "invalid",    "not_found",  "fault",
-    "replayed", "in_flight", "key_reused", "unavailable"};
+    "ok",        "sold_out",   "invalid",     "not_found",     "fault",   "replayed",
+    "in_flight", "key_reused", "unavailable", "limit_reached", "expired", "already_confirmed"};
 
 }  // namespace
 

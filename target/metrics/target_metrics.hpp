@@ -33,15 +33,18 @@ namespace stampede::target {
 enum class CheckoutResult : uint8_t {
   ok,
   sold_out,
-  invalid,      // 400 / 413 / 415 / 422 on the request itself
-  not_found,    // unknown product
-  fault,        // an injected fault changed the answer
-  replayed,     // an idempotent replay of a finished key
-  in_flight,    // a replay while the first request runs
-  key_reused,   // the same key with a different body
-  unavailable,  // store or idempotency table could not serve it
+  invalid,            // 400 / 413 / 415 / 422 on the request itself
+  not_found,          // unknown product
+  fault,              // an injected fault changed the answer
+  replayed,           // an idempotent replay of a finished key
+  in_flight,          // a replay while the first request runs
+  key_reused,         // the same key with a different body
+  unavailable,        // store or idempotency table could not serve it
+  limit_reached,      // the user's per-user limit was reached
+  expired,            // confirm: the reservation expired first
+  already_confirmed,  // confirm: the reservation was confirmed before
 };
-inline constexpr size_t kCheckoutResultCount = 9;
+inline constexpr size_t kCheckoutResultCount = 12;
 std::string_view checkout_result_name(CheckoutResult r);
 
 class TargetMetrics {

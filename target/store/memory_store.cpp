@@ -2,7 +2,10 @@
 #include "target/store/memory_store.hpp"
 
 #include <algorithm>
+#include <charconv>
 #include <string>
+
+#include "common/clock.hpp"
 
 namespace stampede::target {
 
@@ -24,19 +27,62 @@ MemoryStore::Product* MemoryStore::find(uint64_t product_id) const {
   return it == products_.end() ? nullptr : it->second.get();
 }
 
-void MemoryStore::append(Product& p, const PurchaseRequest& request, std::string order_id) {
+void MemoryStore::append(Product& p, const PurchaseRequest& request, std::string order_id,
+                         HoldRecord hold) {
   p.ledger.push_back(OrderRecord{std::move(order_id), std::string(request.idempotency_key),
-                                 request.endpoint, std::string(request.user_id)});
+                                 request.endpoint, std::string(request.user_id), std::move(hold)});
+}
+
+bool MemoryStore::over_limit(const Product& p, const PurchaseRequest& request) {
+  if (request.per_user_limit == 0) return false;
+  const auto it = p.units.find(std::string(request.user_id));
+  const int64_t has = it == p.units.end() ? 0 : it->second;
+  return has + request.quantity > request.per_user_limit;
+}
+
+void MemoryStore::add_units(Product& p, const PurchaseRequest& request, int64_t units) {
+  if (request.per_user_limit == 0) return;
+  p.units[std::string(request.user_id)] += units;
+}
+
+void MemoryStore::expire_due(Product& p, int64_t now_ms) {
+  while (!p.expiries.empty() && p.expiries.top().first <= now_ms) {
+    const uint64_t number = p.expiries.top().second;
+    p.expiries.pop();
+    auto it = p.holds.find(number);
+    if (it == p.holds.end() || it->second.state != Hold::State::open) continue;
+    Hold& h = it->second;
+    h.state = Hold::State::expired;
+    p.stock.fetch_add(h.quantity, std::memory_order_acq_rel);
+    p.held -= h.quantity;
+    --p.hold_counts.open;
+    ++p.hold_counts.expired;
+    if (auto u = p.units.find(h.user_id); u != p.units.end()) u->second -= h.quantity;
+  }
+  p.next_expiry_ms.store(p.expiries.empty() ? kNever : p.expiries.top().first,
+                         std::memory_order_release);
+}
+
+void MemoryStore::expire_if_due(Product& p) {
+  if (p.next_expiry_ms.load(std::memory_order_acquire) == kNever) return;
+  const int64_t now = unix_ms_now();
+  if (p.next_expiry_ms.load(std::memory_order_acquire) > now) return;
+  std::lock_guard lock(p.mutex);
+  expire_due(p, now);
 }
 
 ProductSnapshot MemoryStore::snapshot(uint64_t product_id, Product& p) {
   std::lock_guard lock(p.mutex);
-  return ProductSnapshot{true,
-                         product_id,
-                         p.initial_stock,
-                         p.stock.load(std::memory_order_acquire),
-                         p.ledger.size(),
-                         p.generation};
+  expire_due(p, unix_ms_now());
+  ProductSnapshot s{true,
+                    product_id,
+                    p.initial_stock,
+                    p.stock.load(std::memory_order_acquire),
+                    p.ledger.size(),
+                    p.generation};
+  s.held = p.held;
+  s.holds = p.hold_counts;
+  return s;
 }
 
 PurchaseOutcome MemoryStore::purchase_cas(Product& p, const PurchaseRequest& request) {
@@ -57,12 +103,18 @@ PurchaseOutcome MemoryStore::purchase_cas(Product& p, const PurchaseRequest& req
 
 PurchaseOutcome MemoryStore::purchase_locked(Product& p, const PurchaseRequest& request) {
   std::lock_guard lock(p.mutex);
-  const int64_t current = p.stock.load(std::memory_order_relaxed);
-  if (current < static_cast<int64_t>(request.quantity)) {
-    return {PurchaseStatus::sold_out, {}, current};
-  }
+  expire_due(p, unix_ms_now());
+  // Compare-and-swap even under the lock: a hold's expiry gives stock back without it.
+  int64_t current = p.stock.load(std::memory_order_acquire);
+  do {
+    if (current < static_cast<int64_t>(request.quantity)) {
+      return {PurchaseStatus::sold_out, {}, current};
+    }
+    if (over_limit(p, request)) return {PurchaseStatus::limit_reached, {}, current};
+  } while (!p.stock.compare_exchange_weak(current, current - request.quantity,
+                                          std::memory_order_acq_rel, std::memory_order_acquire));
   const int64_t remaining = current - request.quantity;
-  p.stock.store(remaining, std::memory_order_release);
+  add_units(p, request, request.quantity);
   std::string order_id = next_order_id();
   PurchaseOutcome out{PurchaseStatus::bought, order_id, remaining};
   append(p, request, std::move(order_id));
@@ -72,8 +124,10 @@ PurchaseOutcome MemoryStore::purchase_locked(Product& p, const PurchaseRequest& 
 void MemoryStore::purchase(const PurchaseRequest& request, StoreCallback<PurchaseOutcome> done) {
   Product* p = find(request.product_id);
   if (p == nullptr) return done(PurchaseOutcome{PurchaseStatus::unknown_product, {}, 0});
-  done(strategy_ == MemoryStrategy::atomic_cas ? purchase_cas(*p, request)
-                                               : purchase_locked(*p, request));
+  expire_if_due(*p);
+  // A limit is a second fact to check with the stock, so it needs the lock.
+  const bool lock_free = strategy_ == MemoryStrategy::atomic_cas && request.per_user_limit == 0;
+  done(lock_free ? purchase_cas(*p, request) : purchase_locked(*p, request));
 }
 
 void MemoryStore::read_stock(uint64_t product_id, StoreCallback<StockReading> done) {
@@ -92,7 +146,157 @@ void MemoryStore::overwrite_stock_and_record(const PurchaseRequest& request, int
   PurchaseOutcome out{PurchaseStatus::bought, order_id, new_stock};
   {
     std::lock_guard lock(p->mutex);
+    add_units(*p, request, request.quantity);
     append(*p, request, std::move(order_id));
+  }
+  done(std::move(out));
+}
+
+void MemoryStore::read_stock_for_user(uint64_t product_id, std::string_view user_id,
+                                      StoreCallback<StockReading> done) {
+  Product* p = find(product_id);
+  if (p == nullptr) return done(StockReading{});
+  StockReading reading{true, 0};
+  {
+    std::lock_guard lock(p->mutex);
+    expire_due(*p, unix_ms_now());
+    reading.stock = p->stock.load(std::memory_order_acquire);
+    const auto it = p->units.find(std::string(user_id));
+    reading.user_units = it == p->units.end() ? 0 : it->second;
+  }
+  done(reading);
+}
+
+namespace {
+
+// "r<product>-<number>": the product is in the id, so a confirm finds its hold without a
+// second index.
+std::string reservation_id(uint64_t product_id, uint64_t number) {
+  std::string id(1, 'r');  // appended, not "r" + ...: GCC 12 warns falsely on that (-Wrestrict)
+  id += std::to_string(product_id);
+  id += '-';
+  id += std::to_string(number);
+  return id;
+}
+
+bool parse_reservation_id(std::string_view id, uint64_t& product_id, uint64_t& number) {
+  if (id.size() < 4 || id.front() != 'r') return false;
+  const char* const end = id.data() + id.size();
+  auto [dash, ec] = std::from_chars(id.data() + 1, end, product_id);
+  if (ec != std::errc{} || dash == end || *dash != '-') return false;
+  auto [last, ec2] = std::from_chars(dash + 1, end, number);
+  return ec2 == std::errc{} && last == end;
+}
+
+std::atomic<uint64_t> g_hold_numbers{0};
+
+}  // namespace
+
+void MemoryStore::place_hold(const HoldRequest& request, StoreCallback<HoldOutcome> done) {
+  const PurchaseRequest& r = request.purchase;
+  Product* p = find(r.product_id);
+  HoldOutcome out;
+  if (p == nullptr) {
+    out.status = PurchaseStatus::unknown_product;
+    return done(std::move(out));
+  }
+  {
+    std::lock_guard lock(p->mutex);
+    const int64_t now = unix_ms_now();
+    expire_due(*p, now);
+    if (request.blind) {
+      // Buggy: the caller checked stock and limit on an earlier read; this writes what it
+      // computed then, whatever happened since.
+      p->stock.store(request.new_stock, std::memory_order_release);
+      out.remaining = request.new_stock;
+    } else {
+      int64_t current = p->stock.load(std::memory_order_acquire);
+      do {
+        if (current < static_cast<int64_t>(r.quantity)) {
+          out.status = PurchaseStatus::sold_out;
+          out.remaining = current;
+          return done(std::move(out));
+        }
+        if (over_limit(*p, r)) {
+          out.status = PurchaseStatus::limit_reached;
+          out.remaining = current;
+          return done(std::move(out));
+        }
+      } while (!p->stock.compare_exchange_weak(
+          current, current - r.quantity, std::memory_order_acq_rel, std::memory_order_acquire));
+      out.remaining = current - r.quantity;
+    }
+    add_units(*p, r, r.quantity);
+    const uint64_t number = g_hold_numbers.fetch_add(1, std::memory_order_relaxed) + 1;
+    const int64_t expires = now + request.ttl.count();
+    p->holds.emplace(number, Hold{std::string(r.user_id), r.quantity, now, expires});
+    p->expiries.emplace(expires, number);
+    p->held += r.quantity;
+    ++p->hold_counts.placed;
+    ++p->hold_counts.open;
+    p->next_expiry_ms.store(p->expiries.top().first, std::memory_order_release);
+    out.status = PurchaseStatus::bought;
+    out.reservation_id = reservation_id(r.product_id, number);
+    out.expires_ms = expires;
+  }
+  done(std::move(out));
+}
+
+void MemoryStore::read_hold(std::string_view id, StoreCallback<HoldReading> done) {
+  uint64_t product_id = 0, number = 0;
+  Product* p = parse_reservation_id(id, product_id, number) ? find(product_id) : nullptr;
+  if (p == nullptr) return done(HoldReading{});
+  HoldReading reading;
+  {
+    std::lock_guard lock(p->mutex);
+    expire_due(*p, unix_ms_now());
+    if (auto it = p->holds.find(number); it != p->holds.end()) {
+      reading.found = true;
+      reading.open = it->second.state == Hold::State::open;
+      reading.expires_ms = it->second.expires_ms;
+    }
+  }
+  done(reading);
+}
+
+void MemoryStore::confirm_hold(const ConfirmRequest& request, StoreCallback<PurchaseOutcome> done) {
+  uint64_t product_id = 0, number = 0;
+  Product* p =
+      parse_reservation_id(request.reservation_id, product_id, number) ? find(product_id) : nullptr;
+  if (p == nullptr) return done(PurchaseOutcome{PurchaseStatus::unknown_reservation, {}, 0});
+  PurchaseOutcome out{PurchaseStatus::bought, {}, 0};
+  {
+    std::lock_guard lock(p->mutex);
+    const int64_t now = unix_ms_now();
+    expire_due(*p, now);
+    auto it = p->holds.find(number);
+    if (it == p->holds.end()) {
+      out.status = PurchaseStatus::unknown_reservation;
+    } else if (it->second.state == Hold::State::confirmed) {
+      out.status = PurchaseStatus::already_confirmed;
+    } else if (it->second.state == Hold::State::expired && !request.blind) {
+      out.status = PurchaseStatus::expired;
+    } else {
+      Hold& h = it->second;
+      if (h.state == Hold::State::open) {
+        p->held -= h.quantity;
+        --p->hold_counts.open;
+      }
+      // Buggy confirms an expired hold too: its stock went back at expiry and is sold again.
+      h.state = Hold::State::confirmed;
+      ++p->hold_counts.confirmed;
+      out.order_id = next_order_id();
+      out.remaining = p->stock.load(std::memory_order_acquire);
+      out.product_id = product_id;
+      PurchaseRequest as_purchase;
+      as_purchase.product_id = product_id;
+      as_purchase.quantity = h.quantity;
+      as_purchase.user_id = h.user_id;
+      as_purchase.idempotency_key = request.idempotency_key;
+      as_purchase.endpoint = request.endpoint;
+      append(*p, as_purchase, out.order_id,
+             HoldRecord{std::string(request.reservation_id), h.placed_ms, h.expires_ms, now});
+    }
   }
   done(std::move(out));
 }
@@ -149,6 +353,12 @@ void MemoryStore::reset_product(uint64_t product_id, int64_t stock,
     p->stock.store(stock, std::memory_order_release);
     p->ledger.clear();
     p->ledger.shrink_to_fit();
+    p->units.clear();
+    p->holds.clear();
+    p->expiries = {};
+    p->held = 0;
+    p->hold_counts = {};
+    p->next_expiry_ms.store(kNever, std::memory_order_release);
     ++p->generation;
   }
   done(snapshot(product_id, *p));

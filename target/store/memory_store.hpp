@@ -7,10 +7,13 @@
 #pragma once
 
 #include <atomic>
+#include <limits>
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <queue>
 #include <shared_mutex>
+#include <string>
 #include <string_view>
 #include <unordered_map>
 #include <vector>
@@ -35,6 +38,12 @@ class MemoryStore final : public Store {
   void read_stock(uint64_t product_id, StoreCallback<StockReading> done) override;
   void overwrite_stock_and_record(const PurchaseRequest& request, int64_t new_stock,
                                   StoreCallback<PurchaseOutcome> done) override;
+  void read_stock_for_user(uint64_t product_id, std::string_view user_id,
+                           StoreCallback<StockReading> done) override;
+  bool supports_holds() const override { return true; }
+  void place_hold(const HoldRequest& request, StoreCallback<HoldOutcome> done) override;
+  void read_hold(std::string_view reservation_id, StoreCallback<HoldReading> done) override;
+  void confirm_hold(const ConfirmRequest& request, StoreCallback<PurchaseOutcome> done) override;
   void read_product(uint64_t product_id, StoreCallback<ProductSnapshot> done) override;
   void read_products(StoreCallback<std::vector<ProductSnapshot>> done) override;
   void read_orders(uint64_t product_id, uint64_t first, uint32_t max_count,
@@ -43,19 +52,50 @@ class MemoryStore final : public Store {
                      StoreCallback<ProductSnapshot> done) override;
 
  private:
+  static constexpr int64_t kNever = std::numeric_limits<int64_t>::max();
+
+  struct Hold {
+    enum class State : uint8_t { open, confirmed, expired };
+    std::string user_id;
+    uint32_t quantity = 0;
+    int64_t placed_ms = 0;
+    int64_t expires_ms = 0;
+    State state = State::open;
+  };
+
   struct Product {
     std::atomic<int64_t> stock{0};
+    // The earliest open hold's expiry (Unix ms), kNever without one: lets the lock-free
+    // purchase see without the mutex whether expired holds must give their stock back first.
+    std::atomic<int64_t> next_expiry_ms{kNever};
     // Guards everything below; under the mutex strategy it also makes check-decrement-append
     // one critical section.
     std::mutex mutex;
     int64_t initial_stock = 0;
     uint64_t generation = 0;
     std::vector<OrderRecord> ledger;
+    // Units per user, held or bought; kept only while a per-user limit is asked for.
+    std::unordered_map<std::string, int64_t> units;
+    std::unordered_map<uint64_t, Hold> holds;  // by the number in the reservation id
+    // (expires_ms, hold number), earliest first.
+    std::priority_queue<std::pair<int64_t, uint64_t>, std::vector<std::pair<int64_t, uint64_t>>,
+                        std::greater<>>
+        expiries;
+    int64_t held = 0;
+    HoldCounts hold_counts;
   };
 
   // Products are never erased, so a pointer stays valid after the map lock is dropped.
   Product* find(uint64_t product_id) const;
-  static void append(Product& p, const PurchaseRequest& request, std::string order_id);
+  // With p.mutex held: expired open holds give their stock and units back.
+  static void expire_due(Product& p, int64_t now_ms);
+  // Takes p.mutex and expires due holds when one may be due.
+  static void expire_if_due(Product& p);
+  // With p.mutex held: whether this request would take the user past its limit.
+  static bool over_limit(const Product& p, const PurchaseRequest& request);
+  static void add_units(Product& p, const PurchaseRequest& request, int64_t units);
+  static void append(Product& p, const PurchaseRequest& request, std::string order_id,
+                     HoldRecord hold = {});
   static ProductSnapshot snapshot(uint64_t product_id, Product& p);
   PurchaseOutcome purchase_cas(Product& p, const PurchaseRequest& request);
   PurchaseOutcome purchase_locked(Product& p, const PurchaseRequest& request);

@@ -23,6 +23,9 @@ constexpr std::string_view endpoint_name(Endpoint e) {
   return "unknown";
 }
 
+// What a request to an endpoint does: buy outright, or reserve and later confirm (journeys).
+enum class StockAction : uint8_t { checkout, reserve, confirm };
+
 // The inverse of endpoint_name, for ledgers read back from a network store.
 inline bool parse_endpoint_name(std::string_view name, Endpoint& out) {
   for (Endpoint e : {Endpoint::buggy, Endpoint::unstable, Endpoint::safe}) {
@@ -34,11 +37,21 @@ inline bool parse_endpoint_name(std::string_view name, Endpoint& out) {
   return false;
 }
 
+// The reservation an order was confirmed from, with its times in Unix milliseconds; an empty id
+// for an order bought outright. The oracle compares confirmed_ms with expires_ms.
+struct HoldRecord {
+  std::string reservation_id;
+  int64_t placed_ms = 0;
+  int64_t expires_ms = 0;
+  int64_t confirmed_ms = 0;
+};
+
 struct OrderRecord {
   std::string order_id;
   std::string idempotency_key;  // "" when the request carried none
   Endpoint endpoint = Endpoint::safe;
   std::string user_id;
+  HoldRecord hold{};
 };
 
 // "o-<n>": unique for the life of the process (not across restarts; the memory ledger does not

@@ -60,8 +60,11 @@ OrdersPage pg_orders_page(PgConnection& pg, uint64_t product_id, uint64_t first,
   page.generation = static_cast<uint64_t>(r.integer(0, 0));
   for (int i = 0; i < r.rows(); ++i) {
     if (r.is_null(i, 1)) continue;  // the empty page's single row
-    OrderRecord order{std::string(r.text(i, 1)), std::string(r.text(i, 2)), Endpoint::safe,
-                      std::string(r.text(i, 4))};
+    OrderRecord order{std::string(r.text(i, 1)),
+                      std::string(r.text(i, 2)),
+                      Endpoint::safe,
+                      std::string(r.text(i, 4)),
+                      {}};
     if (!parse_endpoint_name(r.text(i, 3), order.endpoint)) {
       page.failed = true;  // a row we did not write: fail the stream rather than misreport it
       page.found = false;

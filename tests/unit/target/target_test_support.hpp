@@ -67,7 +67,7 @@ struct RouterHarness {
           s.rate = 0.0;
           return s;
         }()),
-        checkout(store, idempotency, faults, metrics, race_window),
+        checkout(store, idempotency, faults, metrics, LabRules{race_window}),
         router(checkout, store, metrics),
         admin(std::move(admin_token), store, idempotency, faults, metrics) {
     store.reset_product(1, stock, [](ProductSnapshot) {});

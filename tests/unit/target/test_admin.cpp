@@ -60,7 +60,8 @@ TEST_CASE("admin reset creates a product and rejects bad values with 422", "[tar
   CHECK(h.admin_call(admin_post("/admin/reset", R"({"product_id":5,"stock":3})", auth))
             .message.result() == http::status::ok);
   CHECK(h.call(make_request(http::verb::get, "/api/v1/products/5")).message.body() ==
-        R"({"product_id":5,"initial_stock":3,"stock":3,"orders":0})");
+        R"({"product_id":5,"initial_stock":3,"stock":3,"orders":0,"held":0,)"
+        R"("holds":{"placed":0,"confirmed":0,"expired":0,"open":0}})");
   for (const char* body : {R"({"product_id":0,"stock":3})", R"({"product_id":1,"stock":-1})",
                            R"({"product_id":1})", R"({"product_id":1,"stock":"3"})", "[]"}) {
     INFO(body);

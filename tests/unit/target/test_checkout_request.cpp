@@ -143,7 +143,8 @@ TEST_CASE("the product route reports initial stock, stock and order count", "[ta
   h.checkout_call("safe", checkout_body(1, "u-1", 4));
   Reply r = h.call(make_request(http::verb::get, "/api/v1/products/1?x=1"));
   CHECK(r.message.result() == http::status::ok);
-  CHECK(r.message.body() == R"({"product_id":1,"initial_stock":10,"stock":6,"orders":1})");
+  CHECK(r.message.body() == R"({"product_id":1,"initial_stock":10,"stock":6,"orders":1,"held":0,)"
+                            R"("holds":{"placed":0,"confirmed":0,"expired":0,"open":0}})");
   CHECK(h.call(make_request(http::verb::get, "/api/v1/products/2")).message.result() ==
         http::status::not_found);
 }
