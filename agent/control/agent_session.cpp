@@ -30,6 +30,7 @@ void fill_counts(v1::OutcomeCounts* c, const SwarmProgress& p) {
   c->set_info(p.info);
   c->set_sold_out(p.sold_out);
   c->set_errors(p.errors);
+  c->set_abandoned(p.abandoned);
 }
 void fill_bin(v1::TimelineBin* b, const SecondCounts& c) {
   b->set_second(c.second);
@@ -339,6 +340,20 @@ void AgentSession::send_result(Steady::time_point now) {
   c->set_tls_resumed(result.connections.tls_resumed);
   result.connections.connect_us.to_proto(c->mutable_connect());
   result.connections.tls_us.to_proto(c->mutable_tls());
+  const auto& flow = job_->spec.request().flow();
+  for (size_t i = 0; i < result.steps.size(); ++i) {
+    const StepTally& t = result.steps[i];
+    auto* step = r->add_steps();
+    if (i < static_cast<size_t>(flow.size())) step->set_name(flow[static_cast<int>(i)].name());
+    step->set_attempts(t.attempts);
+    step->set_failed(t.failed);
+    for (const auto& [code, count] : t.status_codes) {
+      auto* sc = step->add_status_codes();
+      sc->set_code(code);
+      sc->set_count(count);
+    }
+    t.latency.to_proto(step->mutable_latency());
+  }
   job_->result = serialize_envelope(env);
   outbox_.push_back(*job_->result);
   job_->next_resend = now + kResultResendEvery;

@@ -30,9 +30,25 @@ struct SwarmProgress {
   uint64_t ok = 0;
   uint64_t fail = 0;
   uint64_t info = 0;
-  uint64_t sold_out = 0;  // part of fail
-  uint64_t errors = 0;    // part of fail
-  uint64_t retries = 0;   // tries beyond each attempt's first (not attempts themselves)
+  uint64_t sold_out = 0;   // part of fail
+  uint64_t errors = 0;     // part of fail
+  uint64_t retries = 0;    // tries beyond each attempt's first (not attempts themselves)
+  uint64_t abandoned = 0;  // part of fail: journeys that ended after taking stock, unbought
+};
+
+// One journey step's exchanges (every try of it), as k6 reports each request of a script.
+struct StepTally {
+  uint64_t attempts = 0;
+  uint64_t failed = 0;  // not accepted, or no answer: the journey ended there
+  std::map<unsigned, uint64_t> status_codes;
+  LatencyHistogram latency;  // µs from the step's send to its answer
+
+  void merge(const StepTally& other) {
+    attempts += other.attempts;
+    failed += other.failed;
+    for (const auto& [code, n] : other.status_codes) status_codes[code] += n;
+    latency.merge(other.latency);
+  }
 };
 
 // Acknowledged orders and indeterminate attempts gathered since the last drain.
@@ -71,6 +87,7 @@ struct SwarmResult {
   OrderDrain remaining;               // what no drain_orders() call took yet
   std::vector<SecondCounts> seconds;  // the whole job's attempts by second, in order
   ConnectionStats connections;
+  std::vector<StepTally> steps;  // journeys only: one per step, in flow order
 };
 
 class JobRunner {

@@ -9,9 +9,6 @@
 namespace stampede::agent {
 namespace {
 
-constexpr std::string_view kUserIdSlot = "${user_id}";
-constexpr std::string_view kKeySlot = "${key}";
-
 bool is_token(std::string_view s) {
   // RFC 9110 tchar.
   constexpr std::string_view kExtra = "!#$%&'*+-.^_`|~";
@@ -33,42 +30,54 @@ bool iequals(std::string_view a, std::string_view b) {
 
 }  // namespace
 
-RequestTemplate::SlottedText RequestTemplate::SlottedText::split(std::string_view text) {
+RequestTemplate::SlottedText RequestTemplate::SlottedText::split(
+    std::string_view text, const std::vector<std::string>& columns) {
+  auto slot_of = [&](std::string_view name) -> uint32_t {
+    if (name == "user_id") return kUserIdValue;
+    if (name == "key") return kKeyValue;
+    for (size_t c = 0; c < columns.size(); ++c) {
+      if (columns[c] == name) return static_cast<uint32_t>(kFirstColumnValue + c);
+    }
+    return kNoSlot;
+  };
   SlottedText out;
   size_t pos = 0;
-  while (true) {
-    const size_t user_at = text.find(kUserIdSlot, pos);
-    const size_t key_at = text.find(kKeySlot, pos);
-    const size_t at = std::min(user_at, key_at);
-    if (at == std::string_view::npos) break;
+  for (size_t at = text.find("${"); at != std::string_view::npos; at = text.find("${", at + 2)) {
+    const size_t close = text.find('}', at + 2);
+    if (close == std::string_view::npos) break;
+    const uint32_t slot = slot_of(text.substr(at + 2, close - at - 2));
+    if (slot == kNoSlot) continue;  // not ours: the text stays as it is
     out.literals_.append(text.substr(pos, at - pos));
-    const bool is_user = at == user_at;
-    out.pieces_.push_back({out.literals_.size(), is_user ? Slot::user_id : Slot::key});
-    (is_user ? out.user_id_slots_ : out.key_slots_)++;
-    pos = at + (is_user ? kUserIdSlot.size() : kKeySlot.size());
+    out.pieces_.push_back({out.literals_.size(), slot});
+    pos = close + 1;
+    at = close - 1;
   }
   out.literals_.append(text.substr(pos));
-  out.pieces_.push_back({out.literals_.size(), Slot::none});
+  out.pieces_.push_back({out.literals_.size(), kNoSlot});
   return out;
 }
 
-size_t RequestTemplate::SlottedText::size(std::string_view user_id, std::string_view key) const {
-  return literals_.size() + user_id_slots_ * user_id.size() + key_slots_ * key.size();
+size_t RequestTemplate::SlottedText::size(std::span<const std::string_view> values) const {
+  size_t n = literals_.size();
+  for (const Piece& piece : pieces_) {
+    if (piece.slot < values.size()) n += values[piece.slot].size();
+  }
+  return n;
 }
 
-void RequestTemplate::SlottedText::append_to(std::string& out, std::string_view user_id,
-                                             std::string_view key) const {
+void RequestTemplate::SlottedText::append_to(std::string& out,
+                                             std::span<const std::string_view> values) const {
   size_t from = 0;
   for (const Piece& piece : pieces_) {
     out.append(literals_, from, piece.literal_end - from);
     from = piece.literal_end;
-    if (piece.slot == Slot::user_id) out.append(user_id);
-    if (piece.slot == Slot::key) out.append(key);
+    if (piece.slot < values.size()) out.append(values[piece.slot]);
   }
 }
 
 Expected<RequestTemplate> RequestTemplate::create(const v1::HttpRequestSpec& spec,
-                                                  const HttpUrl& url) {
+                                                  const HttpUrl& url,
+                                                  const std::vector<std::string>& columns) {
   const std::string method = spec.method().empty() ? "POST" : spec.method();
   if (!is_token(method)) return unexpected("bad HTTP method '" + method + "'");
   const std::string path = spec.path().empty() ? url.target : spec.path();
@@ -108,19 +117,19 @@ Expected<RequestTemplate> RequestTemplate::create(const v1::HttpRequestSpec& spe
   head += "Content-Length: ";
 
   RequestTemplate out;
-  out.head_ = SlottedText::split(head);
-  out.body_ = SlottedText::split(spec.body_template());
+  out.head_ = SlottedText::split(head, columns);
+  out.body_ = SlottedText::split(spec.body_template(), columns);
   return out;
 }
 
-void RequestTemplate::fill(std::string& out, std::string_view user_id, std::string_view key) const {
+void RequestTemplate::fill(std::string& out, std::span<const std::string_view> values) const {
   out.clear();
-  head_.append_to(out, user_id, key);
+  head_.append_to(out, values);
   char length[24];
-  const auto end = std::to_chars(length, length + sizeof(length), body_.size(user_id, key)).ptr;
+  const auto end = std::to_chars(length, length + sizeof(length), body_.size(values)).ptr;
   out.append(length, end);
   out.append("\r\n\r\n");
-  body_.append_to(out, user_id, key);
+  body_.append_to(out, values);
 }
 
 }  // namespace stampede::agent

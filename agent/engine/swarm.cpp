@@ -111,7 +111,13 @@ Expected<UserSettings> settings_for(const v1::JobSpec& job) {
   const auto& spec = job.request();
   auto url = HttpUrl::parse(spec.target_url());
   if (!url) return unexpected("bad target URL: " + url.error());
-  auto request = RequestTemplate::create(spec, *url);
+  const auto& data = job.data();
+  const std::vector<std::string> columns(data.columns().begin(), data.columns().end());
+  if (!columns.empty() && (data.cells_size() == 0 || data.cells_size() % columns.size() != 0)) {
+    return unexpected("data: " + std::to_string(data.cells_size()) + " cells do not fill rows of " +
+                      std::to_string(columns.size()) + " columns");
+  }
+  auto request = RequestTemplate::create(spec, *url, columns);
   if (!request) return unexpected(request.error());
 
   // Resolved once here, before the start instant, so no attempt waits on DNS.
@@ -123,7 +129,16 @@ Expected<UserSettings> settings_for(const v1::JobSpec& job) {
     return unexpected("cannot resolve target host '" + url->host + "': " + ec.message());
   }
 
+  auto journey = Journey::create(spec, *url, columns);
+  if (!journey) return unexpected(journey.error());
+
   UserSettings settings(std::move(*request));
+  settings.journey = std::move(*journey);
+  settings.data_columns = columns;
+  settings.data_cells.assign(data.cells().begin(), data.cells().end());
+  for (size_t c = 0; c < columns.size(); ++c) {
+    if (columns[c] == "user_id") settings.user_id_column = c;
+  }
   for (const auto& entry : results) settings.endpoints.push_back(entry.endpoint());
   settings.rules.sold_out_statuses.assign(spec.sold_out_statuses().begin(),
                                           spec.sold_out_statuses().end());
@@ -214,12 +229,17 @@ Expected<std::unique_ptr<Swarm>> Swarm::create(const v1::JobSpec& job, unsigned 
   uint32_t user_index = 0;
   for (unsigned t = 0; t < threads; ++t) {
     auto worker = std::make_unique<Worker>();
+    worker->stats.set_steps(impl->settings.journey.steps().size());
     // Even split: thread t drives users [t*U/T, (t+1)*U/T).
     const uint32_t end = static_cast<uint32_t>(uint64_t{job.users()} * (t + 1) / threads);
     for (; user_index < end; ++user_index) {
-      worker->users.push_back(std::make_unique<VirtualUser>(
-          worker->io, impl->settings, impl->budget, worker->stats, impl->users_done,
-          "u-" + std::to_string(uint64_t{job.user_offset()} + user_index)));
+      const auto row = impl->settings.row_of(user_index);
+      std::string user_id = impl->settings.user_id_column
+                                ? row[*impl->settings.user_id_column]
+                                : "u-" + std::to_string(uint64_t{job.user_offset()} + user_index);
+      worker->users.push_back(
+          std::make_unique<VirtualUser>(worker->io, impl->settings, impl->budget, worker->stats,
+                                        impl->users_done, std::move(user_id), row));
     }
     impl->workers.push_back(std::move(worker));
   }

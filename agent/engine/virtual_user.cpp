@@ -13,6 +13,7 @@
 #include <boost/beast/core/read_size.hpp>
 #include <boost/beast/http/error.hpp>
 
+#include "agent/engine/order_id_scan.hpp"
 #include "common/tls_client.hpp"
 
 namespace stampede::agent {
@@ -21,7 +22,8 @@ namespace beast = boost::beast;
 using tcp = asio::ip::tcp;
 
 VirtualUser::VirtualUser(asio::io_context& io, const UserSettings& settings, AttemptBudget& budget,
-                         WorkerStats& stats, std::atomic<uint32_t>& users_done, std::string user_id)
+                         WorkerStats& stats, std::atomic<uint32_t>& users_done, std::string user_id,
+                         std::span<const std::string> row)
     : settings_(settings),
       budget_(budget),
       stats_(stats),
@@ -29,7 +31,15 @@ VirtualUser::VirtualUser(asio::io_context& io, const UserSettings& settings, Att
       user_id_(std::move(user_id)),
       socket_(io),
       wait_timer_(io),
-      pace_timer_(io) {}
+      pace_timer_(io) {
+  const size_t captures = settings.journey.capture_count();
+  values_.reserve(RequestTemplate::kFirstColumnValue + row.size() + captures);
+  values_.push_back(user_id_);
+  values_.push_back({});
+  for (const std::string& cell : row) values_.push_back(cell);
+  captured_.resize(captures);
+  for (size_t i = 0; i < captures; ++i) values_.push_back({});
+}
 
 VirtualUser::~VirtualUser() {
   if (session_) SSL_SESSION_free(session_);
@@ -80,8 +90,15 @@ void VirtualUser::next_attempt() {
   const auto end = std::to_chars(digits, digits + sizeof(digits), seq_).ptr;
   key_.assign(settings_.key_prefix);
   key_.append(digits, end);
-  settings_.request.fill(request_, user_id_, key_);
-  if (!pacer_) return send_try();
+  if (in_journey()) {
+    step_ = 0;
+    holding_ = false;
+    fill_step();
+  } else {
+    values_[RequestTemplate::kKeyValue] = key_;
+    settings_.request.fill(request_, values_);
+  }
+  if (!pacer_) return in_journey() ? after_think(journey_step().think) : send_try();
   const auto wait = pacer_->wait_before(seq_);
   // Late already (every connection was busy at its intended time): send at once; the wait
   // counts in its latency, which runs from the intended time.
@@ -107,6 +124,94 @@ void VirtualUser::send_try() {
   // agent's thread may be waiting for a core to send its own first one; yielding once lets it,
   // instead of making it wait out this thread's whole first burst of users.
   if (first) sched_yield();
+}
+
+void VirtualUser::fill_step() {
+  const JourneyStep& step = journey_step();
+  if (step.purchase) {
+    // The sale's key is the attempt's, so the oracle finds the order under it.
+    values_[RequestTemplate::kKeyValue] = key_;
+  } else {
+    char digits[8];
+    const auto end = std::to_chars(digits, digits + sizeof(digits), step_).ptr;
+    step_key_.assign(key_);
+    step_key_.append(".s");
+    step_key_.append(digits, end);
+    values_[RequestTemplate::kKeyValue] = step_key_;
+  }
+  step.request.fill(request_, values_);
+}
+
+void VirtualUser::after_think(std::chrono::milliseconds think) {
+  if (think == std::chrono::milliseconds::zero()) return step_ == 0 ? send_try() : send_step();
+  wait_timer_.expires_after(think);
+  wait_timer_.async_wait([this](error_code) {
+    if (budget_.stopped()) {
+      // Stopped while thinking. Before its first step the attempt was never made; later, the
+      // journey ends as it stood, its sale never asked for.
+      if (step_ == 0) return finish();
+      result_ = classify_transport_failure(TransportFailure::connect_failed);
+      return end_journey_early(false, false);
+    }
+    step_ == 0 ? send_try() : send_step();
+  });
+}
+
+void VirtualUser::send_step() {
+  if (connected_) return do_write();
+  do_connect();
+}
+
+bool VirtualUser::capture() {
+  const JourneyStep& step = journey_step();
+  for (const auto& [index, field] : step.captures) {
+    std::string& value = captured_[index];
+    const auto scanned = scan_order_id(response_body_, field, value);
+    if (scanned == OrderIdScan::absent) return false;
+    if (scanned == OrderIdScan::unsure && !parse_order_id(response_body_, field, value)) {
+      return false;
+    }
+    // A capture may have grown its string, which moves the text a view points at.
+    values_[settings_.journey.capture_value(index)] = value;
+  }
+  return true;
+}
+
+void VirtualUser::on_step_response(unsigned status) {
+  const JourneyStep& step = journey_step();
+  stats_.record_status(status);
+  const bool accepted = step.accepts(status) && capture();
+  stats_.record_step(step_, status, us_between(step_started_, std::chrono::steady_clock::now()),
+                     !accepted);
+  const bool keep = reader_->keep_alive() && !timed_out_ && !settings_.connection_per_attempt;
+  if (!keep) {
+    if (tls_ && !timed_out_) channel_->end_cleanly();
+    drop_connection();
+  }
+  if (!accepted) {
+    // Nothing was bought: the journey ends as a definite no, sold out where the answer says so
+    // (a reservation refused for stock is the sale refused).
+    classify_response(status, response_body_, settings_.rules, result_);
+    const bool sold_out = result_.outcome == Outcome::fail && result_.sold_out;
+    result_ = Classified{};
+    result_.outcome = Outcome::fail;
+    result_.sold_out = sold_out;
+    // A 5xx from a step that takes stock may have taken it all the same.
+    return end_journey_early(step.takes_stock && status >= 500, false);
+  }
+  if (step.takes_stock) holding_ = true;
+  ++step_;
+  fill_step();
+  // As in on_response: an immediate send may skip its read's first try.
+  next_read_after_edge_ = connected_ && read_drained_;
+  after_think(journey_step().think);
+  next_read_after_edge_ = false;
+}
+
+void VirtualUser::end_journey_early(bool maybe_holding, bool connect_failed) {
+  if (holding_ || maybe_holding) stats_.record_abandoned();
+  end_attempt();
+  after_attempt(connect_failed);
 }
 
 void VirtualUser::do_connect() {
@@ -299,6 +404,7 @@ void VirtualUser::fail_exchange() {
 void VirtualUser::on_response() {
   disarm_deadline();
   const unsigned status = reader_->status();
+  if (before_purchase()) return on_step_response(status);
   classify_response(status, response_body_, settings_.rules, result_);
   if (!reader_->keep_alive() || timed_out_ || settings_.connection_per_attempt) {
     // A whole answer is a clean end: marked so, OpenSSL keeps its session resumable instead of
@@ -315,6 +421,15 @@ void VirtualUser::on_response() {
 }
 
 void VirtualUser::end_try(unsigned status, bool connect_failed) {
+  if (in_journey()) {
+    stats_.record_step(step_, status, us_between(step_started_, std::chrono::steady_clock::now()),
+                       result_.outcome != Outcome::ok);
+    if (!journey_step().purchase) {
+      // No answer to a step before the purchase: no sale was asked for, so a definite no.
+      result_ = classify_transport_failure(TransportFailure::connect_failed);
+      return end_journey_early(journey_step().takes_stock && !connect_failed, connect_failed);
+    }
+  }
   if (status != 0) stats_.record_status(status);
   if (retries_ > 0 && result_.outcome == Outcome::fail) {
     // An earlier try of this attempt was indeterminate and may still land (a timed-out request
@@ -360,8 +475,10 @@ void VirtualUser::after_attempt(bool connect_failed) {
 
 std::chrono::steady_clock::time_point VirtualUser::mark_send_start() {
   const auto now = std::chrono::steady_clock::now();
-  // An attempt's latency spans all its tries and backoffs: what a buyer would wait.
-  if (retries_ == 0) attempt_started_ = now;
+  // An attempt's latency spans all its tries and backoffs, and a journey's all its steps: what
+  // a buyer would wait.
+  if (retries_ == 0 && step_ == 0) attempt_started_ = now;
+  step_started_ = now;
   return now;
 }
 

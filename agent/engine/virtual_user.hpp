@@ -17,7 +17,9 @@
 #include <chrono>
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -34,6 +36,7 @@
 #include "agent/engine/attempt_budget.hpp"
 #include "agent/engine/classify.hpp"
 #include "agent/engine/edge_read.hpp"
+#include "agent/engine/journey.hpp"
 #include "agent/engine/open_loop_pacer.hpp"
 #include "agent/engine/request_template.hpp"
 #include "agent/engine/response_reader.hpp"
@@ -49,6 +52,7 @@ struct UserSettings {
 
   std::vector<boost::asio::ip::tcp::endpoint> endpoints;  // the target, resolved once
   RequestTemplate request;
+  Journey journey;  // a flow of steps in place of `request`; empty: one request an attempt
   ClassifyRules rules;
   bool plain_load = false;  // no oracle: no orders or evidence are kept
   std::string key_prefix;   // "<job key_prefix>.": the attempt seq follows
@@ -65,6 +69,17 @@ struct UserSettings {
   bool tls_insecure = false;
   bool fresh_sessions = false;          // --tls-sessions fresh: never resume
   bool connection_per_attempt = false;  // close after every attempt: each a new connection
+  // Per-user data: the job's rows, cells row after row; user i takes row i % rows.
+  std::vector<std::string> data_columns;
+  std::vector<std::string> data_cells;
+  std::optional<size_t> user_id_column;  // a user_id column names the user
+
+  std::span<const std::string> row_of(uint32_t user_index) const {
+    if (data_columns.empty()) return {};
+    const size_t rows = data_cells.size() / data_columns.size();
+    return std::span<const std::string>(data_cells)
+        .subspan((user_index % rows) * data_columns.size(), data_columns.size());
+  }
 };
 
 // Lifetime: handlers capture `this`, so the owner keeps the user, and everything it refers
@@ -72,8 +87,11 @@ struct UserSettings {
 // runs on the io_context's one thread; start() may also be called before that thread begins.
 class VirtualUser {
  public:
+  // row: this user's cells of the data file, one per column (empty without one); they must
+  // outlive the user.
   VirtualUser(boost::asio::io_context& io, const UserSettings& settings, AttemptBudget& budget,
-              WorkerStats& stats, std::atomic<uint32_t>& users_done, std::string user_id);
+              WorkerStats& stats, std::atomic<uint32_t>& users_done, std::string user_id,
+              std::span<const std::string> row = {});
 
   ~VirtualUser();
   VirtualUser(const VirtualUser&) = delete;
@@ -114,6 +132,17 @@ class VirtualUser {
   void next_attempt();
   void on_due(error_code ec);
   void send_try();
+  // Journeys: the step's request into request_; a step before the purchase answered, or
+  // ended without an answer (no retries: nothing was bought yet).
+  bool in_journey() const { return !settings_.journey.empty(); }
+  bool before_purchase() const { return in_journey() && !journey_step().purchase; }
+  const JourneyStep& journey_step() const { return settings_.journey.steps()[step_]; }
+  void fill_step();
+  void after_think(std::chrono::milliseconds think);
+  void send_step();
+  void on_step_response(unsigned status);
+  bool capture();
+  void end_journey_early(bool maybe_holding, bool connect_failed);
   void do_connect();
   void on_connect(error_code ec);
   void do_write();
@@ -143,6 +172,8 @@ class VirtualUser {
   WorkerStats& stats_;
   std::atomic<uint32_t>& users_done_;
   const std::string user_id_;
+  // The request's placeholder values (RequestTemplate's order); the key's is set per attempt.
+  std::vector<std::string_view> values_;
   const OpenLoopPacer* pacer_ = nullptr;  // open loop only; owned by the swarm
 
   ReactorSocket socket_;
@@ -178,6 +209,14 @@ class VirtualUser {
   std::string response_body_;
   std::optional<ResponseReader> reader_;
   Classified result_;  // how the last try ended; its order id's buffer is reused
+
+  // Journeys: the step in flight, whether a step that takes stock has succeeded (an ending
+  // journey may then hold stock), the step's key and the values captured so far.
+  size_t step_ = 0;
+  bool holding_ = false;
+  std::chrono::steady_clock::time_point step_started_;
+  std::string step_key_;
+  std::vector<std::string> captured_;
 };
 
 }  // namespace stampede::agent

@@ -142,6 +142,7 @@ void WorkerStats::progress_into(SwarmProgress& sum) const {
   sum.sold_out += sold_out_.load(std::memory_order_relaxed);
   sum.errors += errors_.load(std::memory_order_relaxed);
   sum.retries += retries_.load(std::memory_order_relaxed);
+  sum.abandoned += abandoned_.load(std::memory_order_relaxed);
 }
 
 void WorkerStats::drain_seconds_into(std::vector<SecondBin>& out) {
@@ -186,6 +187,8 @@ void WorkerStats::merge_into(SwarmResult& result) {
   }
   drain_into(result.remaining);
   result.connections.merge(connections_);
+  if (result.steps.size() < steps_.size()) result.steps.resize(steps_.size());
+  for (size_t i = 0; i < steps_.size(); ++i) result.steps[i].merge(steps_[i]);
   for (const auto& c : seconds_) add_counts(bin_for(result.seconds, c.second), c);
 }
 

@@ -38,11 +38,23 @@ class WorkerStats {
   void record_handshake(uint64_t us, bool resumed) { connections_.record_handshake(us, resumed); }
   // A try beyond an attempt's first, sent with the same key.
   void record_retry() { bump(retries_); }
+  // Journeys: one exchange of step `step` (status 0: no answer), and a journey that ended
+  // after a step that takes stock succeeded, before its purchase.
+  void record_step(size_t step, unsigned status, uint64_t us, bool failed) {
+    StepTally& t = steps_[step];
+    ++t.attempts;
+    t.failed += failed ? 1 : 0;
+    if (status != 0) ++t.status_codes[status];
+    t.latency.record_us(us);
+  }
+  void record_abandoned() { bump(abandoned_); }
   // The attempt's final class, once its last try has ended.
   void record_attempt(uint64_t seq, const Classified& result, const AttemptTimes& times);
 
   // A plain load test keeps no orders or evidence: no oracle reads them. Before the io thread.
   void set_keep_orders(bool keep) { keep_orders_ = keep; }
+  // The journey's step count, before the io thread starts.
+  void set_steps(size_t count) { steps_.resize(count); }
   // Second 0 of the timeline, before the io thread starts.
   void set_timeline_origin(std::chrono::steady_clock::time_point origin) { origin_ = origin; }
 
@@ -66,6 +78,7 @@ class WorkerStats {
   std::atomic<uint64_t> sold_out_{0};
   std::atomic<uint64_t> errors_{0};
   std::atomic<uint64_t> retries_{0};
+  std::atomic<uint64_t> abandoned_{0};
 
   // Owned by the io thread until it finishes.
   AttemptLatency latency_;
@@ -77,6 +90,7 @@ class WorkerStats {
   bool keep_orders_ = true;
   std::vector<SecondCounts> seconds_;  // the whole job's, in order: done times only grow
   ConnectionStats connections_;
+  std::vector<StepTally> steps_;
 
   // Guards orders_ and bins_, which the io thread appends to and the drains empty. One lock
   // per attempt, uncontended but for the control thread's drain twice a second.

@@ -5,6 +5,7 @@
 
 #include "common/url.hpp"
 #include "coordinator/daemon/job_split.hpp"
+#include "coordinator/spec/data_file.hpp"
 
 namespace stampede::coordinator {
 
@@ -120,7 +121,21 @@ void PhaseRunner::dispatch(AgentRecord& agent, JobShare share, uint64_t start_at
   job->set_job_id(share.job_id);
   job->set_endpoint(endpoint());
   *job->mutable_request() = request_.request();
-  job->mutable_request()->set_path(substitute(request_.request().path(), "endpoint", endpoint()));
+  // ${endpoint} is the phase's, the same for every user: filled here, once.
+  auto* request = job->mutable_request();
+  request->set_path(substitute(request->path(), "endpoint", endpoint()));
+  request->set_body_template(substitute(request->body_template(), "endpoint", endpoint()));
+  for (auto& h : *request->mutable_headers()) {
+    h.set_value(substitute(h.value(), "endpoint", endpoint()));
+  }
+  if (spec_.flow_size() > 0) *request->mutable_flow() = spec_.flow();
+  for (auto& step : *request->mutable_flow()) {
+    step.set_path(substitute(step.path(), "endpoint", endpoint()));
+    step.set_body_template(substitute(step.body_template(), "endpoint", endpoint()));
+    for (auto& h : *step.mutable_headers()) {
+      h.set_value(substitute(h.value(), "endpoint", endpoint()));
+    }
+  }
   job->set_users(share.users);
   job->set_max_attempts(share.attempts);
   job->set_duration_ms(spec_.duration_ms());
@@ -132,6 +147,9 @@ void PhaseRunner::dispatch(AgentRecord& agent, JobShare share, uint64_t start_at
   job->set_think_time_ms(spec_.think_time_ms());
   job->set_max_retries(request_.max_retries());
   job->set_retry_backoff_ms(request_.retry_backoff_ms());
+  if (request_.data().columns_size() > 0) {
+    *job->mutable_data() = rows_for_users(request_.data(), share.user_offset, share.users);
+  }
   share.agent_name = agent.name;
   share.agent_host = agent.host;
   const std::string job_id = share.job_id;
@@ -251,8 +269,8 @@ void PhaseRunner::lose_job(size_t i, bool handing_on) {
   }
   JobShare rest;
   // Unique across coordinator restarts too: a second process counts its re-issues afresh.
-  const std::string n =
-      std::to_string(++reissued_) + (restarts_ ? "s" + std::to_string(restarts_) : std::string());
+  std::string n = std::to_string(++reissued_);
+  if (restarts_) n.append("s").append(std::to_string(restarts_));
   rest.job_id = job.job_id + "-r" + n;
   rest.key_prefix = job.key_prefix + "r" + n;
   rest.users = job.users;

@@ -1,6 +1,7 @@
 // The run state machine. Each step has a deadline, so no peer can make a run hang.
 #include "coordinator/daemon/run_session.hpp"
 
+#include "common/clock.hpp"
 #include "common/url.hpp"
 #include "coordinator/daemon/run_journal.hpp"
 #include "coordinator/merge/endpoint_report.hpp"
@@ -42,6 +43,7 @@ RunSession::RunSession(RunHost& host, v1::RunRequest request, std::string client
       ph->set_stock(request_.stock());
       ph->set_ramp_ms(request_.ramp_ms());
       ph->set_think_time_ms(request_.think_time_ms());
+      ph->set_per_user_limit(request_.per_user_limit());
     }
   }
   started_unix_ns_ = host_.now_unix_ns();
@@ -332,7 +334,8 @@ void RunSession::finish_phase(PhaseEnd end, SteadyTime now) {
                    phase_start_unix_ns_,
                    !spec.order_id_field().empty(),
                    !spec.remaining_field().empty(),
-                   https ? std::optional<bool>(!spec.tls().insecure()) : std::nullopt};
+                   https ? std::optional<bool>(!spec.tls().insecure()) : std::nullopt,
+                   phase().per_user_limit() ? phase().per_user_limit() : request_.per_user_limit()};
   PhaseMerge& merge = jobs_->merge();
   EndpointReport p = report_phase(merge, std::move(end), facts);
   for (const auto& j : merge.jobs()) {

@@ -42,6 +42,28 @@ Expected<int64_t> int_field(const json::object& o, const std::string& field,
   return *n;
 }
 
+// The lab's reservation figures beside its stock ("held", "holds": {...}); none when the
+// target reports no holds.
+Expected<std::optional<HoldFigures>> hold_figures(const json::object& o, const std::string& url) {
+  const auto* holds = o.if_contains("holds");
+  if (!o.contains("held") && holds == nullptr) return std::optional<HoldFigures>();
+  if (holds == nullptr || !holds->is_object())
+    return unexpected(url + ": 'holds' is not an object");
+  HoldFigures f;
+  auto held = int_field(o, "held", url);
+  if (!held) return unexpected(held.error());
+  f.held = *held;
+  for (auto [name, into] : {std::pair{"placed", &f.placed},
+                            {"confirmed", &f.confirmed},
+                            {"expired", &f.expired},
+                            {"open", &f.open}}) {
+    auto n = int_field(holds->get_object(), name, url + " holds");
+    if (!n) return unexpected(n.error());
+    *into = *n;
+  }
+  return std::optional<HoldFigures>(f);
+}
+
 }  // namespace
 
 Expected<std::optional<int64_t>> prepare_phase(const TargetProbe& p) {
@@ -116,6 +138,9 @@ Expected<PhaseEnd> read_phase_end(const TargetProbe& p) {
       auto stock = int_field(*obj, p.stock_field, p.stock_url);
       if (!stock) return unexpected(stock.error());
       end.final_stock = *stock;
+      auto holds = hold_figures(*obj, p.stock_url);
+      if (!holds) return unexpected(holds.error());
+      end.holds = *holds;
       break;
     }
   }

@@ -34,6 +34,8 @@ Expected<std::optional<int64_t>> prepare_phase(const TargetProbe& probe);
 struct PhaseEnd {
   std::optional<int64_t> final_stock;
   std::optional<std::vector<LedgerOrder>> ledger;
+  // A target with reservations (the lab's product route): its holds when the run ended.
+  std::optional<HoldFigures> holds;
 };
 
 // One reading of the stock during a phase, for the live view (a short timeout: a slow target

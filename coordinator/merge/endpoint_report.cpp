@@ -9,9 +9,11 @@ EndpointReport report_phase(PhaseMerge& merge, PhaseEnd end, const PhaseFacts& f
   OracleInput in;
   in.plain_load = !facts.initial_stock && !end.ledger;
   in.order_ids = facts.order_ids;
+  in.per_user_limit = facts.per_user_limit;
   in.initial_stock = facts.initial_stock.value_or(0);
   in.final_stock = end.final_stock;
   in.ledger = std::move(end.ledger);
+  in.holds = end.holds;
   in.acknowledged = merge.take_acknowledged();
   in.evidence = merge.take_evidence();
   in.evidence.remaining_read = facts.remaining_read;
@@ -50,6 +52,8 @@ EndpointReport report_phase(PhaseMerge& merge, PhaseEnd end, const PhaseFacts& f
   p.connections = merge.connections();
   p.tls_verified = facts.tls_verified;
   p.status_codes = merge.status_codes();
+  p.steps = merge.steps();
+  p.journeys_abandoned = totals.abandoned();
   p.problems = merge.problems();
   if (in.evidence.remaining_read && !in.plain_load) {
     const auto missing = std::count_if(in.evidence.sales.begin(), in.evidence.sales.end(),

@@ -22,6 +22,7 @@ struct PhaseFacts {
   bool order_ids = true;                 // sales carry order ids
   bool remaining_read = false;           // the sales' answers name the stock left
   std::optional<bool> tls_verified;      // https targets: whether peers were verified
+  uint32_t per_user_limit = 0;           // units a buyer may get; 0: not checked
 };
 
 // Takes the merge's acknowledged orders (it keeps the rest). Every attempt is counted once: a

@@ -15,6 +15,7 @@ void add_counts(v1::OutcomeCounts& into, const v1::OutcomeCounts& from) {
   into.set_info(into.info() + from.info());
   into.set_sold_out(into.sold_out() + from.sold_out());
   into.set_errors(into.errors() + from.errors());
+  into.set_abandoned(into.abandoned() + from.abandoned());
 }
 
 JobShare* PhaseMerge::find(const std::string& job_id) {
@@ -263,11 +264,31 @@ bool PhaseMerge::add_result(const v1::JobResult& r) {
   connect_.merge_proto(c.connect());
   tls_.merge_proto(c.tls());
   for (const auto& sc : r.status_codes()) status_codes_[sc.code()] += sc.count();
+  if (steps_.size() < static_cast<size_t>(r.steps_size())) steps_.resize(r.steps_size());
+  for (int i = 0; i < r.steps_size(); ++i) {
+    const auto& from = r.steps(i);
+    StepMerge& into = steps_[static_cast<size_t>(i)];
+    if (into.name.empty()) into.name = from.name();
+    into.attempts += from.attempts();
+    into.failed += from.failed();
+    for (const auto& sc : from.status_codes()) into.status_codes[sc.code()] += sc.count();
+    if (!into.latency.merge_proto(from.latency())) {
+      problems_.push_back("agent " + job->agent_name + " sent an unreadable step histogram");
+    }
+  }
   if (r.first_send_unix_ns() && (!first_send_ns_ || r.first_send_unix_ns() < first_send_ns_)) {
     first_send_ns_ = r.first_send_unix_ns();
   }
   last_done_ns_ = std::max(last_done_ns_, r.last_done_unix_ns());
   return true;
+}
+
+std::vector<StepReport> PhaseMerge::steps() const {
+  std::vector<StepReport> out;
+  for (const auto& s : steps_) {
+    out.push_back({s.name, s.attempts, s.failed, s.status_codes, LatencySummary::of(s.latency)});
+  }
+  return out;
 }
 
 ConnectionSummary PhaseMerge::connections() const {

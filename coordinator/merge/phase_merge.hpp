@@ -81,6 +81,7 @@ class PhaseMerge {
   const LatencyHistogram& latency_uncorrected() const { return latency_uncorrected_; }
   uint64_t retries() const { return retries_; }
   ConnectionSummary connections() const;
+  std::vector<StepReport> steps() const;  // journeys: one per step, in flow order
   // Latencies of the attempts that ended since the last take_window(), from every agent's
   // progress; emptied by the call.
   LatencyHistogram take_window();
@@ -123,6 +124,13 @@ class PhaseMerge {
   uint64_t opened_ = 0, tls_handshakes_ = 0, tls_resumed_ = 0;
   LatencyHistogram connect_, tls_;
   std::map<unsigned, uint64_t> status_codes_;
+  struct StepMerge {
+    std::string name;
+    uint64_t attempts = 0, failed = 0;
+    std::map<unsigned, uint64_t> status_codes;
+    LatencyHistogram latency;
+  };
+  std::vector<StepMerge> steps_;
   struct HeldBatch {
     size_t job;  // index in jobs_
     v1::OrderBatch batch;

@@ -71,6 +71,10 @@ CoordinatorMetrics::CoordinatorMetrics()
                          .Name("stampede_false_sold_out")
                          .Help("Sold-out answers while stock was provably left")
                          .Register(r);
+  over_limit_users_ = &prom::BuildGauge()
+                           .Name("stampede_over_limit_users")
+                           .Help("Buyers who got more units than the per-user limit")
+                           .Register(r);
   integrity_ok_ = &prom::BuildGauge()
                        .Name("stampede_integrity_ok")
                        .Help(
@@ -152,6 +156,7 @@ void CoordinatorMetrics::record_phase(const EndpointReport& p, const LatencyHist
   };
   remaining_duplicates_->Add(ep).Set(or_nan(v.remaining_duplicates));
   false_sold_out_->Add(ep).Set(or_nan(v.false_sold_out));
+  over_limit_users_->Add(ep).Set(or_nan(v.over_limit_users));
   integrity_ok_->Add(ep).Set(!v.checked       ? std::numeric_limits<double>::quiet_NaN()
                              : v.integrity_ok ? 1
                                               : 0);

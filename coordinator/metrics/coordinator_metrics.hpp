@@ -64,6 +64,7 @@ class CoordinatorMetrics {
   prometheus::Family<prometheus::Gauge>* duplicates_;
   prometheus::Family<prometheus::Gauge>* remaining_duplicates_;
   prometheus::Family<prometheus::Gauge>* false_sold_out_;
+  prometheus::Family<prometheus::Gauge>* over_limit_users_;
   prometheus::Family<prometheus::Gauge>* integrity_ok_;
   // What update_live() last published per endpoint and outcome, so counters advance by deltas.
   std::map<std::string, v1::OutcomeCounts> published_;

@@ -15,6 +15,14 @@ std::string string_field(const json::object& o, std::string_view key) {
   if (it->value().is_uint64()) return std::to_string(it->value().get_uint64());
   return {};
 }
+
+int64_t integer_field(const json::object& o, std::string_view key) {
+  auto it = o.find(key);
+  if (it == o.end()) return 0;
+  if (it->value().is_int64()) return it->value().get_int64();
+  if (it->value().is_uint64()) return static_cast<int64_t>(it->value().get_uint64());
+  return 0;
+}
 }  // namespace
 
 Expected<std::vector<LedgerOrder>> parse_ledger_ndjson(std::string_view body) {
@@ -34,8 +42,10 @@ Expected<std::vector<LedgerOrder>> parse_ledger_ndjson(std::string_view body) {
       return unexpected("ledger line " + std::to_string(line_no) + " is not a JSON object");
     }
     const auto& o = v.get_object();
-    LedgerOrder order{string_field(o, "order_id"), string_field(o, "idempotency_key"),
-                      string_field(o, "endpoint"), string_field(o, "user_id")};
+    LedgerOrder order{string_field(o, "order_id"),        string_field(o, "idempotency_key"),
+                      string_field(o, "endpoint"),        string_field(o, "user_id"),
+                      string_field(o, "reservation_id"),  integer_field(o, "expires_at_ms"),
+                      integer_field(o, "confirmed_at_ms")};
     if (order.order_id.empty()) {
       return unexpected("ledger line " + std::to_string(line_no) + " has no order_id");
     }

@@ -3,6 +3,7 @@
 //   auto orders = parse_ledger_ndjson(body);  // Expected<std::vector<LedgerOrder>>
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -16,6 +17,16 @@ struct LedgerOrder {
   std::string idempotency_key;
   std::string endpoint;
   std::string user_id;
+  // An order confirmed from a reservation: the hold's id and times (Unix ms); else empty, 0.
+  std::string reservation_id{};
+  int64_t expires_at_ms = 0;
+  int64_t confirmed_at_ms = 0;
+};
+
+// A target's reservations at the end of a phase, as its product route counts them.
+struct HoldFigures {
+  int64_t held = 0;  // units in holds still open
+  int64_t placed = 0, confirmed = 0, expired = 0, open = 0;
 };
 
 // Blank lines are skipped; a line that is not an object with a string order_id is an error

@@ -20,7 +20,10 @@ constexpr const char* kEveryCheck[] = {"oversold",
                                        "remaining_out_of_order",
                                        "false_sold_out",
                                        "duplicate_order_ids",
-                                       "unseen_sales"};
+                                       "unseen_sales",
+                                       "over_limit_users",
+                                       "over_limit_orders",
+                                       "confirmed_after_expiry"};
 
 bool under_lost_prefix(const OracleInput& in, const std::string& key) {
   for (const auto& p : in.indeterminate_prefixes) {
@@ -38,7 +41,8 @@ void ledger_checks(const OracleInput& in, const std::unordered_set<std::string_v
   v.ledger_orders = static_cast<int64_t>(L.size());
   v.oversold = std::max(v.oversold, std::max<int64_t>(0, v.ledger_orders - S));
   if (in.final_stock) {
-    v.lost_updates = v.ledger_orders - (S - *in.final_stock);
+    const int64_t held = in.holds ? in.holds->held : 0;
+    v.lost_updates = v.ledger_orders + held - (S - *in.final_stock);
   } else {
     v.checks_skipped.emplace_back("lost_updates");
   }
@@ -85,6 +89,38 @@ void buyer_checks(const OracleInput& in, int64_t sales, Verdict& v) {
     v.unseen_sales = std::max<int64_t>(0, sales - (in.initial_stock - *in.final_stock));
   } else {
     v.checks_skipped.emplace_back("unseen_sales");
+  }
+}
+
+// The buyers' limit and the holds' times, from the ledger's own lines.
+void promise_checks(const OracleInput& in, Verdict& v) {
+  if (in.per_user_limit > 0) {
+    if (!in.ledger) {
+      // The agents' sales carry no user ids, so only a ledger can say who bought what.
+      v.checks_skipped.emplace_back("over_limit_users");
+      v.checks_skipped.emplace_back("over_limit_orders");
+    } else {
+      std::unordered_map<std::string_view, int64_t> per_user;
+      for (const auto& order : *in.ledger) ++per_user[order.user_id];
+      int64_t users = 0, orders = 0;
+      for (const auto& [user, n] : per_user) {
+        if (n <= in.per_user_limit) continue;
+        ++users;
+        orders += n - in.per_user_limit;
+      }
+      v.over_limit_users = users;
+      v.over_limit_orders = orders;
+    }
+  }
+  if (in.ledger) {
+    bool holds = false;
+    int64_t late = 0;
+    for (const auto& order : *in.ledger) {
+      if (order.reservation_id.empty()) continue;
+      holds = true;
+      if (order.confirmed_at_ms > order.expires_at_ms) ++late;
+    }
+    if (holds) v.confirmed_after_expiry = late;
   }
 }
 
@@ -138,11 +174,15 @@ Verdict reconcile(const OracleInput& in) {
     ledger_checks(in, acked_orders, v);
   }
   buyer_checks(in, sales, v);
+  promise_checks(in, v);
+  v.holds = in.holds;
 
   v.integrity_ok = v.oversold == 0 && v.lost_updates == 0 && v.lost_acks == 0 && v.phantoms == 0 &&
                    v.duplicates == 0 && !v.negative_stock && clean(v.remaining_duplicates) &&
                    clean(v.remaining_out_of_range) && clean(v.remaining_out_of_order) &&
-                   clean(v.false_sold_out) && clean(v.duplicate_order_ids) && clean(v.unseen_sales);
+                   clean(v.false_sold_out) && clean(v.duplicate_order_ids) &&
+                   clean(v.unseen_sales) && clean(v.over_limit_users) &&
+                   clean(v.over_limit_orders) && clean(v.confirmed_after_expiry);
   return v;
 }
 

@@ -22,6 +22,7 @@ struct OracleInput {
   // No stock source and no ledger: a plain load test, where no check can be made.
   bool plain_load = false;
   bool order_ids = true;               // false: sales carry no ids (--order-id-field none)
+  uint32_t per_user_limit = 0;         // units a user id may get; 0: not checked
   int64_t initial_stock = 0;           // S: set (or read) before the run
   std::optional<int64_t> final_stock;  // F: read after; absent when it could not be read
   std::optional<std::vector<LedgerOrder>> ledger;  // L: absent when the target offers none
@@ -33,6 +34,9 @@ struct OracleInput {
   // so a ledger order under such a prefix is indeterminate, never a phantom.
   std::vector<std::string> indeterminate_prefixes;
   BuyersEvidence evidence;  // the sales' own answers
+  // Holds still open at the end keep their stock out of F without an order: the stock's
+  // account is then S = F + held + sold.
+  std::optional<HoldFigures> holds;
 };
 
 struct Verdict {
@@ -51,9 +55,13 @@ struct Verdict {
   std::optional<int64_t> false_sold_out;
   std::optional<int64_t> duplicate_order_ids;
   std::optional<int64_t> unseen_sales;
+  std::optional<int64_t> over_limit_users;        // buyers with more than the limit
+  std::optional<int64_t> over_limit_orders;       // their orders beyond it
+  std::optional<int64_t> confirmed_after_expiry;  // orders confirmed after their hold expired
   std::optional<double>
       clock_tolerance_ms;  // what remaining_out_of_order and false_sold_out allowed
   std::vector<RemainingClash> remaining_clashes;  // the evidence behind remaining_duplicates
+  std::optional<HoldFigures> holds;               // a target with reservations
   bool checked = true;                            // false: a plain load test, integrity "unchecked"
   bool integrity_ok = true;                       // no check failed (also true when unchecked)
   std::vector<std::string> checks_skipped;        // figures the oracle could not compute
@@ -72,6 +80,9 @@ inline constexpr OptionalFigure kOptionalFigures[] = {
     {"false_sold_out", &Verdict::false_sold_out},
     {"duplicate_order_ids", &Verdict::duplicate_order_ids},
     {"unseen_sales", &Verdict::unseen_sales},
+    {"over_limit_users", &Verdict::over_limit_users},
+    {"over_limit_orders", &Verdict::over_limit_orders},
+    {"confirmed_after_expiry", &Verdict::confirmed_after_expiry},
 };
 
 // "ok", "violated" or "unchecked", as the report and the table say it.

@@ -66,7 +66,11 @@ std::string shown(const char* format, double v) {
 std::string change(double a, double b, const char* format) {
   if (std::isnan(a) || std::isnan(b)) return "";
   if (a == b) return "=";
-  if (a == 0) return "+" + figure(format, b);
+  if (a == 0) {
+    // Appended: GCC 12 warns falsely on "+" + std::string (-Wrestrict).
+    std::string out = "+";
+    return out.append(figure(format, b));
+  }
   return figure("%+.1f%%", 100.0 * (b - a) / std::fabs(a));
 }
 

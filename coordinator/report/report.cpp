@@ -49,15 +49,6 @@ const char* RunReport::integrity_word() const {
   return any_checked ? "ok" : "unchecked";
 }
 
-std::string rfc3339_utc(uint64_t unix_ns) {
-  std::time_t t = static_cast<std::time_t>(unix_ns / 1'000'000'000ull);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
-
 namespace {
 
 // A figure's cell: "-" where its check was skipped, so a zero always means checked and clean.
@@ -69,6 +60,29 @@ std::string checked(const EndpointReport& e, const char* key, int64_t value) {
 
 std::string optional_cell(const std::optional<int64_t>& value) {
   return value ? std::to_string(*value) : std::string("-");
+}
+
+}  // namespace
+
+namespace {
+
+// A journey's steps, one line an endpoint: how far the buyers got, and how fast.
+void steps_lines(std::ostringstream& out, const RunReport& report) {
+  for (const auto& e : report.endpoints) {
+    if (e.steps.empty()) continue;
+    out << e.endpoint << " steps:";
+    for (const auto& step : e.steps) {
+      out << ' ' << step.name << ' ' << step.attempts << " (";
+      bool first = true;
+      for (const auto& [code, n] : step.status_codes) {
+        out << (first ? "" : ", ") << code << ": " << n;
+        first = false;
+      }
+      out << (first ? "" : ", ") << "p99 " << figure("%.2f", step.latency_ms.p99) << " ms)";
+    }
+    if (e.journeys_abandoned > 0) out << "; " << e.journeys_abandoned << " abandoned holding stock";
+    out << '\n';
+  }
 }
 
 }  // namespace
@@ -140,10 +154,11 @@ std::string render_table(const RunReport& report) {
           key == "remaining_duplicates" || key == "unseen_sales" || key == "false_sold_out";
       const auto& value = e.verdict.*f.field;
       if (!has_column && value && *value != 0)
-        dirty += " " + std::string(key) + " " + std::to_string(*value);
+        dirty.append(" ").append(key).append(" ").append(std::to_string(*value));
     }
     if (!dirty.empty()) out << e.endpoint << ":" << dirty << '\n';
   }
+  steps_lines(out, report);
   return out.str();
 }
 

@@ -44,6 +44,16 @@ struct ConnectionSummary {
   double connect_p50_ms = 0, connect_p99_ms = 0, tls_p50_ms = 0, tls_p99_ms = 0;
 };
 
+// One step of a journey: its exchanges (every try), answers and latency, as k6 reports each
+// request of a script.
+struct StepReport {
+  std::string name;
+  uint64_t attempts = 0;
+  uint64_t failed = 0;  // not accepted or unanswered: journeys that ended at this step
+  std::map<unsigned, uint64_t> status_codes;
+  LatencySummary latency_ms;
+};
+
 // One endpoint's phase: design.md's keys, one field each.
 struct EndpointReport {
   std::string endpoint;
@@ -66,6 +76,8 @@ struct EndpointReport {
   std::vector<TimelinePoint> timeline;           // about one point a second, for charts
   std::optional<ConnectionSummary> connections;  // absent in reports from before it
   std::optional<bool> tls_verified;              // https targets only
+  std::vector<StepReport> steps;                 // journeys only
+  uint64_t journeys_abandoned = 0;  // part of fail: journeys that ended after taking stock
 
   uint64_t fail() const { return sold_out + errors; }
   bool integrity_ok() const { return verdict.integrity_ok; }
@@ -101,7 +113,6 @@ Expected<RunReport> parse_report(std::string_view text);
 Expected<RunReport> load_report_file(const std::string& path);
 
 std::string render_table(const RunReport& report);
-std::string rfc3339_utc(uint64_t unix_ns);
 // One figure through a printf format ("%.1f"): the table, summaries and comparison alike.
 std::string figure(const char* format, double v);
 

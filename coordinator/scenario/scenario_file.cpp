@@ -7,15 +7,50 @@
 #include <fstream>
 #include <sstream>
 
+#include "common/http_server/json_reply.hpp"
+
 namespace stampede::coordinator {
 namespace {
+
+// A structured value (a flow's steps) as JSON text, every scalar a string as YAML wrote it:
+// the setting's own check reads the types it wants.
+void append_json(std::string& out, const YAML::Node& node) {
+  if (node.IsMap()) {
+    out += '{';
+    bool first = true;
+    for (const auto& kv : node) {
+      if (!first) out += ',';
+      first = false;
+      http_server::append_json_string(out, kv.first.IsScalar() ? kv.first.Scalar() : std::string());
+      out += ':';
+      append_json(out, kv.second);
+    }
+    out += '}';
+  } else if (node.IsSequence()) {
+    out += '[';
+    for (size_t i = 0; i < node.size(); ++i) {
+      if (i > 0) out += ',';
+      append_json(out, node[i]);
+    }
+    out += ']';
+  } else if (node.IsScalar()) {
+    http_server::append_json_string(out, node.Scalar());
+  } else {
+    out += "null";
+  }
+}
 
 // A setting's values as written: one scalar, or a list of them where the setting takes many.
 Expected<SettingValues> values_of(const YAML::Node& node, const Setting& setting,
                                   const std::string& where) {
   SettingValues out;
   out.origin = where;
-  if (node.IsScalar()) {
+  if (setting.name == "flow" && !node.IsScalar()) {
+    // A flow written as YAML; written as one string, it is JSON text already.
+    std::string text;
+    append_json(text, node);
+    out.values.push_back(std::move(text));
+  } else if (node.IsScalar()) {
     out.values.push_back(node.Scalar());
   } else if (node.IsSequence() && setting.list) {
     for (const auto& item : node) {

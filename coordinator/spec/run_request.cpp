@@ -6,9 +6,49 @@
 #include "common/tls_client.hpp"
 #include "common/token_file.hpp"
 #include "common/url.hpp"
+#include "coordinator/spec/data_file.hpp"
 
 namespace stampede::coordinator {
 namespace {
+
+bool names_header(const FlowStepSettings& step, std::string_view name) {
+  return std::any_of(step.headers.begin(), step.headers.end(), [&](const auto& h) {
+    return h.first.size() == name.size() &&
+           std::equal(name.begin(), name.end(), h.first.begin(),
+                      [](char a, char b) { return (a | 0x20) == (b | 0x20); });
+  });
+}
+
+void add_flow(const std::vector<FlowStepSettings>& flow, bool bundled, v1::PhaseSpec& phase) {
+  for (const auto& s : flow) {
+    auto* step = phase.add_flow();
+    step->set_name(s.name);
+    step->set_method(s.method);
+    step->set_path(s.path);
+    for (const auto& [name, value] : s.headers) {
+      auto* h = step->add_headers();
+      h->set_name(name);
+      h->set_value(value);
+    }
+    // The bundled lab keeps every step's answer under a key, as it does a checkout's: the
+    // purchase step's is the attempt's, which the oracle finds in the ledger.
+    if (bundled && !names_header(s, "Idempotency-Key")) {
+      auto* h = step->add_headers();
+      h->set_name("Idempotency-Key");
+      h->set_value("${key}");
+    }
+    step->set_body_template(s.body);
+    for (const auto status : s.accept) step->add_accept_statuses(status);
+    for (const auto& [name, field] : s.captures) {
+      auto* c = step->add_captures();
+      c->set_name(name);
+      c->set_field(field);
+    }
+    step->set_think_ms(s.think_ms);
+    step->set_purchase(s.purchase);
+    step->set_takes_stock(s.takes_stock);
+  }
+}
 
 // The phases as the coordinator runs them: every setting a phase needs, resolved.
 Expected<bool> add_phases(const RunSettings& s, v1::RunRequest& r) {
@@ -30,6 +70,8 @@ Expected<bool> add_phases(const RunSettings& s, v1::RunRequest& r) {
     ph->set_stock(p.stock.value_or(-1));
     ph->set_ramp_ms(static_cast<uint32_t>(p.ramp_ms.value_or(0)));
     ph->set_think_time_ms(static_cast<uint32_t>(p.think_time_ms.value_or(0)));
+    ph->set_per_user_limit(static_cast<uint32_t>(p.per_user_limit.value_or(0)));
+    if (p.flow) add_flow(*p.flow, s.path.empty(), *ph);
     r.add_endpoints(p.endpoint);
   }
   return true;
@@ -82,6 +124,91 @@ std::optional<std::string> set_tls(const RunSettings& s, v1::TlsSpec& tls) {
 
 }  // namespace
 
+namespace {
+
+// A ${name} that nothing fills would go out as it is, which is never what was meant. `extra`:
+// the names a journey's earlier steps captured.
+std::optional<std::string> unfilled(std::string_view where, std::string_view text,
+                                    const v1::DataTable& data,
+                                    const std::vector<std::string>& extra) {
+  auto known = [&](std::string_view name) {
+    if (name == "user_id" || name == "key" || name == "endpoint") return true;
+    if (std::find(extra.begin(), extra.end(), name) != extra.end()) return true;
+    return std::find(data.columns().begin(), data.columns().end(), name) != data.columns().end();
+  };
+  for (size_t at = text.find("${"); at != std::string_view::npos; at = text.find("${", at + 2)) {
+    const size_t close = text.find('}', at);
+    if (close == std::string_view::npos) break;
+    const std::string_view name = text.substr(at + 2, close - at - 2);
+    if (known(name)) continue;
+    std::string names = "user_id, key, endpoint";
+    for (const auto& c : data.columns()) {
+      if (c != "user_id") names.append(", ").append(c);
+    }
+    for (const auto& c : extra) names.append(", ").append(c);
+    return std::string(where) + ": nothing fills ${" + std::string(name) +
+           "} (known here: " + names +
+           (data.columns().empty() ? "; --data adds its columns)" : ")");
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> placeholder_problem(const v1::RunRequest& r) {
+  const auto& req = r.request();
+  const std::vector<std::string> none;
+  if (auto p = unfilled("--path", req.path(), r.data(), none)) return p;
+  if (auto p = unfilled("--body", req.body_template(), r.data(), none)) return p;
+  for (const auto& h : req.headers()) {
+    if (auto p = unfilled("--header " + h.name(), h.value(), r.data(), none)) return p;
+  }
+  for (const auto& phase : r.phases()) {
+    std::vector<std::string> captured;
+    for (const auto& step : phase.flow()) {
+      const std::string where = "phase " + phase.endpoint() + ", step " + step.name();
+      if (auto p = unfilled(where + " path", step.path(), r.data(), captured)) return p;
+      if (auto p = unfilled(where + " body", step.body_template(), r.data(), captured)) return p;
+      for (const auto& h : step.headers()) {
+        if (auto p = unfilled(where + " header " + h.name(), h.value(), r.data(), captured)) {
+          return p;
+        }
+      }
+      for (const auto& c : step.captures()) captured.push_back(c.name());
+    }
+  }
+  return std::nullopt;
+}
+
+// --header K:V lines, as the spec checked them (a colon, not first).
+void add_headers(const std::vector<std::string>& lines, v1::HttpRequestSpec& req) {
+  for (const auto& kv : lines) {
+    const auto colon = kv.find(':');
+    auto* h = req.add_headers();
+    h->set_name(kv.substr(0, colon));
+    std::string value = kv.substr(colon + 1);
+    value.erase(0, value.find_first_not_of(' '));
+    h->set_value(value);
+  }
+}
+
+Expected<bool> add_data(const RunSettings& s, v1::RunRequest& r) {
+  if (s.data.empty()) return true;
+  auto table = read_data_file(s.data);
+  if (!table) return unexpected("--data " + table.error());
+  table->set_cycle(s.data_mode == "cycle");
+  *r.mutable_data() = std::move(*table);
+  return true;
+}
+
+// Journeys' confirm answers tell the stock left beside open holds, which many sales see alike:
+// no counter of sales, so the lab's remaining field is read only without them.
+bool has_journeys(const RunSettings& s) {
+  const auto phases = s.resolved_phases();
+  return std::any_of(phases.begin(), phases.end(),
+                     [](const PhaseSettings& p) { return p.flow.has_value(); });
+}
+
+}  // namespace
+
 Expected<v1::RunRequest> build_run_request(const RunSettings& s) {
   v1::RunRequest r;
   auto target = HttpUrl::parse(s.target);
@@ -107,7 +234,7 @@ Expected<v1::RunRequest> build_run_request(const RunSettings& s) {
     r.set_ledger_url(s.ledger_url.empty() ? base + "/api/v1/products/1/orders" : s.ledger_url);
     // The lab answers what a well-behaved checkout would: the stock left after each sale, and
     // sold out in words beside its other 409 (a key still in flight).
-    if (s.remaining_field.empty()) req->set_remaining_field("remaining");
+    if (s.remaining_field.empty() && !has_journeys(s)) req->set_remaining_field("remaining");
     if (s.sold_out_match.empty()) req->add_sold_out_match("\"sold_out\"");
   } else {
     req->set_path(s.path);
@@ -115,16 +242,12 @@ Expected<v1::RunRequest> build_run_request(const RunSettings& s) {
     r.set_stock_url(s.stock_url);
     r.set_ledger_url(s.ledger_url);
   }
-  for (const auto& kv : s.headers) {
-    const auto colon = kv.find(':');  // checked by the spec: present, not first
-    auto* h = req->add_headers();
-    h->set_name(kv.substr(0, colon));
-    std::string value = kv.substr(colon + 1);
-    value.erase(0, value.find_first_not_of(' '));
-    h->set_value(value);
-  }
+  add_headers(s.headers, *req);
   r.set_stock_field(s.stock_field);
   if (auto ok = add_phases(s, r); !ok) return unexpected(ok.error());
+  r.set_per_user_limit(static_cast<uint32_t>(s.all.per_user_limit.value_or(0)));
+  if (auto ok = add_data(s, r); !ok) return unexpected(ok.error());
+  if (auto problem = placeholder_problem(r)) return unexpected(*problem);
   r.set_max_retries(static_cast<uint32_t>(s.retries));
   r.set_retry_backoff_ms(static_cast<uint32_t>(s.retry_backoff_ms));
   r.set_expect_agents(static_cast<uint32_t>(s.embedded ? s.embedded : s.expect_agents));
@@ -192,10 +315,57 @@ std::optional<std::string> phase_problem(const v1::PhaseSpec& p) {
       {"rate", p.rate_per_s()},
       {"stock", p.stock() < 0 ? 0 : static_cast<double>(p.stock())},
       {"ramp", p.ramp_ms() ? p.ramp_ms() : 1},
-      {"think_time", p.think_time_ms() ? p.think_time_ms() : 1}};
+      {"think_time", p.think_time_ms() ? p.think_time_ms() : 1},
+      {"per_user_limit", p.per_user_limit()}};
   for (const auto& [name, value] : figures) {
     if (auto problem = out_of_bounds(name, value); !problem.empty()) {
       return "phase " + e + ": " + problem;
+    }
+  }
+  return std::nullopt;
+}
+
+// A journey as any control client may send it: bounded, and its sale last.
+std::optional<std::string> flow_problem(const v1::PhaseSpec& p) {
+  const auto& flow = p.flow();
+  if (flow.empty()) return std::nullopt;
+  const std::string where = "phase " + p.endpoint() + ": flow";
+  if (flow.size() > static_cast<int>(kMaxFlowSteps)) return where + " has over 16 steps";
+  if (!flow.Get(flow.size() - 1).purchase()) return where + ": the last step must be the purchase";
+  for (const auto& step : flow) {
+    if (step.name().empty() || step.name().size() > 64) return where + ": a step needs a name";
+    if (step.headers_size() > 65 || step.captures_size() > 16) {
+      return where + " step " + step.name() + ": too many headers or captures";
+    }
+    if (step.path().empty() || step.path().front() != '/' || step.path().size() > 2048 ||
+        step.body_template().size() > 64 * 1024) {
+      return where + " step " + step.name() + ": a path from '/' and a body up to 64 KiB";
+    }
+    if (step.think_ms() > 24u * 3600 * 1000) return where + " step " + step.name() + ": think";
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> data_problem(const v1::DataTable& data,
+                                        const std::vector<v1::PhaseSpec>& phases) {
+  if (data.columns_size() == 0) {
+    if (data.cells_size() > 0) return "data cells without columns";
+    return std::nullopt;
+  }
+  if (data.columns_size() > static_cast<int>(kMaxDataColumns)) return "data: more than 64 columns";
+  if (data.cells_size() == 0 || data.cells_size() % data.columns_size() != 0) {
+    return "data: the cells do not fill whole rows";
+  }
+  for (const auto& cell : data.cells()) {
+    if (cell.find_first_of("\r\n") != std::string::npos) return "data: a cell holds a line break";
+  }
+  const size_t rows = data_rows(data);
+  if (data.cycle()) return std::nullopt;
+  for (const auto& p : phases) {
+    if (p.users() > rows) {
+      return "--data-mode unique: phase " + p.endpoint() + " has " + std::to_string(p.users()) +
+             " users and the data " + std::to_string(rows) +
+             " rows; give a row per user or --data-mode cycle";
     }
   }
   return std::nullopt;
@@ -219,12 +389,15 @@ std::optional<std::string> check_run_request(const v1::RunRequest& r) {
       p.set_stock(r.stock());
       p.set_ramp_ms(r.ramp_ms());
       p.set_think_time_ms(r.think_time_ms());
+      p.set_per_user_limit(r.per_user_limit());
       phases.push_back(std::move(p));
     }
   }
   for (const auto& p : phases) {
     if (auto problem = phase_problem(p)) return problem;
+    if (auto problem = flow_problem(p)) return problem;
   }
+  if (auto problem = data_problem(r.data(), phases)) return problem;
   const std::pair<const char*, double> figures[] = {
       {"retries", r.max_retries()},
       {"retry_backoff_ms", r.retry_backoff_ms()},

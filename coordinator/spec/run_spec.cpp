@@ -10,6 +10,7 @@
 
 #include "common/duration.hpp"
 #include "common/url.hpp"
+#include "coordinator/spec/value_checks.hpp"
 
 namespace stampede::coordinator {
 namespace {
@@ -24,13 +25,6 @@ std::string number_text(double v) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "%.15g", v);
   return buf;
-}
-
-std::string quoted(std::string_view text) {
-  std::string out = "'";
-  out.append(text.substr(0, 64));
-  if (text.size() > 64) out += "...";
-  return out + "'";
 }
 
 Expected<uint64_t> parse_count(std::string_view text, double min, double max) {
@@ -103,32 +97,6 @@ std::string zmq_endpoint(std::string_view s) {
   return "want tcp://HOST:PORT, not " + quoted(s);
 }
 
-std::string method_token(std::string_view s) {
-  const bool ok =
-      !s.empty() && s.size() <= 16 && s.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZ") == s.npos;
-  return ok ? "" : "want an upper-case HTTP method such as POST, not " + quoted(s);
-}
-
-std::string request_path(std::string_view s) {
-  const bool ok = s.starts_with('/') && s.size() <= 2048 &&
-                  s.find_first_of(" \t\r\n") == std::string_view::npos;
-  return ok ? "" : "want a path from '/' of up to 2048 characters without spaces";
-}
-
-std::string header_line(std::string_view s) {
-  const auto colon = s.find(':');
-  if (colon == std::string_view::npos || colon == 0) return "want K:V, not " + quoted(s);
-  if (s.size() > 8192 || s.find_first_of("\r\n") != std::string_view::npos) {
-    return "a header is one line of up to 8 KiB";
-  }
-  return "";
-}
-
-std::string json_field(std::string_view s) {
-  const bool ok = !s.empty() && s.size() <= 128 && s.find_first_of("\r\n") == s.npos;
-  return ok ? "" : "want a field name of 1 to 128 characters";
-}
-
 std::string match_text(std::string_view s) {
   return !s.empty() && s.size() <= 256 ? "" : "want 1 to 256 characters of body text";
 }
@@ -139,6 +107,10 @@ std::string session_mode(std::string_view s) {
 
 std::string path_text(std::string_view s) {
   return !s.empty() && s.size() <= 4096 ? "" : "want a file path";
+}
+
+std::string data_mode_word(std::string_view s) {
+  return s == "unique" || s == "cycle" ? "" : "want unique or cycle, not " + quoted(s);
 }
 
 std::string body_text(std::string_view s) {
@@ -291,6 +263,22 @@ void add_load_settings(std::vector<Setting>& t) {
   t.push_back(phase_value("think_time", "Closed loop: pause between a user's attempts (100ms)", "",
                           kFlag | kScenario | kPhase, {Kind::duration, 1, kDayMs},
                           &PhaseSettings::think_time_ms, parse_duration));
+  t.push_back(phase_value("per_user_limit",
+                          "Units one buyer (user id) may get; more is a violation "
+                          "(over_limit_users); 0: not checked",
+                          "", kFlag | kScenario | kPhase, {Kind::count, 0, 1'000'000},
+                          &PhaseSettings::per_user_limit, parse_count));
+  Setting flow = base("flow",
+                      "A journey of steps instead of one request (scenario files only; "
+                      "design.md, Journeys)",
+                      "", kScenario | kPhase);
+  flow.apply = [](RunSettings& run, PhaseSettings* phase, std::string_view text) {
+    auto steps = parse_flow(text);
+    if (!steps) return Expected<bool>(unexpected(steps.error()));
+    (phase ? *phase : run.all).flow = std::move(*steps);
+    return Expected<bool>(true);
+  };
+  t.push_back(flow);
   Setting expect =
       base("expect", "What the phase must show: hold (default) or violated", "", kPhase);
   expect.apply = [](RunSettings&, PhaseSettings* phase, std::string_view text) {
@@ -321,8 +309,16 @@ void add_target_settings(std::vector<Setting>& t) {
                        kFlag | kScenario, &RunSettings::path, request_path));
   t.push_back(run_list("header", "Extra header K:V (repeatable)", kFlag | kScenario, false, 64,
                        &RunSettings::headers, header_line));
-  t.push_back(run_text("body", "Body template with ${user_id} and ${key}", "", kFlag | kScenario,
-                       &RunSettings::body, body_text));
+  t.push_back(run_text("body", "Body template with ${user_id}, ${key} and ${column}", "",
+                       kFlag | kScenario, &RunSettings::body, body_text));
+  t.push_back(run_text("data",
+                       "Per-user data: CSV with a header row, or NDJSON; each column a ${column} "
+                       "placeholder, a user_id column the buyer's id",
+                       "", kFlag | kScenario, &RunSettings::data, path_text));
+  t.push_back(run_text("data_mode",
+                       "unique: each user its own row (more users than rows is refused); cycle: "
+                       "rows reused in order",
+                       "unique", kFlag | kScenario, &RunSettings::data_mode, data_mode_word));
   t.push_back(status_list("sold_out_status", "Statuses meaning sold out (default 409)",
                           &RunSettings::sold_out_statuses));
   t.push_back(run_list("sold_out_match",
@@ -515,6 +511,8 @@ std::vector<PhaseSettings> RunSettings::resolved_phases() const {
     take(p.stock, own.stock);
     take(p.ramp_ms, own.ramp_ms);
     take(p.think_time_ms, own.think_time_ms);
+    take(p.per_user_limit, own.per_user_limit);
+    take(p.flow, own.flow);
     take(p.expect_violated, own.expect_violated);
     take(p.max_p99_ms, own.max_p99_ms);
     take(p.max_error_rate, own.max_error_rate);

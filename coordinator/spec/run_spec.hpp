@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "common/expected.hpp"
+#include "coordinator/spec/flow_spec.hpp"
 
 namespace stampede::coordinator {
 
@@ -37,7 +38,9 @@ struct PhaseSettings {
   std::optional<int64_t> stock;  // unset: the stock is read, not reset
   std::optional<uint64_t> ramp_ms;
   std::optional<uint64_t> think_time_ms;
-  std::optional<bool> expect_violated;  // a scenario phase's `expect: violated`
+  std::optional<uint64_t> per_user_limit;             // units a buyer may have; 0: not checked
+  std::optional<std::vector<FlowStepSettings>> flow;  // a journey instead of one request
+  std::optional<bool> expect_violated;                // a scenario phase's `expect: violated`
   std::optional<double> max_p99_ms;
   std::optional<double> max_error_rate;
 };
@@ -54,6 +57,7 @@ struct RunSettings {
   std::vector<std::string> sold_out_match;
   std::string stock_url, stock_field, ledger_url, admin_url, admin_token_file;
   std::string ca_file, client_cert, client_key, tls_sessions;
+  std::string data, data_mode;  // --data FILE, unique | cycle
   bool insecure = false, connection_per_attempt = false;
   uint64_t expect_agents = 0, agents_wait_s = 0, connect_timeout_ms = 0, request_timeout_ms = 0;
   uint64_t retries = 0, retry_backoff_ms = 0, agent_threads = 0;

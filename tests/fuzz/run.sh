@@ -8,7 +8,8 @@ root=$(cd "$(dirname "$0")/../.." && pwd)
 seconds=${1:-10}
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(envelope checkout_request order_id_scan http_session http_client response_reader)
+[ ${#targets[@]} -gt 0 ] || targets=(envelope checkout_request order_id_scan http_session http_client response_reader
+  data_file)
 out="$root/build/fuzz"
 CXX=clang++ cmake -S "$root/tests/fuzz" -B "$out" -G Ninja >/dev/null
 # Quiet when it builds; the compiler's words when it does not.

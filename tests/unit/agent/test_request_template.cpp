@@ -1,6 +1,7 @@
 // Pins the request bytes the engine sends: placeholders filled everywhere, framing its own.
 #include <catch2/catch.hpp>
 
+#include "agent/engine/journey.hpp"
 #include "agent/engine/request_template.hpp"
 
 using stampede::HttpUrl;
@@ -141,4 +142,74 @@ TEST_CASE("a connection per attempt says Connection: close, once, unless the spe
   const std::string own_choice = filled(spec, "u-1", "k");
   CHECK(own_choice.find("connection: keep-alive\r\n") != std::string::npos);
   CHECK(own_choice.find("Connection: close") == std::string::npos);
+}
+
+TEST_CASE("data columns fill their ${column} slots; unknown names stay as written",
+          "[agent][request]") {
+  stampede::v1::HttpRequestSpec spec;
+  spec.set_target_url("http://127.0.0.1:8080");
+  spec.set_path("/api/v1/reservations/safe/${hold}");
+  auto* auth = spec.add_headers();
+  auth->set_name("Authorization");
+  auth->set_value("Bearer ${token}");
+  spec.set_body_template(R"({"user":"${user_id}","tier":"${tier}","x":"${nope}","k":"${key}"})");
+  auto url = HttpUrl::parse(spec.target_url());
+  REQUIRE(url);
+  auto t = RequestTemplate::create(spec, *url, {"token", "tier"});
+  REQUIRE(t);
+  const std::string_view values[] = {"buyer-7", "run.3", "tok-0007", "gold"};
+  std::string out;
+  t->fill(out, values);
+  const std::string body = R"({"user":"buyer-7","tier":"gold","x":"${nope}","k":"run.3"})";
+  CHECK(out ==
+        "POST /api/v1/reservations/safe/${hold} HTTP/1.1\r\n"
+        "Host: 127.0.0.1:8080\r\n"
+        "Content-Type: application/json\r\n"
+        "Authorization: Bearer tok-0007\r\n"
+        "Content-Length: " +
+            std::to_string(body.size()) + "\r\n\r\n" + body);
+  // A value longer or shorter than before: the length follows it.
+  const std::string_view other[] = {"b", "k", "t", ""};
+  t->fill(out, other);
+  CHECK(out.ends_with(R"({"user":"b","tier":"","x":"${nope}","k":"k"})"));
+}
+
+TEST_CASE("a journey's steps fill their captures and keys from the user's values",
+          "[agent][request][journey]") {
+  stampede::v1::HttpRequestSpec spec;
+  spec.set_target_url("http://127.0.0.1:8080");
+  auto* reserve = spec.add_flow();
+  reserve->set_name("reserve");
+  reserve->set_method("POST");
+  reserve->set_path("/r");
+  reserve->set_body_template(R"({"u":"${user_id}","t":"${token}"})");
+  auto* c = reserve->add_captures();
+  c->set_name("hold");
+  c->set_field("reservation_id");
+  reserve->add_accept_statuses(201);
+  reserve->set_takes_stock(true);
+  auto* confirm = spec.add_flow();
+  confirm->set_name("confirm");
+  confirm->set_method("POST");
+  confirm->set_path("/r/${hold}/confirm?k=${key}");
+  confirm->set_purchase(true);
+  auto url = HttpUrl::parse(spec.target_url());
+  REQUIRE(url);
+  auto journey = stampede::agent::Journey::create(spec, *url, {"token"});
+  REQUIRE(journey);
+  REQUIRE(journey->steps().size() == 2);
+  CHECK(journey->capture_count() == 1);
+  CHECK(journey->capture_value(0) == 3);  // user id, key, token, then hold
+  const auto& first = journey->steps()[0];
+  CHECK(first.accepts(201));
+  CHECK_FALSE(first.accepts(200));
+  CHECK(journey->steps()[1].accepts(200));  // no list: any 2xx
+  CHECK_FALSE(journey->steps()[1].accepts(302));
+  const std::string_view values[] = {"b1", "run.7", "tok", "r1-9"};
+  std::string out;
+  journey->steps()[1].request.fill(out, values);
+  CHECK(out.starts_with("POST /r/r1-9/confirm?k=run.7 HTTP/1.1\r\n"));
+
+  confirm->set_purchase(false);  // a flow whose last step is not the sale is refused
+  CHECK_FALSE(stampede::agent::Journey::create(spec, *url, {"token"}));
 }

@@ -1,4 +1,5 @@
 // The integrity oracle on hand-made histories: a clean one, then each invariant broken once.
+#include <algorithm>
 #include <catch2/catch.hpp>
 
 #include "coordinator/oracle/oracle.hpp"
@@ -158,5 +159,62 @@ TEST_CASE("ledger orders under a lost agent's keys are recovered, not phantoms",
   auto v = reconcile(in);
   CHECK(v.recovered == 1);
   CHECK(v.phantoms == 1);
+  CHECK_FALSE(v.integrity_ok);
+}
+
+TEST_CASE("a per-user limit counts the buyers over it and their extra orders",
+          "[coordinator][oracle]") {
+  OracleInput in = clean_history();
+  in.per_user_limit = 1;
+  auto v = reconcile(in);
+  CHECK(v.over_limit_users == 0);
+  CHECK(v.over_limit_orders == 0);
+  CHECK(v.integrity_ok);
+
+  // u-0 bought three times (two over), u-1 twice (one over): the stock still adds up.
+  in.initial_stock = 6;
+  in.final_stock = 0;
+  for (const auto& [k, user] : {std::pair{"k3", "u-0"}, {"k4", "u-0"}, {"k5", "u-1"}}) {
+    in.acknowledged[k] = std::string("o-") + k;
+    in.ledger->push_back({std::string("o-") + k, k, "buggy", user});
+  }
+  v = reconcile(in);
+  CHECK(v.over_limit_users == 2);
+  CHECK(v.over_limit_orders == 3);
+  CHECK(v.oversold == 0);
+  CHECK_FALSE(v.integrity_ok);
+
+  in.per_user_limit = 0;  // not asked: not computed, not skipped
+  v = reconcile(in);
+  CHECK_FALSE(v.over_limit_users.has_value());
+  CHECK(v.integrity_ok);
+}
+
+TEST_CASE("without a ledger the per-user limit is named as skipped", "[coordinator][oracle]") {
+  OracleInput in = clean_history();
+  in.ledger.reset();
+  in.per_user_limit = 1;
+  const auto v = reconcile(in);
+  CHECK_FALSE(v.over_limit_users.has_value());
+  CHECK(std::count(v.checks_skipped.begin(), v.checks_skipped.end(), "over_limit_users") == 1);
+  CHECK(std::count(v.checks_skipped.begin(), v.checks_skipped.end(), "over_limit_orders") == 1);
+}
+
+TEST_CASE("an order confirmed after its hold expired is counted", "[coordinator][oracle]") {
+  OracleInput in = clean_history();
+  CHECK_FALSE(reconcile(in).confirmed_after_expiry.has_value());  // no holds in the ledger
+  auto& ledger = *in.ledger;
+  ledger[0].reservation_id = "r1-1";
+  ledger[0].expires_at_ms = 2'000;
+  ledger[0].confirmed_at_ms = 1'999;  // in time
+  ledger[1].reservation_id = "r1-2";
+  ledger[1].expires_at_ms = 2'000;
+  ledger[1].confirmed_at_ms = 2'000;  // the last instant still counts as in time
+  auto v = reconcile(in);
+  CHECK(v.confirmed_after_expiry == 0);
+  CHECK(v.integrity_ok);
+  ledger[1].confirmed_at_ms = 2'001;
+  v = reconcile(in);
+  CHECK(v.confirmed_after_expiry == 1);
   CHECK_FALSE(v.integrity_ok);
 }

@@ -1,6 +1,8 @@
 // `stampede run`'s settings as a RunRequest: each bad combination is a clear error (exit 2 in
 // main), and the coordinator refuses a request from any client outside the same bounds.
 #include <catch2/catch.hpp>
+#include <cstdio>
+#include <fstream>
 #include <limits>
 
 #include "common/duration.hpp"
@@ -138,4 +140,47 @@ TEST_CASE("the coordinator refuses a request from any client outside the run's b
   CHECK(check_run_request(unbounded));
   stampede::v1::RunRequest empty;
   CHECK(check_run_request(empty));
+}
+
+TEST_CASE("a data file's rows travel with the run; unique mode refuses more users than rows",
+          "[coordinator][cli][data]") {
+  const std::string path = "run_request_test_users.csv";
+  {
+    std::ofstream out(path);
+    out << "user_id,token\n";
+    for (int i = 0; i < 4; ++i) out << "buyer-" << i << ",tok-" << i << "\n";
+  }
+  const std::string stock = "http://127.0.0.1:1/api/v1/products/1";
+  auto cycled = request({{"requests", {"10"}},
+                         {"users", {"8"}},
+                         {"stock_url", {stock}},
+                         {"data", {path}},
+                         {"data_mode", {"cycle"}},
+                         {"per_user_limit", {"1"}},
+                         {"header", {"Authorization: Bearer ${token}"}}});
+  auto unique =
+      request({{"requests", {"10"}}, {"users", {"8"}}, {"stock_url", {stock}}, {"data", {path}}});
+  auto unknown = request({{"requests", {"10"}},
+                          {"users", {"4"}},
+                          {"stock_url", {stock}},
+                          {"data", {path}},
+                          {"header", {"Authorization: Bearer ${tokn}"}}});
+  std::remove(path.c_str());
+  REQUIRE(cycled);
+  CHECK(cycled->data().columns_size() == 2);
+  CHECK(cycled->data().cells_size() == 8);
+  CHECK(cycled->data().cycle());
+  CHECK(cycled->per_user_limit() == 1);
+  CHECK(cycled->phases(0).per_user_limit() == 1);
+  REQUIRE_FALSE(unique);
+  CHECK(unique.error() ==
+        "--data-mode unique: phase buggy has 8 users and the data 4 rows; give a row per user "
+        "or --data-mode cycle");
+  REQUIRE_FALSE(unknown);
+  CHECK(unknown.error() ==
+        "--header Authorization: nothing fills ${tokn} (known here: user_id, key, endpoint, "
+        "token)");
+  auto missing = request({{"requests", {"10"}}, {"stock_url", {stock}}, {"data", {"nope.csv"}}});
+  REQUIRE_FALSE(missing);
+  CHECK(missing.error() == "--data nope.csv: cannot open");
 }
