@@ -70,6 +70,39 @@ std::vector<std::pair<std::string, std::string>> evidence_lines(const Verdict& v
   return out;
 }
 
+// A journey's steps and the lab's holds, one line each, as both summaries show them.
+std::vector<std::string> journey_lines(const EndpointReport& e) {
+  std::vector<std::string> out;
+  for (const auto& step : e.steps) {
+    std::string answers;
+    for (const auto& [code, n] : step.status_codes) {
+      answers.append(answers.empty() ? "" : ", ").append(std::to_string(code));
+      answers.append(" ×").append(std::to_string(n));
+    }
+    std::string line = step.name;
+    line.append(": ").append(std::to_string(step.attempts)).append(" tries, ");
+    line.append(std::to_string(step.failed)).append(" ended there; answers ");
+    line.append(answers.empty() ? "none" : answers);
+    line.append("; p50 ").append(num(step.latency_ms.p50, "%.2f"));
+    line.append(" ms, p99 ").append(num(step.latency_ms.p99, "%.2f")).append(" ms");
+    out.push_back(std::move(line));
+  }
+  // Appended, not "text" + std::string: GCC 12 warns falsely on that (-Wrestrict).
+  if (!e.steps.empty()) {
+    out.emplace_back("journeys that ended holding stock: ");
+    out.back().append(std::to_string(e.journeys_abandoned));
+  }
+  if (const auto& h = e.verdict.holds) {
+    std::string line = "holds: ";
+    line.append(std::to_string(h->placed)).append(" placed, ");
+    line.append(std::to_string(h->confirmed)).append(" confirmed, ");
+    line.append(std::to_string(h->expired)).append(" expired, ");
+    line.append(std::to_string(h->open)).append(" open at the end");
+    out.push_back(std::move(line));
+  }
+  return out;
+}
+
 std::string clash_text(const RemainingClash& c) {
   std::string keys;
   for (const auto& k : c.keys) keys += (keys.empty() ? "" : ", ") + k;
@@ -218,6 +251,10 @@ std::string render_markdown(const RunReport& r, const std::vector<std::string>& 
       for (const auto& c : e.verdict.remaining_clashes)
         md << "- " << md_escape(clash_text(c)) << "\n";
     }
+    if (const auto lines = journey_lines(e); !lines.empty()) {
+      md << "\nThe journey on " << md_escape(e.endpoint) << ":\n";
+      for (const auto& line : lines) md << "- " << md_escape(line) << "\n";
+    }
     if (!e.verdict.checks_skipped.empty()) {
       md << "\nChecks skipped on " << md_escape(e.endpoint) << ":";
       for (const auto& s : e.verdict.checks_skipped) md << " " << md_escape(s);
@@ -281,6 +318,11 @@ std::string render_html(const RunReport& r, const std::vector<std::string>& unme
         }
         h << "</ul>";
       }
+    }
+    if (const auto lines = journey_lines(e); !lines.empty()) {
+      h << "<h3>The journey</h3><ul>";
+      for (const auto& line : lines) h << "<li>" << html_escape(line) << "</li>";
+      h << "</ul>";
     }
     if (!e.verdict.checks_skipped.empty()) {
       h << "<p>Checks skipped:";

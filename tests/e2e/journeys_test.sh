@@ -41,12 +41,17 @@ phases:
 Y
 set +e
 "$E2E_CLI" run "$E2E_TMP/journeys.yaml" --embedded 2 --report "$E2E_TMP/report.json" \
+  --markdown "$E2E_TMP/summary.md" --html "$E2E_TMP/report.html" \
   >"$E2E_TMP/run.out" 2>"$E2E_TMP/run.err"
 code=$?
 set -e
 cat "$E2E_TMP/run.out"
 [ $code -eq 0 ] || { cat "$E2E_TMP/run.err" >&2; fail "journeys run exited $code"; }
 grep -q "safe steps: reserve 3000 (" "$E2E_TMP/run.out" || fail "the table lacks safe's steps"
+grep -q '^- confirm: 100 tries, 0 ended there; answers 201 ×100' "$E2E_TMP/summary.md" ||
+  fail "the Markdown summary lacks safe's confirm step"
+grep -q '<li>holds: 100 placed, 100 confirmed, 0 expired, 0 open at the end</li>' "$E2E_TMP/report.html" ||
+  fail "the HTML report lacks safe's holds"
 
 report_check "$E2E_TMP/report.json" \
   'ep["safe"]["integrity"] == "ok"' \
