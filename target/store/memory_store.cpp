@@ -101,20 +101,27 @@ PurchaseOutcome MemoryStore::purchase_cas(Product& p, const PurchaseRequest& req
   return out;
 }
 
+PurchaseStatus MemoryStore::take_locked(Product& p, const PurchaseRequest& request,
+                                        int64_t& stock) {
+  // Compare-and-swap even under the lock: the lock-free path may take stock without it.
+  stock = p.stock.load(std::memory_order_acquire);
+  do {
+    if (stock < static_cast<int64_t>(request.quantity)) return PurchaseStatus::sold_out;
+    if (over_limit(p, request)) return PurchaseStatus::limit_reached;
+  } while (!p.stock.compare_exchange_weak(stock, stock - request.quantity,
+                                          std::memory_order_acq_rel, std::memory_order_acquire));
+  stock -= request.quantity;
+  add_units(p, request, request.quantity);
+  return PurchaseStatus::bought;
+}
+
 PurchaseOutcome MemoryStore::purchase_locked(Product& p, const PurchaseRequest& request) {
   std::lock_guard lock(p.mutex);
   expire_due(p, unix_ms_now());
-  // Compare-and-swap even under the lock: a hold's expiry gives stock back without it.
-  int64_t current = p.stock.load(std::memory_order_acquire);
-  do {
-    if (current < static_cast<int64_t>(request.quantity)) {
-      return {PurchaseStatus::sold_out, {}, current};
-    }
-    if (over_limit(p, request)) return {PurchaseStatus::limit_reached, {}, current};
-  } while (!p.stock.compare_exchange_weak(current, current - request.quantity,
-                                          std::memory_order_acq_rel, std::memory_order_acquire));
-  const int64_t remaining = current - request.quantity;
-  add_units(p, request, request.quantity);
+  int64_t remaining = 0;
+  if (const auto status = take_locked(p, request, remaining); status != PurchaseStatus::bought) {
+    return {status, {}, remaining};
+  }
   std::string order_id = next_order_id();
   PurchaseOutcome out{PurchaseStatus::bought, order_id, remaining};
   append(p, request, std::move(order_id));
@@ -124,10 +131,11 @@ PurchaseOutcome MemoryStore::purchase_locked(Product& p, const PurchaseRequest& 
 void MemoryStore::purchase(const PurchaseRequest& request, StoreCallback<PurchaseOutcome> done) {
   Product* p = find(request.product_id);
   if (p == nullptr) return done(PurchaseOutcome{PurchaseStatus::unknown_product, {}, 0});
-  expire_if_due(*p);
   // A limit is a second fact to check with the stock, so it needs the lock.
   const bool lock_free = strategy_ == MemoryStrategy::atomic_cas && request.per_user_limit == 0;
-  done(lock_free ? purchase_cas(*p, request) : purchase_locked(*p, request));
+  if (!lock_free) return done(purchase_locked(*p, request));  // expires due holds itself
+  expire_if_due(*p);
+  done(purchase_cas(*p, request));
 }
 
 void MemoryStore::read_stock(uint64_t product_id, StoreCallback<StockReading> done) {
@@ -209,36 +217,25 @@ void MemoryStore::place_hold(const HoldRequest& request, StoreCallback<HoldOutco
       // computed then, whatever happened since.
       p->stock.store(request.new_stock, std::memory_order_release);
       out.remaining = request.new_stock;
+      add_units(*p, r, r.quantity);
+      out.status = PurchaseStatus::bought;
     } else {
-      int64_t current = p->stock.load(std::memory_order_acquire);
-      do {
-        if (current < static_cast<int64_t>(r.quantity)) {
-          out.status = PurchaseStatus::sold_out;
-          out.remaining = current;
-          return done(std::move(out));
-        }
-        if (over_limit(*p, r)) {
-          out.status = PurchaseStatus::limit_reached;
-          out.remaining = current;
-          return done(std::move(out));
-        }
-      } while (!p->stock.compare_exchange_weak(
-          current, current - r.quantity, std::memory_order_acq_rel, std::memory_order_acquire));
-      out.remaining = current - r.quantity;
+      out.status = take_locked(*p, r, out.remaining);
     }
-    add_units(*p, r, r.quantity);
-    const uint64_t number = g_hold_numbers.fetch_add(1, std::memory_order_relaxed) + 1;
-    const int64_t expires = now + request.ttl.count();
-    p->holds.emplace(number, Hold{std::string(r.user_id), r.quantity, now, expires});
-    p->expiries.emplace(expires, number);
-    p->held += r.quantity;
-    ++p->hold_counts.placed;
-    ++p->hold_counts.open;
-    p->next_expiry_ms.store(p->expiries.top().first, std::memory_order_release);
-    out.status = PurchaseStatus::bought;
-    out.reservation_id = reservation_id(r.product_id, number);
-    out.expires_ms = expires;
+    if (out.status == PurchaseStatus::bought) {
+      const uint64_t number = g_hold_numbers.fetch_add(1, std::memory_order_relaxed) + 1;
+      const int64_t expires = now + request.ttl.count();
+      p->holds.emplace(number, Hold{std::string(r.user_id), r.quantity, now, expires});
+      p->expiries.emplace(expires, number);
+      p->held += r.quantity;
+      ++p->hold_counts.placed;
+      ++p->hold_counts.open;
+      p->next_expiry_ms.store(p->expiries.top().first, std::memory_order_release);
+      out.reservation_id = reservation_id(r.product_id, number);
+      out.expires_ms = expires;
+    }
   }
+  // Answered outside the lock, whatever the outcome: a completion may call the store again.
   done(std::move(out));
 }
 

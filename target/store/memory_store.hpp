@@ -94,6 +94,9 @@ class MemoryStore final : public Store {
   // With p.mutex held: whether this request would take the user past its limit.
   static bool over_limit(const Product& p, const PurchaseRequest& request);
   static void add_units(Product& p, const PurchaseRequest& request, int64_t units);
+  // With p.mutex held: takes the request's units from the stock unless it is short or the
+  // user's limit is reached (that status, stock as seen); stock is then what is left.
+  static PurchaseStatus take_locked(Product& p, const PurchaseRequest& request, int64_t& stock);
   static void append(Product& p, const PurchaseRequest& request, std::string order_id,
                      HoldRecord hold = {});
   static ProductSnapshot snapshot(uint64_t product_id, Product& p);
