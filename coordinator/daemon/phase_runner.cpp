@@ -121,21 +121,19 @@ void PhaseRunner::dispatch(AgentRecord& agent, JobShare share, uint64_t start_at
   job->set_job_id(share.job_id);
   job->set_endpoint(endpoint());
   *job->mutable_request() = request_.request();
-  // ${endpoint} is the phase's, the same for every user: filled here, once.
+  // ${endpoint} is the phase's, the same for every user: filled here, once, in the request
+  // and in each step of a journey (both carry a path, a body and headers).
   auto* request = job->mutable_request();
-  request->set_path(substitute(request->path(), "endpoint", endpoint()));
-  request->set_body_template(substitute(request->body_template(), "endpoint", endpoint()));
-  for (auto& h : *request->mutable_headers()) {
-    h.set_value(substitute(h.value(), "endpoint", endpoint()));
-  }
   if (spec_.flow_size() > 0) *request->mutable_flow() = spec_.flow();
-  for (auto& step : *request->mutable_flow()) {
-    step.set_path(substitute(step.path(), "endpoint", endpoint()));
-    step.set_body_template(substitute(step.body_template(), "endpoint", endpoint()));
-    for (auto& h : *step.mutable_headers()) {
+  const auto fill_endpoint = [this](auto& sent) {
+    sent.set_path(substitute(sent.path(), "endpoint", endpoint()));
+    sent.set_body_template(substitute(sent.body_template(), "endpoint", endpoint()));
+    for (auto& h : *sent.mutable_headers()) {
       h.set_value(substitute(h.value(), "endpoint", endpoint()));
     }
-  }
+  };
+  fill_endpoint(*request);
+  for (auto& step : *request->mutable_flow()) fill_endpoint(step);
   job->set_users(share.users);
   job->set_max_attempts(share.attempts);
   job->set_duration_ms(spec_.duration_ms());

@@ -3,11 +3,12 @@
 
 #include <algorithm>
 #include <boost/json/parse.hpp>
-#include <cctype>
 #include <fstream>
 #include <sstream>
 #include <unordered_set>
 #include <vector>
+
+#include "coordinator/spec/value_checks.hpp"
 
 namespace stampede::coordinator {
 namespace {
@@ -18,12 +19,7 @@ std::string line_problem(size_t line, const std::string& what) {
 
 std::string column_problem(std::string_view name) {
   if (name.empty()) return "a column has no name";
-  const auto first = static_cast<unsigned char>(name.front());
-  bool ok = name.size() <= 64 && !std::isdigit(first);
-  for (char c : name) {
-    ok = ok && (std::isalnum(static_cast<unsigned char>(c)) || c == '_');
-  }
-  if (!ok)
+  if (!placeholder_name(name))
     return "column '" + std::string(name) + "' is not a placeholder name ([A-Za-z_][A-Za-z0-9_]*)";
   if (name == "key" || name == "endpoint") {
     return "column '" + std::string(name) + "' would hide the engine's own ${" + std::string(name) +

@@ -3,7 +3,6 @@
 
 #include <algorithm>
 #include <boost/json/parse.hpp>
-#include <cctype>
 #include <charconv>
 
 #include "common/duration.hpp"
@@ -13,15 +12,6 @@ namespace stampede::coordinator {
 namespace json = boost::json;
 
 namespace {
-
-bool placeholder_name(std::string_view s) {
-  if (s.empty() || s.size() > 64 || std::isdigit(static_cast<unsigned char>(s.front()))) {
-    return false;
-  }
-  return std::all_of(s.begin(), s.end(), [](char c) {
-    return std::isalnum(static_cast<unsigned char>(c)) || c == '_';
-  });
-}
 
 // A scalar as text: the scenario reader writes every YAML scalar as a string; a JSON scenario
 // may give numbers and booleans as such.

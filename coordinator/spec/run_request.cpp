@@ -3,6 +3,8 @@
 
 #include <algorithm>
 
+#include <boost/beast/core/string.hpp>
+
 #include "common/tls_client.hpp"
 #include "common/token_file.hpp"
 #include "common/url.hpp"
@@ -12,11 +14,8 @@ namespace stampede::coordinator {
 namespace {
 
 bool names_header(const FlowStepSettings& step, std::string_view name) {
-  return std::any_of(step.headers.begin(), step.headers.end(), [&](const auto& h) {
-    return h.first.size() == name.size() &&
-           std::equal(name.begin(), name.end(), h.first.begin(),
-                      [](char a, char b) { return (a | 0x20) == (b | 0x20); });
-  });
+  return std::any_of(step.headers.begin(), step.headers.end(),
+                     [&](const auto& h) { return boost::beast::iequals(h.first, name); });
 }
 
 void add_flow(const std::vector<FlowStepSettings>& flow, bool bundled, v1::PhaseSpec& phase) {
@@ -199,14 +198,6 @@ Expected<bool> add_data(const RunSettings& s, v1::RunRequest& r) {
   return true;
 }
 
-// Journeys' confirm answers tell the stock left beside open holds, which many sales see alike:
-// no counter of sales, so the lab's remaining field is read only without them.
-bool has_journeys(const RunSettings& s) {
-  const auto phases = s.resolved_phases();
-  return std::any_of(phases.begin(), phases.end(),
-                     [](const PhaseSettings& p) { return p.flow.has_value(); });
-}
-
 }  // namespace
 
 Expected<v1::RunRequest> build_run_request(const RunSettings& s) {
@@ -232,9 +223,9 @@ Expected<v1::RunRequest> build_run_request(const RunSettings& s) {
     h->set_value("${key}");
     r.set_stock_url(s.stock_url.empty() ? base + "/api/v1/products/1" : s.stock_url);
     r.set_ledger_url(s.ledger_url.empty() ? base + "/api/v1/products/1/orders" : s.ledger_url);
-    // The lab answers what a well-behaved checkout would: the stock left after each sale, and
-    // sold out in words beside its other 409 (a key still in flight).
-    if (s.remaining_field.empty() && !has_journeys(s)) req->set_remaining_field("remaining");
+    // The lab answers what a well-behaved checkout would: the stock left after each sale (read
+    // once the phases are known), and sold out in words beside its other 409 (a key still in
+    // flight).
     if (s.sold_out_match.empty()) req->add_sold_out_match("\"sold_out\"");
   } else {
     req->set_path(s.path);
@@ -245,6 +236,11 @@ Expected<v1::RunRequest> build_run_request(const RunSettings& s) {
   add_headers(s.headers, *req);
   r.set_stock_field(s.stock_field);
   if (auto ok = add_phases(s, r); !ok) return unexpected(ok.error());
+  // Not with journeys: a confirm's answer tells the stock left beside open holds, which many
+  // sales see alike, so it is no counter of sales.
+  const bool journeys = std::any_of(r.phases().begin(), r.phases().end(),
+                                    [](const v1::PhaseSpec& p) { return p.flow_size() > 0; });
+  if (bundled && s.remaining_field.empty() && !journeys) req->set_remaining_field("remaining");
   r.set_per_user_limit(static_cast<uint32_t>(s.all.per_user_limit.value_or(0)));
   if (auto ok = add_data(s, r); !ok) return unexpected(ok.error());
   if (auto problem = placeholder_problem(r)) return unexpected(*problem);

@@ -1,6 +1,9 @@
 // The shared value checks; see the header.
 #include "coordinator/spec/value_checks.hpp"
 
+#include <algorithm>
+#include <cctype>
+
 namespace stampede::coordinator {
 
 std::string quoted(std::string_view text) {
@@ -34,6 +37,15 @@ std::string header_line(std::string_view s) {
 std::string json_field(std::string_view s) {
   const bool ok = !s.empty() && s.size() <= 128 && s.find_first_of("\r\n") == s.npos;
   return ok ? "" : "want a field name of 1 to 128 characters";
+}
+
+bool placeholder_name(std::string_view s) {
+  if (s.empty() || s.size() > 64 || std::isdigit(static_cast<unsigned char>(s.front()))) {
+    return false;
+  }
+  return std::all_of(s.begin(), s.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '_';
+  });
 }
 
 }  // namespace stampede::coordinator

@@ -16,5 +16,7 @@ std::string method_token(std::string_view s);  // an upper-case HTTP method
 std::string request_path(std::string_view s);  // from '/', no spaces
 std::string header_line(std::string_view s);   // K:V on one line
 std::string json_field(std::string_view s);    // a JSON field name
+// A ${name} a data column or a journey's capture may be: [A-Za-z_][A-Za-z0-9_]*, up to 64.
+bool placeholder_name(std::string_view s);
 
 }  // namespace stampede::coordinator
