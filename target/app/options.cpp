@@ -80,8 +80,10 @@ Expected<TargetOptions> validate(const RawFlags& raw) {
   if (raw.per_user_limit < 0 || raw.per_user_limit > 1'000'000) {
     return unexpected("--per-user-limit: want 0 (none) to 1000000");
   }
-  if (raw.per_user_limit > 0 && store->kind != StoreKind::memory) {
-    return unexpected("--per-user-limit: only the memory store enforces limits so far");
+  if (raw.per_user_limit > 0 && !enforces_limits(*store)) {
+    return unexpected(
+        "--per-user-limit: redis-lock and write-behind keep no per-user counts; use memory, "
+        "redis-lua or postgresql");
   }
   o.per_user_limit = static_cast<uint32_t>(raw.per_user_limit);
   auto hold_ttl = parse_duration_ms(raw.hold_ttl);

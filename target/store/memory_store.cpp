@@ -2,7 +2,6 @@
 #include "target/store/memory_store.hpp"
 
 #include <algorithm>
-#include <charconv>
 #include <string>
 
 #include "common/clock.hpp"
@@ -176,25 +175,6 @@ void MemoryStore::read_stock_for_user(uint64_t product_id, std::string_view user
 }
 
 namespace {
-
-// "r<product>-<number>": the product is in the id, so a confirm finds its hold without a
-// second index.
-std::string reservation_id(uint64_t product_id, uint64_t number) {
-  std::string id(1, 'r');  // appended, not "r" + ...: GCC 12 warns falsely on that (-Wrestrict)
-  id += std::to_string(product_id);
-  id += '-';
-  id += std::to_string(number);
-  return id;
-}
-
-bool parse_reservation_id(std::string_view id, uint64_t& product_id, uint64_t& number) {
-  if (id.size() < 4 || id.front() != 'r') return false;
-  const char* const end = id.data() + id.size();
-  auto [dash, ec] = std::from_chars(id.data() + 1, end, product_id);
-  if (ec != std::errc{} || dash == end || *dash != '-') return false;
-  auto [last, ec2] = std::from_chars(dash + 1, end, number);
-  return ec2 == std::errc{} && last == end;
-}
 
 std::atomic<uint64_t> g_hold_numbers{0};
 

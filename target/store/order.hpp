@@ -58,4 +58,9 @@ struct OrderRecord {
 // survive one either). Thread-safe.
 std::string next_order_id();
 
+// "r<product>-<number>": the product is in the id, so a confirm finds its hold's product
+// without a second index, on every store. The Redis store's Lua builds the same shape.
+std::string reservation_id(uint64_t product_id, uint64_t number);
+bool parse_reservation_id(std::string_view id, uint64_t& product_id, uint64_t& number);
+
 }  // namespace stampede::target

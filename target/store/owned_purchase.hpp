@@ -14,7 +14,8 @@ struct OwnedPurchase {
         quantity(r.quantity),
         user_id(r.user_id),
         idempotency_key(r.idempotency_key),
-        endpoint(r.endpoint) {}
+        endpoint(r.endpoint),
+        per_user_limit(r.per_user_limit) {}
 
   OrderRecord order(std::string order_id) const {
     return OrderRecord{std::move(order_id), idempotency_key, endpoint, user_id};
@@ -25,6 +26,7 @@ struct OwnedPurchase {
   std::string user_id;
   std::string idempotency_key;
   Endpoint endpoint;
+  uint32_t per_user_limit;
 };
 
 }  // namespace stampede::target

@@ -92,6 +92,19 @@ Expected<StoreSettings> choose_store(std::string_view store, std::string_view le
   return unexpected("--store: want memory, redis://HOST:PORT or postgresql://...");
 }
 
+bool enforces_limits(const StoreSettings& settings) {
+  switch (settings.kind) {
+    case StoreKind::memory:
+    case StoreKind::postgres:
+      return true;
+    case StoreKind::redis:
+      return settings.redis.strategy == RedisStrategy::lua;
+    case StoreKind::write_behind:
+      return false;
+  }
+  return false;
+}
+
 Expected<std::unique_ptr<Store>> open_store(const StoreSettings& settings) {
   auto widen = [](auto opened) -> Expected<std::unique_ptr<Store>> {
     if (!opened) return unexpected(opened.error());

@@ -30,6 +30,10 @@ struct StoreTuning {
   unsigned connections = 8;
 };
 
+// Whether the store's safe path enforces --per-user-limit and keeps reservations: memory,
+// redis-lua and postgresql do; redis-lock and write-behind do not.
+bool enforces_limits(const StoreSettings& settings);
+
 // strategy "" picks the store's default: memory-atomic, redis-lua, postgres-conditional, or
 // redis-lua-writebehind when a ledger store is given. Errors are one line, for exit code 2.
 Expected<StoreSettings> choose_store(std::string_view store, std::string_view ledger_store,

@@ -98,6 +98,11 @@ RedisReply RedisConnection::eval(std::string_view script, const std::vector<std:
   return r;
 }
 
+const redisReply* reply_element(const redisReply* r, size_t i) {
+  if (r == nullptr || r->type != REDIS_REPLY_ARRAY || i >= r->elements) return nullptr;
+  return r->element[i];
+}
+
 int64_t reply_integer(const redisReply* r, int64_t fallback) {
   if (r == nullptr) return fallback;
   if (r->type == REDIS_REPLY_INTEGER) return r->integer;

@@ -65,5 +65,7 @@ class RedisConnection {
 int64_t reply_integer(const redisReply* r, int64_t fallback = 0);
 std::string_view reply_string(const redisReply* r);
 bool is_error(const redisReply* r);
+// The i-th element of an array reply; null when r is not an array that long.
+const redisReply* reply_element(const redisReply* r, size_t i);
 
 }  // namespace stampede::target

@@ -58,9 +58,11 @@ PurchaseOutcome RedisStore::purchase_with_lock(RedisConnection& c, const OwnedPu
       out = PurchaseOutcome{PurchaseStatus::sold_out, {}, current};
     } else {
       const std::string remaining = std::to_string(current - p.quantity);
+      // No limit here: redis-lock keeps none (the target refuses one with it at start-up).
       RedisReply w = c.eval(
-          scripts::kRecord, {k.stock, k.orders, scripts::kOrderSeqKey, k.gen, k.lock, k.keys},
-          {token, remaining, p.idempotency_key, endpoint_name(p.endpoint), p.user_id});
+          scripts::kRecord,
+          {k.stock, k.orders, scripts::kOrderSeqKey, k.gen, k.lock, k.keys, k.units},
+          {token, remaining, p.idempotency_key, endpoint_name(p.endpoint), p.user_id, "1", "0"});
       out = outcome_of(w.get(), p);
     }
   }

@@ -21,34 +21,52 @@ namespace scripts = redis_scripts;
 
 namespace {
 
-// Fills the ledger entry from the script's JSON array; false when it is not one.
+// Fills the ledger entry from the script's JSON array: four strings, and for a confirmed hold
+// its id and three times in ms. False when it is neither.
 bool parse_order(std::string_view text, OrderRecord& out) {
   boost::system::error_code ec;
   const boost::json::value v = boost::json::parse(text, ec);
   const auto* a = ec ? nullptr : v.if_array();
-  if (a == nullptr || a->size() != 4) return false;
-  for (const auto& field : *a) {
-    if (!field.is_string()) return false;
+  if (a == nullptr || (a->size() != 4 && a->size() != 8)) return false;
+  for (size_t i = 0; i < 5 && i < a->size(); ++i) {
+    if (!(*a)[i].is_string()) return false;
   }
   const auto str = [&](size_t i) { return std::string((*a)[i].get_string()); };
   out.order_id = str(0);
   out.idempotency_key = str(1);
   out.user_id = str(3);
+  if (a->size() == 8) {
+    out.hold.reservation_id = str(4);
+    int64_t* times[] = {&out.hold.placed_ms, &out.hold.expires_ms, &out.hold.confirmed_ms};
+    for (size_t i = 0; i < 3; ++i) {
+      const auto ms = (*a)[5 + i].to_number<int64_t>(ec);
+      if (ec) return false;
+      *times[i] = ms;
+    }
+  }
   return parse_endpoint_name(std::string((*a)[2].get_string()), out.endpoint);
 }
 
 // kPurchase's KEYS then ARGV for one purchase (redis_scripts.hpp), as views into its arguments.
-constexpr size_t kPurchaseKeys = 5;
-std::array<std::string_view, 9> purchase_script_args(const OwnedPurchase& p,
-                                                     const scripts::ProductKeys& k,
-                                                     const std::string& quantity) {
-  return {k.stock,  k.orders,          scripts::kOrderSeqKey,     k.gen,    k.keys,
-          quantity, p.idempotency_key, endpoint_name(p.endpoint), p.user_id};
-}
-
-const redisReply* element(const redisReply* r, size_t i) {
-  if (r == nullptr || r->type != REDIS_REPLY_ARRAY || i >= r->elements) return nullptr;
-  return r->element[i];
+constexpr size_t kPurchaseKeys = 9;
+std::array<std::string_view, 14> purchase_script_args(const OwnedPurchase& p,
+                                                      const scripts::ProductKeys& k,
+                                                      const std::string& quantity,
+                                                      const std::string& limit) {
+  return {k.stock,
+          k.orders,
+          scripts::kOrderSeqKey,
+          k.gen,
+          k.keys,
+          k.units,
+          k.holds,
+          k.expiries,
+          k.hstats,
+          quantity,
+          p.idempotency_key,
+          endpoint_name(p.endpoint),
+          p.user_id,
+          limit};
 }
 
 }  // namespace
@@ -99,13 +117,13 @@ PurchaseOutcome RedisStore::outcome_of(const redisReply* reply, const OwnedPurch
   if (reply == nullptr || reply->type != REDIS_REPLY_ARRAY || reply->elements != 4) {
     return PurchaseOutcome{PurchaseStatus::store_error, {}, 0};
   }
-  const int64_t status = reply_integer(element(reply, 0), -1);
-  const int64_t stock = reply_integer(element(reply, 1));
+  const int64_t status = reply_integer(reply_element(reply, 0), -1);
+  const int64_t stock = reply_integer(reply_element(reply, 1));
   switch (status) {
     case scripts::kBought: {
-      std::string order_id(reply_string(element(reply, 2)));
+      std::string order_id(reply_string(reply_element(reply, 2)));
       if (sink_) {
-        sink_(p.product_id, static_cast<uint64_t>(reply_integer(element(reply, 3))),
+        sink_(p.product_id, static_cast<uint64_t>(reply_integer(reply_element(reply, 3))),
               p.order(order_id));
       }
       return PurchaseOutcome{PurchaseStatus::bought, std::move(order_id), stock};
@@ -114,6 +132,14 @@ PurchaseOutcome RedisStore::outcome_of(const redisReply* reply, const OwnedPurch
       return PurchaseOutcome{PurchaseStatus::sold_out, {}, stock};
     case scripts::kUnknown:
       return PurchaseOutcome{PurchaseStatus::unknown_product, {}, 0};
+    case scripts::kLimitReached:
+      return PurchaseOutcome{PurchaseStatus::limit_reached, {}, stock};
+    case scripts::kUnknownReservation:
+      return PurchaseOutcome{PurchaseStatus::unknown_reservation, {}, 0};
+    case scripts::kAlreadyConfirmed:
+      return PurchaseOutcome{PurchaseStatus::already_confirmed, {}, 0};
+    case scripts::kExpired:
+      return PurchaseOutcome{PurchaseStatus::expired, {}, 0};
     default:  // lock lost, or a shape we do not know: nothing was written
       return PurchaseOutcome{PurchaseStatus::store_error, {}, 0};
   }
@@ -128,7 +154,8 @@ void RedisStore::purchase(const PurchaseRequest& request, StoreCallback<Purchase
     if (!lua) return done(purchase_with_lock(c, p));
     const scripts::ProductKeys k(p.product_id);
     const std::string quantity = std::to_string(p.quantity);
-    const auto a = purchase_script_args(p, k, quantity);
+    const std::string limit = std::to_string(p.per_user_limit);
+    const auto a = purchase_script_args(p, k, quantity, limit);
     RedisReply r = c.eval(scripts::kPurchase, {a.begin(), a.begin() + kPurchaseKeys},
                           {a.begin() + kPurchaseKeys, a.end()});
     done(outcome_of(r.get(), p));
@@ -153,7 +180,8 @@ void RedisStore::purchase_on_loop(const boost::asio::any_io_executor& loop, Owne
   const auto command = [](const OwnedPurchase& p, std::string_view verb, std::string_view script) {
     const scripts::ProductKeys k(p.product_id);
     const std::string quantity = std::to_string(p.quantity);
-    const auto a = purchase_script_args(p, k, quantity);
+    const std::string limit = std::to_string(p.per_user_limit);
+    const auto a = purchase_script_args(p, k, quantity, limit);
     std::string resp;
     append_resp_command(resp, {verb, script, std::to_string(kPurchaseKeys)}, a);
     return resp;
@@ -189,44 +217,58 @@ void RedisStore::overwrite_stock_and_record(const PurchaseRequest& request, int6
   auto job = [this, p = OwnedPurchase(request), new_stock, done](RedisConnection& c) {
     const scripts::ProductKeys k(p.product_id);
     const std::string stock = std::to_string(new_stock);
-    RedisReply r =
-        c.eval(scripts::kRecord, {k.stock, k.orders, scripts::kOrderSeqKey, k.gen, k.lock, k.keys},
-               {"", stock, p.idempotency_key, endpoint_name(p.endpoint), p.user_id});
+    const std::string quantity = std::to_string(p.quantity);
+    const std::string limit = std::to_string(p.per_user_limit);
+    RedisReply r = c.eval(
+        scripts::kRecord,
+        {k.stock, k.orders, scripts::kOrderSeqKey, k.gen, k.lock, k.keys, k.units},
+        {"", stock, p.idempotency_key, endpoint_name(p.endpoint), p.user_id, quantity, limit});
     done(outcome_of(r.get(), p));
   };
   if (!pool_.submit(std::move(job))) done(PurchaseOutcome{PurchaseStatus::store_error, {}, 0});
 }
 
-ProductSnapshot RedisStore::snapshot(RedisConnection& c, uint64_t product_id) {
+ProductSnapshot RedisStore::snapshot(RedisConnection& c, uint64_t product_id, bool holds) {
   const scripts::ProductKeys k(product_id);
-  RedisReply r = c.eval(scripts::kSnapshot, {k.initial, k.stock, k.orders, k.gen}, {});
+  RedisReply r =
+      c.eval(scripts::kSnapshot,
+             {k.initial, k.stock, k.orders, k.gen, k.units, k.holds, k.expiries, k.hstats}, {});
   ProductSnapshot s;
   if (!r || r->type != REDIS_REPLY_ARRAY || r->elements == 0) {
     s.failed = true;
     return s;
   }
-  if (reply_integer(element(r.get(), 0)) == 0 || r->elements != 5) return s;
+  if (reply_integer(reply_element(r.get(), 0)) == 0 || r->elements != 10) return s;
+  const auto at = [&](size_t i) { return reply_integer(reply_element(r.get(), i)); };
   s.found = true;
   s.product_id = product_id;
-  s.initial_stock = reply_integer(element(r.get(), 1));
-  s.stock = reply_integer(element(r.get(), 2));
-  s.orders = static_cast<uint64_t>(reply_integer(element(r.get(), 3)));
-  s.generation = static_cast<uint64_t>(reply_integer(element(r.get(), 4)));
+  s.initial_stock = at(1);
+  s.stock = at(2);
+  s.orders = static_cast<uint64_t>(at(3));
+  s.generation = static_cast<uint64_t>(at(4));
+  if (holds) {
+    s.held = at(5);
+    s.holds = HoldCounts{static_cast<uint64_t>(at(6)), static_cast<uint64_t>(at(7)),
+                         static_cast<uint64_t>(at(8)), static_cast<uint64_t>(at(9))};
+  }
   return s;
 }
 
 void RedisStore::read_product(uint64_t product_id, StoreCallback<ProductSnapshot> done) {
-  auto job = [product_id, done](RedisConnection& c) { done(snapshot(c, product_id)); };
+  auto job = [this, product_id, done](RedisConnection& c) {
+    done(snapshot(c, product_id, supports_holds()));
+  };
   if (!pool_.submit(std::move(job))) done(store_failure<ProductSnapshot>());
 }
 
 void RedisStore::read_products(StoreCallback<std::vector<ProductSnapshot>> done) {
-  auto job = [done](RedisConnection& c) {
+  auto job = [this, done](RedisConnection& c) {
     std::vector<ProductSnapshot> out;
     RedisReply ids = c.command({"SMEMBERS", scripts::kProductsKey});
     if (!ids || ids->type != REDIS_REPLY_ARRAY) return done(std::move(out));
     for (size_t i = 0; i < ids->elements; ++i) {
-      ProductSnapshot s = snapshot(c, static_cast<uint64_t>(reply_integer(ids->element[i])));
+      ProductSnapshot s =
+          snapshot(c, static_cast<uint64_t>(reply_integer(ids->element[i])), supports_holds());
       if (s.found) out.push_back(s);
     }
     std::sort(out.begin(), out.end(),
@@ -248,14 +290,14 @@ void RedisStore::read_orders(uint64_t product_id, uint64_t first, uint32_t max_c
       page.failed = true;
       return done(std::move(page));
     }
-    if (reply_integer(element(r.get(), 0)) == 0) return done(std::move(page));
-    const redisReply* entries = element(r.get(), 2);
+    if (reply_integer(reply_element(r.get(), 0)) == 0) return done(std::move(page));
+    const redisReply* entries = reply_element(r.get(), 2);
     if (entries == nullptr || entries->type != REDIS_REPLY_ARRAY) {
       page.failed = true;
       return done(std::move(page));
     }
     page.found = true;
-    page.generation = static_cast<uint64_t>(reply_integer(element(r.get(), 1)));
+    page.generation = static_cast<uint64_t>(reply_integer(reply_element(r.get(), 1)));
     page.orders.reserve(entries->elements);
     for (size_t i = 0; i < entries->elements; ++i) {
       OrderRecord order;
@@ -274,15 +316,17 @@ void RedisStore::read_orders(uint64_t product_id, uint64_t first, uint32_t max_c
 
 void RedisStore::reset(uint64_t product_id, int64_t stock, std::string generation,
                        StoreCallback<ProductSnapshot> done) {
-  auto job = [product_id, stock, generation = std::move(generation), done](RedisConnection& c) {
+  auto job = [this, product_id, stock, generation = std::move(generation),
+              done](RedisConnection& c) {
     const scripts::ProductKeys k(product_id);
     const std::string id = std::to_string(product_id);
     const std::string value = std::to_string(stock);
     RedisReply r = c.eval(scripts::kReset,
-                          {k.initial, k.stock, k.orders, k.gen, scripts::kProductsKey, k.keys},
+                          {k.initial, k.stock, k.orders, k.gen, scripts::kProductsKey, k.keys,
+                           k.units, k.holds, k.expiries, k.hstats},
                           {id, value, generation});
     if (!r || r->type != REDIS_REPLY_INTEGER) return done(store_failure<ProductSnapshot>());
-    done(snapshot(c, product_id));
+    done(snapshot(c, product_id, supports_holds()));
   };
   if (!pool_.submit(std::move(job))) done(store_failure<ProductSnapshot>());
 }

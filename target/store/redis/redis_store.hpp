@@ -58,6 +58,14 @@ class RedisStore final : public Store {
   void read_stock(uint64_t product_id, StoreCallback<StockReading> done) override;
   void overwrite_stock_and_record(const PurchaseRequest& request, int64_t new_stock,
                                   StoreCallback<PurchaseOutcome> done) override;
+  // Limits and holds: redis-lua only (redis_holds.cpp); the lock and write-behind strategies
+  // keep none, and the target refuses a limit with them at start-up.
+  void read_stock_for_user(uint64_t product_id, std::string_view user_id,
+                           StoreCallback<StockReading> done) override;
+  bool supports_holds() const override;
+  void place_hold(const HoldRequest& request, StoreCallback<HoldOutcome> done) override;
+  void read_hold(std::string_view reservation_id, StoreCallback<HoldReading> done) override;
+  void confirm_hold(const ConfirmRequest& request, StoreCallback<PurchaseOutcome> done) override;
   void read_product(uint64_t product_id, StoreCallback<ProductSnapshot> done) override;
   void read_products(StoreCallback<std::vector<ProductSnapshot>> done) override;
   void read_orders(uint64_t product_id, uint64_t first, uint32_t max_count,
@@ -81,7 +89,8 @@ class RedisStore final : public Store {
   // sink when bought).
   PurchaseOutcome outcome_of(const redisReply* reply, const OwnedPurchase& p) const;
   PurchaseOutcome purchase_with_lock(RedisConnection& c, const OwnedPurchase& p) const;
-  static ProductSnapshot snapshot(RedisConnection& c, uint64_t product_id);
+  // holds: whether this strategy keeps them (otherwise held reads -1, "not kept").
+  static ProductSnapshot snapshot(RedisConnection& c, uint64_t product_id, bool holds);
 
   // The pipeline of the loop a purchase came from, made on its first purchase.
   RedisPipeline& pipeline_for(const boost::asio::any_io_executor& loop);

@@ -11,6 +11,7 @@
 #include <thread>
 #include <vector>
 
+#include "hold_checks.hpp"
 #include "store_servers.hpp"
 #include "target/store/redis/redis_pipeline.hpp"
 #include "target/store/store_factory.hpp"
@@ -50,14 +51,47 @@ StoreSettings write_behind_settings() {
   return s;
 }
 
-std::unique_ptr<LiveServer> start(const StoreSettings& settings, int64_t stock,
-                                  std::chrono::milliseconds race_window) {
+std::unique_ptr<Store> open_or_fail(const StoreSettings& settings) {
   auto store = open_store(settings);
   INFO((store ? std::string() : store.error()));
   REQUIRE(store.has_value());
-  TargetOptions o = LiveServer::options(stock, race_window);
+  return std::move(*store);
+}
+
+std::unique_ptr<LiveServer> start(const StoreSettings& settings, TargetOptions o) {
   o.store = settings;
-  return std::make_unique<LiveServer>(o, std::move(*store));
+  return std::make_unique<LiveServer>(o, open_or_fail(settings));
+}
+
+std::unique_ptr<LiveServer> start(const StoreSettings& settings, int64_t stock,
+                                  std::chrono::milliseconds race_window) {
+  return start(settings, LiveServer::options(stock, race_window));
+}
+
+// Every hold and limit check of hold_checks.hpp, on one store and then through its server.
+void keeps_holds_and_limits(const StoreSettings& settings) {
+  {
+    auto store = open_or_fail(settings);
+    REQUIRE(store->supports_holds());
+    SECTION("hold then confirm") {
+      check_hold_then_confirm(*store);
+    }
+    SECTION("expiry") {
+      check_expiry(*store);
+    }
+    SECTION("limit counts holds") {
+      check_limit_counts_holds(*store);
+    }
+    SECTION("limit under threads") {
+      check_limit_under_threads(*store);
+    }
+  }
+  SECTION("safe journeys") {
+    check_safe_journeys(*start(settings, journey_options(20ms)));
+  }
+  SECTION("buggy journeys") {
+    check_buggy_journeys(*start(settings, journey_options(20ms)));
+  }
 }
 
 int64_t json_int(const std::string& body, const std::string& field, int64_t fallback = -1) {
@@ -274,6 +308,22 @@ TEST_CASE("postgres-conditional sells exactly the stock to 200 concurrent client
 TEST_CASE("redis-lua-writebehind sells exactly the stock and its PostgreSQL ledger catches up",
           "[target][stores]") {
   sells_exactly_the_stock(write_behind_settings());
+}
+
+TEST_CASE("redis-lua keeps holds and per-user limits atomically", "[target][stores][holds]") {
+  keeps_holds_and_limits(redis_settings(RedisStrategy::lua));
+}
+
+TEST_CASE("redis-lock and write-behind keep no holds and say so", "[target][stores][holds]") {
+  for (const StoreSettings& settings :
+       {redis_settings(RedisStrategy::lock), write_behind_settings()}) {
+    auto store = open_or_fail(settings);
+    CHECK_FALSE(store->supports_holds());
+    CHECK_FALSE(enforces_limits(settings));
+    CHECK(hold(*store, "ann", 60s).status == PurchaseStatus::unsupported);
+    reset(*store, 3);
+    CHECK(snapshot(*store).held == -1);
+  }
 }
 
 TEST_CASE("buggy loses updates on redis", "[target][stores]") {
