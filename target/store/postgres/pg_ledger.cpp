@@ -9,7 +9,8 @@ namespace {
 
 constexpr const char* kSnapshotColumns =
     "SELECT p.id, p.initial_stock, p.stock, p.generation,"
-    " (SELECT count(*) FROM orders o WHERE o.product_id = p.id) FROM products p";
+    " (SELECT count(*) FROM orders o WHERE o.product_id = p.id),"
+    " p.held, p.holds_placed, p.holds_confirmed, p.holds_expired, p.holds_open FROM products p";
 
 ProductSnapshot snapshot_row(const PgResult& r, int row) {
   ProductSnapshot s;
@@ -19,12 +20,16 @@ ProductSnapshot snapshot_row(const PgResult& r, int row) {
   s.stock = r.integer(row, 2);
   s.generation = static_cast<uint64_t>(r.integer(row, 3));
   s.orders = static_cast<uint64_t>(r.integer(row, 4));
+  s.held = r.integer(row, 5);
+  const auto count = [&](int col) { return static_cast<uint64_t>(r.integer(row, col)); };
+  s.holds = HoldCounts{count(6), count(7), count(8), count(9)};
   return s;
 }
 
 }  // namespace
 
 ProductSnapshot pg_snapshot(PgConnection& pg, uint64_t product_id) {
+  if (!pg_expire_due(pg, product_id)) return store_failure<ProductSnapshot>();
   PgResult r =
       pg.exec(std::string(kSnapshotColumns) + " WHERE p.id = $1", {std::to_string(product_id)});
   if (!r.ok()) return store_failure<ProductSnapshot>();
@@ -34,6 +39,7 @@ ProductSnapshot pg_snapshot(PgConnection& pg, uint64_t product_id) {
 
 std::vector<ProductSnapshot> pg_snapshots(PgConnection& pg) {
   std::vector<ProductSnapshot> out;
+  if (!pg_expire_due(pg, 0)) return out;
   PgResult r = pg.exec(std::string(kSnapshotColumns) + " ORDER BY p.id");
   if (!r.ok()) return out;
   for (int i = 0; i < r.rows(); ++i) out.push_back(snapshot_row(r, i));
@@ -45,7 +51,8 @@ OrdersPage pg_orders_page(PgConnection& pg, uint64_t product_id, uint64_t first,
   // The product row comes back even when the page is empty (LEFT JOIN), carrying the generation.
   // OFFSET costs O(first) per page; fine for lab-sized ledgers.
   PgResult r = pg.exec(
-      "SELECT p.generation, o.order_id, o.idempotency_key, o.endpoint, o.user_id"
+      "SELECT p.generation, o.order_id, o.idempotency_key, o.endpoint, o.user_id,"
+      " o.reservation_id, o.held_at_ms, o.expires_at_ms, o.confirmed_at_ms"
       " FROM products p LEFT JOIN LATERAL ("
       "   SELECT * FROM orders WHERE product_id = p.id ORDER BY seq OFFSET $2 LIMIT $3) o ON true"
       " WHERE p.id = $1",
@@ -60,11 +67,10 @@ OrdersPage pg_orders_page(PgConnection& pg, uint64_t product_id, uint64_t first,
   page.generation = static_cast<uint64_t>(r.integer(0, 0));
   for (int i = 0; i < r.rows(); ++i) {
     if (r.is_null(i, 1)) continue;  // the empty page's single row
-    OrderRecord order{std::string(r.text(i, 1)),
-                      std::string(r.text(i, 2)),
-                      Endpoint::safe,
-                      std::string(r.text(i, 4)),
-                      {}};
+    OrderRecord order{
+        std::string(r.text(i, 1)), std::string(r.text(i, 2)), Endpoint::safe,
+        std::string(r.text(i, 4)),
+        HoldRecord{std::string(r.text(i, 5)), r.integer(i, 6), r.integer(i, 7), r.integer(i, 8)}};
     if (!parse_endpoint_name(r.text(i, 3), order.endpoint)) {
       page.failed = true;  // a row we did not write: fail the stream rather than misreport it
       page.found = false;
@@ -87,12 +93,15 @@ ProductSnapshot pg_reset(PgConnection& pg, uint64_t product_id, int64_t stock) {
   // Locks the row first, so a purchase in flight commits wholly before or wholly after.
   if (!pg.exec("INSERT INTO products (id, initial_stock, stock, generation) VALUES ($1, $2, $2, 1)"
                " ON CONFLICT (id) DO UPDATE SET initial_stock = $2, stock = $2,"
-               " generation = products.generation + 1",
+               " generation = products.generation + 1, held = 0, holds_placed = 0,"
+               " holds_confirmed = 0, holds_expired = 0, holds_open = 0",
                {id, value})
            .ok()) {
     return fail();
   }
   if (!pg.exec("DELETE FROM orders WHERE product_id = $1", {id}).ok()) return fail();
+  if (!pg.exec("DELETE FROM holds WHERE product_id = $1", {id}).ok()) return fail();
+  if (!pg.exec("DELETE FROM user_units WHERE product_id = $1", {id}).ok()) return fail();
   if (!pg.exec("COMMIT").ok()) return fail();
   return pg_snapshot(pg, product_id);
 }

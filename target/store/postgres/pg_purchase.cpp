@@ -27,16 +27,15 @@ Attempt failed(PgConnection& pg, const PgResult& r) {
   return Attempt{is_retryable(r), kError};
 }
 
-// The order a key already has in the ledger (a retry whose first commit went unanswered), with
-// the stock as it is now.
+// The order a key already has in the ledger, with the stock as it is now.
 Attempt prior_order(PgConnection& pg, const OwnedPurchase& p) {
-  PgResult prior = pg.exec(
-      "SELECT o.order_id, p.stock FROM orders o JOIN products p ON p.id = o.product_id"
-      " WHERE o.product_id = $1 AND o.idempotency_key = $2 AND o.endpoint <> 'buggy'",
-      {std::to_string(p.product_id), p.idempotency_key});
-  if (!prior.ok() || prior.rows() == 0) return Attempt{is_retryable(prior), kError};
-  return Attempt{false,
-                 {PurchaseStatus::bought, std::string(prior.text(0, 0)), prior.integer(0, 1)}};
+  Attempt a;
+  auto order_id = pg_prior_order(pg, p.product_id, p.idempotency_key, a.retry);
+  if (!order_id) return a;
+  PgResult stock =
+      pg.exec("SELECT stock FROM products WHERE id = $1", {std::to_string(p.product_id)});
+  if (!stock.ok() || stock.rows() == 0) return Attempt{is_retryable(stock), kError};
+  return Attempt{false, {PurchaseStatus::bought, std::move(*order_id), stock.integer(0, 0)}};
 }
 
 // Inserts the order and commits. A key already in the ledger rolls the decrement back and
@@ -57,18 +56,29 @@ Attempt record_and_commit(PgConnection& pg, const OwnedPurchase& p, int64_t rema
   return Attempt{false, {PurchaseStatus::bought, std::move(order_id), remaining}};
 }
 
+// The row lock: lock, expire due holds, check stock and limit, take, record, commit.
+Attempt row_lock_once(PgConnection& pg, const OwnedPurchase& p) {
+  const PgTake take = pg_begin_take(pg, p);
+  if (take.status != PurchaseStatus::bought) {
+    return Attempt{take.retry, {take.status, {}, take.remaining}};
+  }
+  return record_and_commit(pg, p, take.remaining);
+}
+
 // One autocommit statement. Its parts share one snapshot: `bought` is the decrement (no row when
-// the re-checked stock is short), `recorded` inserts the order only for a row of `bought`, and
-// the last column is the stock before either, NULL when there is no such product. A key already
+// the re-checked stock is short, or when the product has open holds, whose expiry needs the
+// locked path), `recorded` inserts the order only for a row of `bought`, and the last columns
+// are the stock and open holds before either, NULL when there is no such product. A key already
 // in the ledger violates orders_one_per_key and aborts the whole statement, decrement included.
 constexpr const char* kConditionalPurchase =
     "WITH bought AS ("
-    "  UPDATE products SET stock = stock - $2 WHERE id = $1 AND stock >= $2 RETURNING stock),"
+    "  UPDATE products SET stock = stock - $2"
+    "  WHERE id = $1 AND stock >= $2 AND holds_open = 0 RETURNING stock),"
     " recorded AS ("
     "  INSERT INTO orders (product_id, idempotency_key, endpoint, user_id)"
     "  SELECT $1, $3, $4, $5 FROM bought RETURNING order_id)"
     " SELECT (SELECT stock FROM bought), (SELECT order_id FROM recorded),"
-    " (SELECT stock FROM products WHERE id = $1)";
+    " (SELECT stock FROM products WHERE id = $1), (SELECT holds_open FROM products WHERE id = $1)";
 
 constexpr std::string_view kUniqueViolation = "23505";
 
@@ -85,41 +95,34 @@ Attempt conditional_once(PgConnection& pg, const OwnedPurchase& p) {
     return Attempt{false, {PurchaseStatus::bought, std::string(r.text(0, 1)), r.integer(0, 0)}};
   }
   if (r.is_null(0, 2)) return Attempt{false, {PurchaseStatus::unknown_product, {}, 0}};
+  // Open holds: one may be due and give stock back, which only the locked path does.
+  if (r.integer(0, 3) > 0) return row_lock_once(pg, p);
   // Sold out. The stock shown is the statement's snapshot: another purchase may have taken
   // the last item after it was read, which is why the UPDATE, not this value, decided.
   return Attempt{false, {PurchaseStatus::sold_out, {}, r.integer(0, 2)}};
-}
-
-Attempt row_lock_once(PgConnection& pg, const OwnedPurchase& p) {
-  const std::string product = std::to_string(p.product_id);
-  if (PgResult b = pg.exec("BEGIN"); !b.ok()) return failed(pg, b);
-  PgResult s = pg.exec("SELECT stock FROM products WHERE id = $1 FOR UPDATE", {product});
-  if (!s.ok()) return failed(pg, s);
-  if (s.rows() == 0) {
-    pg.rollback();
-    return Attempt{false, {PurchaseStatus::unknown_product, {}, 0}};
-  }
-  const int64_t stock = s.integer(0, 0);
-  if (stock < static_cast<int64_t>(p.quantity)) {
-    pg.rollback();
-    return Attempt{false, {PurchaseStatus::sold_out, {}, stock}};
-  }
-  const int64_t remaining = stock - p.quantity;
-  PgResult u =
-      pg.exec("UPDATE products SET stock = $2 WHERE id = $1", {product, std::to_string(remaining)});
-  if (!u.ok()) return failed(pg, u);
-  return record_and_commit(pg, p, remaining);
 }
 
 }  // namespace
 
 PurchaseOutcome pg_purchase(PgConnection& pg, PostgresStrategy strategy, const OwnedPurchase& p) {
   for (int i = 0; i < kAttempts; ++i) {
-    Attempt a =
-        strategy == PostgresStrategy::conditional ? conditional_once(pg, p) : row_lock_once(pg, p);
+    // A limit is a second row to check with the stock: the locked path serializes both.
+    const bool locked = strategy == PostgresStrategy::row_lock || p.per_user_limit > 0;
+    Attempt a = locked ? row_lock_once(pg, p) : conditional_once(pg, p);
     if (!a.retry) return std::move(a.outcome);
   }
   return kError;
+}
+
+std::optional<std::string> pg_prior_order(PgConnection& pg, uint64_t product_id,
+                                          const std::string& key, bool& retry) {
+  PgResult prior = pg.exec(
+      "SELECT order_id FROM orders"
+      " WHERE product_id = $1 AND idempotency_key = $2 AND endpoint <> 'buggy'",
+      {std::to_string(product_id), key});
+  retry = is_retryable(prior);
+  if (!prior.ok() || prior.rows() == 0) return std::nullopt;
+  return std::string(prior.text(0, 0));
 }
 
 PurchaseOutcome pg_overwrite_and_record(PgConnection& pg, const OwnedPurchase& p,
@@ -139,6 +142,14 @@ PurchaseOutcome pg_overwrite_and_record(PgConnection& pg, const OwnedPurchase& p
       " VALUES ($1, $2, $3, $4) RETURNING order_id",
       {product, p.idempotency_key, std::string(endpoint_name(p.endpoint)), p.user_id});
   if (!ins.ok()) return failed(pg, ins).outcome;
+  if (p.per_user_limit > 0) {
+    // Counted, not checked: buggy checked the user's units on its earlier read.
+    PgResult a = pg.exec(
+        "INSERT INTO user_units (product_id, user_id, units) VALUES ($1, $2, $3)"
+        " ON CONFLICT (product_id, user_id) DO UPDATE SET units = user_units.units + $3",
+        {product, p.user_id, std::to_string(p.quantity)});
+    if (!a.ok()) return failed(pg, a).outcome;
+  }
   std::string order_id(ins.text(0, 0));
   if (PgResult c = pg.exec("COMMIT"); !c.ok()) return failed(pg, c).outcome;
   return PurchaseOutcome{PurchaseStatus::bought, std::move(order_id), new_stock};

@@ -22,6 +22,33 @@ constexpr const char* kSchema[] = {
     "CREATE INDEX IF NOT EXISTS orders_by_product ON orders (product_id, seq)",
     "CREATE UNIQUE INDEX IF NOT EXISTS orders_one_per_key ON orders (product_id, idempotency_key)"
     " WHERE idempotency_key <> '' AND endpoint <> 'buggy'",
+    // Limits and holds (pg_holds.cpp). Added with ALTER so a database made by an older target
+    // gains them; the counters live on the product row, which every hold change locks anyway.
+    "ALTER TABLE products ADD COLUMN IF NOT EXISTS held bigint NOT NULL DEFAULT 0,"
+    " ADD COLUMN IF NOT EXISTS holds_placed bigint NOT NULL DEFAULT 0,"
+    " ADD COLUMN IF NOT EXISTS holds_confirmed bigint NOT NULL DEFAULT 0,"
+    " ADD COLUMN IF NOT EXISTS holds_expired bigint NOT NULL DEFAULT 0,"
+    " ADD COLUMN IF NOT EXISTS holds_open bigint NOT NULL DEFAULT 0",
+    "ALTER TABLE orders ADD COLUMN IF NOT EXISTS reservation_id text NOT NULL DEFAULT '',"
+    " ADD COLUMN IF NOT EXISTS held_at_ms bigint NOT NULL DEFAULT 0,"
+    " ADD COLUMN IF NOT EXISTS expires_at_ms bigint NOT NULL DEFAULT 0,"
+    " ADD COLUMN IF NOT EXISTS confirmed_at_ms bigint NOT NULL DEFAULT 0",
+    "CREATE SEQUENCE IF NOT EXISTS hold_numbers",
+    "CREATE TABLE IF NOT EXISTS holds ("
+    " number bigint PRIMARY KEY DEFAULT nextval('hold_numbers'),"
+    " product_id bigint NOT NULL,"
+    " user_id text NOT NULL,"
+    " quantity bigint NOT NULL,"
+    " placed_ms bigint NOT NULL,"
+    " expires_ms bigint NOT NULL,"
+    " state text NOT NULL)",  // open, confirmed, expired
+    "CREATE INDEX IF NOT EXISTS holds_due ON holds (product_id, expires_ms) WHERE state = 'open'",
+    // Units per user, held or bought; kept only while a per-user limit is asked for.
+    "CREATE TABLE IF NOT EXISTS user_units ("
+    " product_id bigint NOT NULL,"
+    " user_id text NOT NULL,"
+    " units bigint NOT NULL,"
+    " PRIMARY KEY (product_id, user_id))",
 };
 
 }  // namespace

@@ -1,5 +1,5 @@
 // PostgresStore: each call is one job on the store pool, running one of the functions in
-// pg_purchase.cpp / pg_ledger.cpp on that thread's connection.
+// pg_purchase.cpp / pg_holds.cpp / pg_ledger.cpp on that thread's connection.
 #include "target/store/postgres/postgres_store.hpp"
 
 #include "target/store/postgres/pg_schema.hpp"
@@ -45,6 +45,45 @@ void PostgresStore::overwrite_stock_and_record(const PurchaseRequest& request, i
                                                StoreCallback<PurchaseOutcome> done) {
   auto job = [p = OwnedPurchase(request), new_stock, done](PgConnection& pg) {
     done(pg_overwrite_and_record(pg, p, new_stock));
+  };
+  if (!pool_.submit(std::move(job))) done(PurchaseOutcome{PurchaseStatus::store_error, {}, 0});
+}
+
+void PostgresStore::read_stock_for_user(uint64_t product_id, std::string_view user_id,
+                                        StoreCallback<StockReading> done) {
+  auto job = [product_id, user = std::string(user_id), done](PgConnection& pg) {
+    done(pg_stock_for_user(pg, product_id, user));
+  };
+  if (!pool_.submit(std::move(job))) done(store_failure<StockReading>());
+}
+
+void PostgresStore::place_hold(const HoldRequest& request, StoreCallback<HoldOutcome> done) {
+  auto job = [p = OwnedPurchase(request.purchase), ttl = request.ttl.count(), blind = request.blind,
+              new_stock = request.new_stock,
+              done](PgConnection& pg) { done(pg_place_hold(pg, p, ttl, blind, new_stock)); };
+  if (!pool_.submit(std::move(job))) done(HoldOutcome{});
+}
+
+void PostgresStore::read_hold(std::string_view reservation_id, StoreCallback<HoldReading> done) {
+  uint64_t product_id = 0, number = 0;
+  if (!parse_reservation_id(reservation_id, product_id, number)) return done(HoldReading{});
+  auto job = [product_id, number, done](PgConnection& pg) {
+    done(pg_read_hold(pg, product_id, number));
+  };
+  if (!pool_.submit(std::move(job))) done(store_failure<HoldReading>());
+}
+
+void PostgresStore::confirm_hold(const ConfirmRequest& request,
+                                 StoreCallback<PurchaseOutcome> done) {
+  uint64_t product_id = 0, number = 0;
+  if (!parse_reservation_id(request.reservation_id, product_id, number)) {
+    return done(PurchaseOutcome{PurchaseStatus::unknown_reservation, {}, 0});
+  }
+  // The job owns the strings; the request it sees points into them.
+  auto job = [id = std::string(request.reservation_id), key = std::string(request.idempotency_key),
+              endpoint = request.endpoint, blind = request.blind, product_id, number,
+              done](PgConnection& pg) {
+    done(pg_confirm_hold(pg, ConfirmRequest{id, key, endpoint, blind}, product_id, number));
   };
   if (!pool_.submit(std::move(job))) done(PurchaseOutcome{PurchaseStatus::store_error, {}, 0});
 }

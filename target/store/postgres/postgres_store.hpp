@@ -43,6 +43,12 @@ class PostgresStore final : public Store {
   void read_stock(uint64_t product_id, StoreCallback<StockReading> done) override;
   void overwrite_stock_and_record(const PurchaseRequest& request, int64_t new_stock,
                                   StoreCallback<PurchaseOutcome> done) override;
+  void read_stock_for_user(uint64_t product_id, std::string_view user_id,
+                           StoreCallback<StockReading> done) override;
+  bool supports_holds() const override { return true; }
+  void place_hold(const HoldRequest& request, StoreCallback<HoldOutcome> done) override;
+  void read_hold(std::string_view reservation_id, StoreCallback<HoldReading> done) override;
+  void confirm_hold(const ConfirmRequest& request, StoreCallback<PurchaseOutcome> done) override;
   void read_product(uint64_t product_id, StoreCallback<ProductSnapshot> done) override;
   void read_products(StoreCallback<std::vector<ProductSnapshot>> done) override;
   void read_orders(uint64_t product_id, uint64_t first, uint32_t max_count,
@@ -69,5 +75,30 @@ OrdersPage pg_orders_page(PgConnection& pg, uint64_t product_id, uint64_t first,
                           uint32_t max_count);
 // Sets stock and initial stock, empties the ledger and bumps the generation; the snapshot after.
 ProductSnapshot pg_reset(PgConnection& pg, uint64_t product_id, int64_t stock);
+// The order a key already has on a product's ledger (a retry whose first commit went
+// unanswered); nullopt when there is none or the read failed (retry says whether to run again).
+std::optional<std::string> pg_prior_order(PgConnection& pg, uint64_t product_id,
+                                          const std::string& key, bool& retry);
+
+// Limits and holds (pg_holds.cpp). Every change to a product's holds or units first locks its
+// row, so they are serialized per product and never deadlock with each other.
+struct PgTake {
+  PurchaseStatus status = PurchaseStatus::store_error;
+  int64_t remaining = 0;
+  bool retry = false;
+};
+// BEGIN, lock the product, expire its due holds, check the stock and the user's limit, take the
+// units. bought leaves the transaction open for the caller to record and commit; any other
+// status has rolled back.
+PgTake pg_begin_take(PgConnection& pg, const OwnedPurchase& p);
+HoldOutcome pg_place_hold(PgConnection& pg, const OwnedPurchase& p, int64_t ttl_ms, bool blind,
+                          int64_t new_stock);
+PurchaseOutcome pg_confirm_hold(PgConnection& pg, const ConfirmRequest& request,
+                                uint64_t product_id, uint64_t number);
+HoldReading pg_read_hold(PgConnection& pg, uint64_t product_id, uint64_t number);
+StockReading pg_stock_for_user(PgConnection& pg, uint64_t product_id, const std::string& user);
+// Expires the due holds of one product (every product: product_id 0) in their own
+// transactions; readers call it first so they see the stock expiry gave back.
+bool pg_expire_due(PgConnection& pg, uint64_t product_id);
 
 }  // namespace stampede::target

@@ -314,6 +314,16 @@ TEST_CASE("redis-lua keeps holds and per-user limits atomically", "[target][stor
   keeps_holds_and_limits(redis_settings(RedisStrategy::lua));
 }
 
+TEST_CASE("postgres-conditional keeps holds and per-user limits atomically",
+          "[target][stores][holds]") {
+  keeps_holds_and_limits(postgres_settings(PostgresStrategy::conditional));
+}
+
+TEST_CASE("postgres-row-lock keeps holds and per-user limits atomically",
+          "[target][stores][holds]") {
+  keeps_holds_and_limits(postgres_settings(PostgresStrategy::row_lock));
+}
+
 TEST_CASE("redis-lock and write-behind keep no holds and say so", "[target][stores][holds]") {
   for (const StoreSettings& settings :
        {redis_settings(RedisStrategy::lock), write_behind_settings()}) {
