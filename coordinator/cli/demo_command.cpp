@@ -1,5 +1,5 @@
 // Spawns the lab's target as a child process (stopped by its pid on every exit path) and drives
-// an embedded run against it.
+// an embedded run against it: the flash sale, then the reserve-then-confirm sale.
 #include "coordinator/cli/demo_command.hpp"
 
 #include <signal.h>
@@ -52,7 +52,8 @@ class SpawnedTarget {
   }
 
   // Starts it on loopback port 0 and reads the ports it prints. Empty string on success.
-  std::string start(const std::string& binary, int64_t stock) {
+  std::string start(const std::string& binary, int64_t stock,
+                    const std::vector<std::string>& extra = {}) {
     char tmpl[] = "/tmp/stampede-demo.XXXXXX";
     if (!mkdtemp(tmpl)) return "cannot create a temporary folder";
     dir_ = tmpl;
@@ -73,6 +74,7 @@ class SpawnedTarget {
     std::vector<std::string> args{binary,           "--listen",    "127.0.0.1:0",
                                   "--admin-listen", "127.0.0.1:0", "--admin-token-file",
                                   token_file_,      "--stock",     stock_text};
+    args.insert(args.end(), extra.begin(), extra.end());
     std::vector<char*> argv;
     for (auto& a : args) argv.push_back(a.data());
     argv.push_back(nullptr);
@@ -102,6 +104,7 @@ class SpawnedTarget {
   const std::string& listen() const { return listen_; }
   const std::string& admin() const { return admin_; }
   const std::string& token_file() const { return token_file_; }
+  const std::string& dir() const { return dir_; }
 
  private:
   pid_t pid_ = -1;
@@ -116,8 +119,65 @@ void add_demo_flags(CLI::App& sub, DemoFlags& f) {
   add_run_flags(sub, f.texts, {"users", "requests", "stock", "report"});
 }
 
+namespace {
+
+// The journey of the second sale: reserve (stock held), then confirm (the purchase).
+constexpr const char* kReserveThenConfirm = R"([
+  {"name": "reserve", "method": "POST", "path": "/api/v1/reservations/${endpoint}",
+   "headers": {"Content-Type": "application/json"},
+   "body": "{\"product_id\": 1, \"user_id\": \"${user_id}\", \"quantity\": 1}",
+   "capture": {"hold": "reservation_id"}, "takes_stock": true},
+  {"name": "confirm", "method": "POST", "path": "/api/v1/reservations/${endpoint}/${hold}/confirm",
+   "purchase": true}])";
+
+// "out/r.json" -> "out/r.journeys.json": the second sale's report beside the first's.
+std::string journeys_path(const std::string& report) {
+  const fs::path p(report);
+  return (p.parent_path() / (p.stem().string() + ".journeys" + p.extension().string())).string();
+}
+
+// Buyers for the journey sale: fewer than the virtual users, so several act for one buyer at
+// once (data_mode cycle) and a racy limit shows.
+std::string buyers_csv(int buyers) {
+  std::string csv = "user_id\n";
+  for (int i = 0; i < buyers; ++i) csv.append("buyer-").append(std::to_string(i)).append("\n");
+  return csv;
+}
+
+// One sale on its own freshly started target: the demo's settings, the user's flags over them,
+// and buyers from a data file when given one.
+CommandResult lab_sale(RunInput input, const DemoFlags& f, const char* argv0,
+                       const std::vector<std::string>& target_flags,
+                       const std::string& data_csv = {}) {
+  auto set = [&](const char* name, std::vector<std::string> values) {
+    input.run[name] = SettingValues{std::move(values), std::string("the demo's ") + name};
+  };
+  auto checked = resolve(input);  // the flags, before anything starts
+  if (!checked) return checked.failure();
+  SpawnedTarget target;
+  if (auto error =
+          target.start(find_target_binary(f.target_bin, argv0), *checked->all.stock, target_flags);
+      !error.empty()) {
+    return unreachable(error);
+  }
+  set("target", {"http://" + target.listen()});
+  set("admin_url", {"http://" + target.admin()});
+  set("admin_token_file", {target.token_file()});
+  if (!data_csv.empty()) {
+    const std::string path = target.dir() + "/buyers.csv";
+    std::ofstream(path) << data_csv;
+    set("data", {path});
+    set("data_mode", {"cycle"});
+  }
+  auto settings = resolve(input);
+  if (!settings) return settings.failure();
+  return run_command(*settings);
+}
+
+}  // namespace
+
 CommandResult demo_command(const DemoFlags& f, const char* argv0) {
-  // The lab's run, with what the user gave over the demo's own load.
+  // The lab's runs, with what the user gave over the demo's own load.
   RunInput input;
   auto set = [&](const char* name, std::vector<std::string> values) {
     input.run[name] = SettingValues{std::move(values), std::string("the demo's ") + name};
@@ -131,20 +191,28 @@ CommandResult demo_command(const DemoFlags& f, const char* argv0) {
   set("requests", {"2000"});
   set("run_id", {"demo"});
   input.overlay(given_flags(f.texts));
-  auto checked = resolve(input);  // the flags, before anything starts
-  if (!checked) return checked.failure();
-  SpawnedTarget target;
-  if (auto error = target.start(find_target_binary(f.target_bin, argv0), *checked->all.stock);
-      !error.empty()) {
-    return unreachable(error);
+  std::cerr << "stampede demo: the flash sale, on a target of its own with three embedded "
+               "agents\n";
+  const CommandResult sale = lab_sale(input, f, argv0, {});
+  if (!sale) return sale;
+
+  // A real shop's sale: each buyer reserves, then confirms, and may buy one unit only; four
+  // virtual users act for each buyer.
+  set("endpoint", {"buggy", "safe"});
+  set("flow", {kReserveThenConfirm});
+  set("per_user_limit", {"1"});
+  set("run_id", {"demo-journeys"});
+  if (auto report = input.run.find("report"); report != input.run.end()) {
+    set("report", {journeys_path(report->second.values.at(0))});
   }
-  std::cerr << "stampede demo: target http://" << target.listen() << ", three embedded agents\n";
-  set("target", {"http://" + target.listen()});
-  set("admin_url", {"http://" + target.admin()});
-  set("admin_token_file", {target.token_file()});
-  auto settings = resolve(input);
-  if (!settings) return settings.failure();
-  return run_command(*settings);
+  std::cerr << "\nstampede demo: reserve then confirm, one unit a buyer, on a new target\n";
+  auto checked = resolve(input);
+  if (!checked) return checked.failure();
+  const int buyers = static_cast<int>(std::max<uint64_t>(1, checked->all.users.value_or(4) / 4));
+  const CommandResult journeys =
+      lab_sale(input, f, argv0, {"--per-user-limit", "1"}, buyers_csv(buyers));
+  if (!journeys) return journeys;
+  return std::max(*sale, *journeys);
 }
 
 }  // namespace stampede::coordinator

@@ -1,6 +1,7 @@
 // `stampede demo`: the whole lab in one command — spawns the bundled stampede-target on
 // loopback, runs an embedded coordinator with three agents against buggy, unstable and safe,
-// prints the table and stops the target it started.
+// then, on a second target with a limit of one unit a buyer, a reserve-then-confirm sale on
+// buggy and safe; prints both tables and stops the targets it started.
 #pragma once
 
 #include <CLI/CLI.hpp>

@@ -78,6 +78,12 @@ void buyer_checks(const OracleInput& in, int64_t sales, Verdict& v) {
   v.remaining_out_of_range = f.remaining_out_of_range;
   v.remaining_out_of_order = f.remaining_out_of_order;
   v.false_sold_out = f.false_sold_out;
+  if (in.holds && in.holds->expired > 0) {
+    // An expired hold gave stock back after sold-out answers that were true while it was held:
+    // neither stock left at the end nor a later sale proves those answers false.
+    v.false_sold_out.reset();
+    v.checks_skipped.emplace_back("false_sold_out");
+  }
   v.remaining_clashes = f.clashes;
   v.clock_tolerance_ms = static_cast<double>(in.evidence.tolerance_us) / 1000.0;
   if (!in.evidence.remaining_read) {

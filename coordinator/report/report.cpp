@@ -66,22 +66,30 @@ std::string optional_cell(const std::optional<int64_t>& value) {
 
 namespace {
 
-// A journey's steps, one line an endpoint: how far the buyers got, and how fast.
+// A journey's steps, one line an endpoint: how far the buyers got, and how fast; then the lab's
+// holds where it reported any.
 void steps_lines(std::ostringstream& out, const RunReport& report) {
   for (const auto& e : report.endpoints) {
-    if (e.steps.empty()) continue;
-    out << e.endpoint << " steps:";
-    for (const auto& step : e.steps) {
-      out << ' ' << step.name << ' ' << step.attempts << " (";
-      bool first = true;
-      for (const auto& [code, n] : step.status_codes) {
-        out << (first ? "" : ", ") << code << ": " << n;
-        first = false;
+    if (!e.steps.empty()) {
+      out << e.endpoint << " steps:";
+      for (const auto& step : e.steps) {
+        out << ' ' << step.name << ' ' << step.attempts << " (";
+        bool first = true;
+        for (const auto& [code, n] : step.status_codes) {
+          out << (first ? "" : ", ") << code << ": " << n;
+          first = false;
+        }
+        out << (first ? "" : ", ") << "p99 " << figure("%.2f", step.latency_ms.p99) << " ms)";
       }
-      out << (first ? "" : ", ") << "p99 " << figure("%.2f", step.latency_ms.p99) << " ms)";
+      if (e.journeys_abandoned > 0) {
+        out << "; " << e.journeys_abandoned << " abandoned holding stock";
+      }
+      out << '\n';
     }
-    if (e.journeys_abandoned > 0) out << "; " << e.journeys_abandoned << " abandoned holding stock";
-    out << '\n';
+    if (const auto& h = e.verdict.holds; h && h->placed > 0) {
+      out << e.endpoint << " holds: " << h->placed << " placed, " << h->confirmed << " confirmed, "
+          << h->expired << " expired, " << h->open << " open at the end\n";
+    }
   }
 }
 

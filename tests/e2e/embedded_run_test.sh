@@ -65,7 +65,8 @@ code=$?
 set -e
 [ $code -eq 2 ] && grep -q "reqests" "$E2E_TMP/typo.out" || { cat "$E2E_TMP/typo.out"; fail "typo exited $code"; }
 
-# `stampede demo`: the whole lab from one command; buggy is caught, the others hold, exit 0.
+# `stampede demo`: the whole lab from one command; buggy is caught, the others hold, exit 0; then
+# the reserve-then-confirm sale with a limit of one unit a buyer (25 buyers for 100 users).
 "$E2E_CLI" demo --target-bin "$E2E_TARGET_BIN" --users 100 --requests 300 --stock 30 \
   --report "$E2E_TMP/demo.json" >"$E2E_TMP/demo.out" 2>&1 || { cat "$E2E_TMP/demo.out"; fail "demo exited $?"; }
 report_check "$E2E_TMP/demo.json" \
@@ -73,4 +74,11 @@ report_check "$E2E_TMP/demo.json" \
   'ep["buggy"]["integrity"] == "violated"' \
   'ep["unstable"]["integrity"] == "ok" and ep["safe"]["integrity"] == "ok"' \
   'ep["safe"]["acknowledged"] == 30'
+report_check "$E2E_TMP/demo.journeys.json" \
+  'ep["buggy"]["integrity"] == "violated" and ep["safe"]["integrity"] == "ok"' \
+  'ep["safe"]["acknowledged"] == 25 and ep["safe"]["over_limit_users"] == 0' \
+  'ep["safe"]["holds"]["confirmed"] == 25 and ep["safe"]["holds"]["open_at_end"] == 0' \
+  '[s["name"] for s in ep["safe"]["steps"]] == ["reserve", "confirm"]'
+grep -q "^safe holds: 25 placed, 25 confirmed, 0 expired, 0 open at the end" "$E2E_TMP/demo.out" ||
+  fail "the demo's table lacks safe's holds: $(cat "$E2E_TMP/demo.out")"
 echo "PASS embedded run"

@@ -218,3 +218,25 @@ TEST_CASE("an order confirmed after its hold expired is counted", "[coordinator]
   CHECK(v.confirmed_after_expiry == 1);
   CHECK_FALSE(v.integrity_ok);
 }
+
+TEST_CASE("an expired hold makes false_sold_out unprovable, and the report says so",
+          "[coordinator][oracle]") {
+  OracleInput in = clean_history();
+  in.final_stock = 1;  // stock at the end, after sold-out answers: false ones, without holds
+  in.initial_stock = 4;
+  in.evidence.sold_out_by_ms[10] = 5;
+  auto v = reconcile(in);
+  CHECK(v.false_sold_out == 5);
+  CHECK_FALSE(v.integrity_ok);
+
+  // Holds that were all confirmed explain nothing: the stock never came back.
+  in.holds = HoldFigures{0, 3, 3, 0, 0};
+  CHECK(reconcile(in).false_sold_out == 5);
+
+  // One expired: its unit went back after answers that were true while it was held.
+  in.holds = HoldFigures{0, 4, 3, 1, 0};
+  v = reconcile(in);
+  CHECK_FALSE(v.false_sold_out.has_value());
+  CHECK(std::count(v.checks_skipped.begin(), v.checks_skipped.end(), "false_sold_out") == 1);
+  CHECK(v.integrity_ok);
+}
