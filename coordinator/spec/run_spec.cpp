@@ -266,12 +266,12 @@ void add_load_settings(std::vector<Setting>& t) {
   t.push_back(phase_value("per_user_limit",
                           "Units one buyer (user id) may get; more is a violation "
                           "(over_limit_users); 0: not checked",
-                          "", kFlag | kScenario | kPhase, {Kind::count, 0, 1'000'000},
+                          "", kAnywhere, {Kind::count, 0, 1'000'000},
                           &PhaseSettings::per_user_limit, parse_count));
   Setting flow = base("flow",
-                      "A journey of steps instead of one request (scenario files only; "
-                      "design.md, Journeys)",
-                      "", kScenario | kPhase);
+                      "A journey of steps instead of one request (scenario files and the "
+                      "console's form; design.md, Journeys)",
+                      "", kScenario | kPhase | kForm);
   flow.apply = [](RunSettings& run, PhaseSettings* phase, std::string_view text) {
     auto steps = parse_flow(text);
     if (!steps) return Expected<bool>(unexpected(steps.error()));

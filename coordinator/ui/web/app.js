@@ -9,6 +9,16 @@
   const FIGURES = ['oversold', 'lost_updates', 'lost_acks', 'phantoms', 'duplicates', 'recovered',
     'remaining_duplicates', 'unseen_sales', 'false_sold_out'];
 
+  // The lab's reservation journey (README, Journeys), sent as the run's flow setting.
+  const RESERVE_CONFIRM = JSON.stringify([
+    { name: 'reserve', method: 'POST', path: '/api/v1/reservations/${endpoint}',
+      headers: { 'Content-Type': 'application/json' },
+      body: '{"product_id": 1, "user_id": "${user_id}", "quantity": 1}',
+      capture: { hold: 'reservation_id' }, takes_stock: true },
+    { name: 'confirm', method: 'POST', path: '/api/v1/reservations/${endpoint}/${hold}/confirm',
+      purchase: true },
+  ]);
+
   let defaults = { target: '', admin_url: '', stock_reset: false };
   let runActive = false;
   let chartRun = null; // the run the charts show
@@ -203,6 +213,34 @@
     if (n('unseen_sales') > 0) {
       out.push(`Unseen sales: ${n('unseen_sales')} acknowledged sale(s) beyond what the stock count fell by.`);
     }
+    if (n('over_limit_users') > 0) {
+      out.push(`Over the limit: ${n('over_limit_users')} buyer(s) got more units than the limit allows ` +
+        `(${n('over_limit_orders')} unit(s) beyond it).`);
+    }
+    if (n('confirmed_after_expiry') > 0) {
+      out.push(`Confirmed after expiry: ${n('confirmed_after_expiry')} order(s) came from a hold ` +
+        'that had expired and given its stock back.');
+    }
+    return out;
+  }
+
+  // A journey's steps and the lab's holds, in words: one line each.
+  function journeyWords(e) {
+    const out = [];
+    for (const step of Array.isArray(e.steps) ? e.steps : []) {
+      const answers = Object.entries(step.status_codes || {}).map(([code, k]) => `${code} ×${k}`);
+      const lat = step.latency_ms || {};
+      out.push(`step ${step.name}: ${step.attempts} tries, ${step.failed} ended there; answers ` +
+        `${answers.length ? answers.join(', ') : 'none'}; p99 ${fmt(lat.p99, 2)} ms`);
+    }
+    if (Array.isArray(e.steps) && e.steps.length > 0) {
+      out.push(`journeys that ended holding stock: ${Number(e.journeys_abandoned || 0)}`);
+    }
+    const h = e.holds;
+    if (h && h.placed > 0) {
+      out.push(`holds: ${h.placed} placed, ${h.confirmed} confirmed, ${h.expired} expired, ` +
+        `${h.open_at_end} open at the end`);
+    }
     return out;
   }
 
@@ -229,6 +267,8 @@
     if (endpoints.length === 0) $('verdict-message').textContent += ' No phase finished, so there is no oracle table.';
     const list = $('violations');
     list.replaceChildren();
+    const journeys = $('journeys');
+    journeys.replaceChildren();
     for (const e of endpoints) {
       const row = body.insertRow();
       const name = e.endpoint;
@@ -248,6 +288,11 @@
         const li = document.createElement('li');
         li.textContent = `${name}: ${words}`;
         list.appendChild(li);
+      }
+      for (const words of journeyWords(e)) {
+        const li = document.createElement('li');
+        li.textContent = `${name} ${words}`;
+        journeys.appendChild(li);
       }
       if (Array.isArray(e.checks_skipped) && e.checks_skipped.length > 0) {
         const li = document.createElement('li');
@@ -325,7 +370,9 @@
       stock: number('f-stock'),
       rate: number('f-rate'),
       expect_agents: number('f-expect-agents'),
+      per_user_limit: number('f-limit'),
     };
+    if (value('f-journey') === 'reserve-confirm') body.flow = RESERVE_CONFIRM;
     if (value('f-target')) body.target = value('f-target');
     if (value('f-strategy')) body.strategy = value('f-strategy');
     // Requests or a duration: a duration typed in wins. The keys are `stampede run`'s settings.

@@ -1,6 +1,7 @@
 // Drives the coordinator's web console in headless Chromium for tests/e2e/ui_console_test.sh:
 // opens the page with its token, launches buggy then safe, waits for each verdict, checks the
-// page against the JSON report it links to, aborts a third run, and screenshots each end state.
+// page against the JSON report it links to, runs safe again as reserve-then-confirm journeys
+// with a limit of one unit a buyer, aborts a last run, and screenshots each end state.
 //
 // env: CONSOLE_URL (http://127.0.0.1:PORT/), CONSOLE_TOKEN, ARTIFACT_DIR (screenshots and the
 // reports go there), CHROMIUM_BIN (default /usr/bin/chromium). Exits 1 on the first failed check.
@@ -136,6 +137,25 @@ async function main() {
     check(safe.endpoint.oversold === 0 && Number(safe.shown.oversold) === 0,
       'safe: nothing oversold on the page or in the report');
     check(safe.endpoint.ledger_orders === 100, 'safe: exactly the 100 in stock were sold');
+
+    // Journeys: reserve then confirm, one unit a buyer; the page lists the steps and the holds.
+    await fillForm(page, {
+      'f-endpoint': 'safe', 'f-stock': '50', 'f-users': '100', 'f-requests': '400',
+      'f-duration': '', 'f-limit': '1',
+    });
+    await page.selectOption('#f-journey', 'reserve-confirm');
+    const journeyRun = await launch(page);
+    check(await waitVerdict(page, journeyRun, 'safe') === 'ok', 'journeys: the page says ok');
+    const journeys = await text(page, '[data-testid=journeys]');
+    await page.screenshot({ path: path.join(artifacts, 'console-journeys.png'), fullPage: true });
+    console.log(`journeys: page ${JSON.stringify(journeys)}`);
+    check(journeys.includes('safe step reserve: 400 tries'), 'journeys: the reserve step is listed');
+    check(journeys.includes('safe step confirm: 50 tries, 0 ended there; answers 201 ×50'),
+      'journeys: the confirm step is listed with its 50 answers');
+    check(journeys.includes('safe holds: 50 placed, 50 confirmed, 0 expired, 0 open at the end'),
+      'journeys: the holds are listed');
+    await page.selectOption('#f-journey', '');
+    await fillForm(page, { 'f-limit': '', 'f-stock': '100' });
 
     // A long run, aborted from the page.
     await fillForm(page, { 'f-endpoint': 'safe', 'f-duration': '120s' });
