@@ -31,7 +31,8 @@ struct TargetAnswer {
   std::string error;  // set when the call failed: what could not be read or reset
   // prepare (the stock the phase starts with; absent in a plain load test), read_stock.
   std::optional<int64_t> stock;
-  PhaseEnd phase_end;  // read_phase_end
+  std::optional<int64_t> held, sold;  // read_stock, where the target reports them
+  PhaseEnd phase_end;                 // read_phase_end
 };
 
 // Performs a call (blocking, within its deadlines): what the coordinator runs off its loop.

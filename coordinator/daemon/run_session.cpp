@@ -120,7 +120,12 @@ uint64_t RunSession::call_target(TargetCall::Kind kind) {
 void RunSession::on_target_answer(TargetAnswer answer) {
   if (answer.call_id != 0 && answer.call_id == stock_reading_) {
     stock_reading_ = 0;
-    if (answer.error.empty()) stock_left_ = answer.stock;  // a failed one keeps the last
+    if (!answer.error.empty()) return;  // a failed one keeps the last
+    stock_left_ = answer.stock;
+    if (answer.held && answer.sold && initial_stock_) {
+      ++samples_.taken;
+      if (*answer.held + *answer.sold > *initial_stock_) ++samples_.over_stock;
+    }
     return;
   }
   if (answer.call_id != 0 && (answer.call_id == preparing_ || answer.call_id == reconciling_)) {
@@ -209,6 +214,7 @@ void RunSession::begin_phase(SteadyTime now) {
   jobs_.reset();
   phase_start_unix_ns_ = 0;
   stock_left_.reset();
+  samples_ = {};
   stock_reading_ = 0;  // a reading of the last phase's stock is not this one's
   // No journal write here: the constructor recorded phase 0, and finish_phase() each next one.
   preparing_ = call_target(TargetCall::Kind::prepare);
@@ -327,6 +333,7 @@ void RunSession::on_agent_lost(const std::string& agent_id) {
 }
 
 void RunSession::finish_phase(PhaseEnd end, SteadyTime now) {
+  if (samples_.taken > 0) end.samples = samples_;
   const auto& spec = request_.request();
   const bool https = spec.target_url().rfind("https://", 0) == 0;
   PhaseFacts facts{phase_endpoint(),

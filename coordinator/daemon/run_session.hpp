@@ -104,6 +104,7 @@ class RunSession {
   // The live view's stock left: one reading in flight at a time, about once a second.
   uint64_t stock_reading_ = 0;
   std::optional<int64_t> stock_left_;
+  StockSamples samples_;  // this phase's readings that said what was held and sold
   SteadyTime next_stock_read_{};
   std::optional<TargetAnswer> answer_;  // the prepare or reconcile answer, until tick takes it
   RunReport report_;

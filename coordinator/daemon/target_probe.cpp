@@ -105,13 +105,25 @@ Expected<std::optional<int64_t>> prepare_phase(const TargetProbe& p) {
   return std::optional<int64_t>();
 }
 
-Expected<int64_t> read_stock(const TargetProbe& p) {
+Expected<StockReading> read_stock(const TargetProbe& p) {
   if (p.stock_url.empty()) return unexpected("no stock URL");
   HttpCallOptions opt = call_options(p);
   opt.timeout = std::chrono::seconds(2);
   auto obj = get_json(p.stock_url, opt);
   if (!obj) return unexpected(obj.error());
-  return int_field(*obj, p.stock_field, p.stock_url);
+  auto stock = int_field(*obj, p.stock_field, p.stock_url);
+  if (!stock) return unexpected(stock.error());
+  StockReading reading{*stock};
+  // The lab's product route says what is held and sold at the same instant; other routes need
+  // not, and then the reading is only the stock.
+  if (obj->contains("held") && obj->contains("orders")) {
+    auto held = int_field(*obj, "held", p.stock_url);
+    auto sold = int_field(*obj, "orders", p.stock_url);
+    if (!held || !sold) return unexpected(held ? sold.error() : held.error());
+    reading.held = *held;
+    reading.sold = *sold;
+  }
+  return reading;
 }
 
 Expected<PhaseEnd> read_phase_end(const TargetProbe& p) {
@@ -165,17 +177,20 @@ TargetAnswer perform_target_call(const TargetCall& call) {
   TargetAnswer answer;
   answer.call_id = call.id;
   switch (call.kind) {
-    case TargetCall::Kind::prepare:
+    case TargetCall::Kind::prepare: {
+      auto stock = prepare_phase(call.probe);
+      if (stock) answer.stock = *stock;
+      if (!stock) answer.error = stock.error();
+      break;
+    }
     case TargetCall::Kind::read_stock: {
-      auto take = [&answer](const auto& stock) {
-        if (stock) answer.stock = *stock;
-        if (!stock) answer.error = stock.error();
-      };
-      if (call.kind == TargetCall::Kind::prepare) {
-        take(prepare_phase(call.probe));
-      } else {
-        take(read_stock(call.probe));
+      auto reading = read_stock(call.probe);
+      if (reading) {
+        answer.stock = reading->stock;
+        answer.held = reading->held;
+        answer.sold = reading->sold;
       }
+      if (!reading) answer.error = reading.error();
       break;
     }
     case TargetCall::Kind::read_phase_end: {

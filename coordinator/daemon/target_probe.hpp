@@ -36,11 +36,20 @@ struct PhaseEnd {
   std::optional<std::vector<LedgerOrder>> ledger;
   // A target with reservations (the lab's product route): its holds when the run ended.
   std::optional<HoldFigures> holds;
+  // The run's own samples of that route while the phase ran (the run fills it, not the probe).
+  std::optional<StockSamples> samples;
 };
 
-// One reading of the stock during a phase, for the live view (a short timeout: a slow target
-// only makes the figure late).
-Expected<int64_t> read_stock(const TargetProbe& probe);
+// One reading of the stock during a phase: the stock for the live view, and where the target
+// reports them (the lab's product route) the units held and sold at that instant.
+struct StockReading {
+  int64_t stock = 0;
+  std::optional<int64_t> held{};
+  std::optional<int64_t> sold{};
+};
+
+// A short timeout: a slow target only makes the figure late.
+Expected<StockReading> read_stock(const TargetProbe& probe);
 
 // Waits for the target's pending writes (if it reports any) to drain, then reads the final
 // stock and the ledger. An error names what could not be read.

@@ -14,6 +14,7 @@ EndpointReport report_phase(PhaseMerge& merge, PhaseEnd end, const PhaseFacts& f
   in.final_stock = end.final_stock;
   in.ledger = std::move(end.ledger);
   in.holds = end.holds;
+  in.samples = end.samples;
   in.acknowledged = merge.take_acknowledged();
   in.evidence = merge.take_evidence();
   in.evidence.remaining_read = facts.remaining_read;

@@ -29,6 +29,13 @@ struct HoldFigures {
   int64_t placed = 0, confirmed = 0, expired = 0, open = 0;
 };
 
+// Readings of the product route taken while a phase ran: at every one, held + sold must not
+// exceed the stock the phase began with.
+struct StockSamples {
+  int64_t taken = 0;
+  int64_t over_stock = 0;  // readings where held + sold > S
+};
+
 // Blank lines are skipped; a line that is not an object with a string order_id is an error
 // naming the line, since a ledger the oracle cannot read must not pass as clean.
 Expected<std::vector<LedgerOrder>> parse_ledger_ndjson(std::string_view body);

@@ -37,6 +37,8 @@ struct OracleInput {
   // Holds still open at the end keep their stock out of F without an order: the stock's
   // account is then S = F + held + sold.
   std::optional<HoldFigures> holds;
+  // The product route read while the phase ran, where it reports held and sold units.
+  std::optional<StockSamples> samples;
 };
 
 struct Verdict {
@@ -58,6 +60,7 @@ struct Verdict {
   std::optional<int64_t> over_limit_users;        // buyers with more than the limit
   std::optional<int64_t> over_limit_orders;       // their orders beyond it
   std::optional<int64_t> confirmed_after_expiry;  // orders confirmed after their hold expired
+  std::optional<int64_t> over_stock_samples;      // readings mid-run where held + sold > S
   std::optional<double>
       clock_tolerance_ms;  // what remaining_out_of_order and false_sold_out allowed
   std::vector<RemainingClash> remaining_clashes;  // the evidence behind remaining_duplicates
@@ -83,6 +86,7 @@ inline constexpr OptionalFigure kOptionalFigures[] = {
     {"over_limit_users", &Verdict::over_limit_users},
     {"over_limit_orders", &Verdict::over_limit_orders},
     {"confirmed_after_expiry", &Verdict::confirmed_after_expiry},
+    {"over_stock_samples", &Verdict::over_stock_samples},
 };
 
 // "ok", "violated" or "unchecked", as the report and the table say it.

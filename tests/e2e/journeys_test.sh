@@ -97,14 +97,16 @@ report_check "$E2E_TMP/report.json" \
   'ep["safe"]["holds"]["open_at_end"] == 0 and ep["safe"]["journeys_abandoned"] == 0' \
   'ep["buggy"]["integrity"] == "violated"' \
   'ep["buggy"]["over_limit_users"] > 0 or ep["buggy"]["oversold"] > 0 or ep["buggy"]["lost_updates"] != 0' \
-  'ep["buggy"]["confirmed_after_expiry"] > 0'
+  'ep["buggy"]["confirmed_after_expiry"] > 0' \
+  'ep["buggy"]["over_stock_samples"] > 0 and ep["safe"].get("over_stock_samples", 0) == 0'
 python3 - "$E2E_TMP/report.json" <<'PY'
 import json, sys
 ep = {e["endpoint"]: e for e in json.load(open(sys.argv[1]))["endpoints"]}
 for name in ("buggy", "safe"):
     e = ep[name]
-    print(name, " ".join(f"{k}={e[k]}" for k in ("acknowledged", "oversold", "over_limit_users",
-                                                  "confirmed_after_expiry", "integrity")))
+    keys = ("acknowledged", "oversold", "over_limit_users", "confirmed_after_expiry",
+            "over_stock_samples", "integrity")
+    print(name, " ".join(f"{k}={e.get(k)}" for k in keys))
 PY
 
 # Safe's 100 orders went to 100 different buyers, each confirmed from its own hold in time.

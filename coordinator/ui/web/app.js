@@ -221,6 +221,10 @@
       out.push(`Confirmed after expiry: ${n('confirmed_after_expiry')} order(s) came from a hold ` +
         'that had expired and given its stock back.');
     }
+    if (n('over_stock_samples') > 0) {
+      out.push(`Held and sold beyond the stock: at ${n('over_stock_samples')} reading(s) of the ` +
+        `product during the run, units held plus units sold exceeded the ${e.initial_stock} in stock.`);
+    }
     return out;
   }
 

@@ -240,3 +240,17 @@ TEST_CASE("an expired hold makes false_sold_out unprovable, and the report says 
   CHECK(std::count(v.checks_skipped.begin(), v.checks_skipped.end(), "false_sold_out") == 1);
   CHECK(v.integrity_ok);
 }
+
+TEST_CASE("a mid-run reading with held and sold above the stock is violated",
+          "[coordinator][oracle]") {
+  OracleInput in = clean_history();
+  CHECK_FALSE(reconcile(in).over_stock_samples.has_value());  // nothing read mid-run
+  in.samples = StockSamples{12, 0};
+  auto v = reconcile(in);
+  CHECK(v.over_stock_samples == 0);
+  CHECK(v.integrity_ok);
+  in.samples = StockSamples{12, 2};
+  v = reconcile(in);
+  CHECK(v.over_stock_samples == 2);
+  CHECK_FALSE(v.integrity_ok);
+}

@@ -35,6 +35,9 @@ struct FakeTarget {
   int64_t stock = 0;
   std::vector<LedgerOrder> ledger;
   uint64_t next_order = 1;
+  // Like the lab's product route: each live reading also says what is held, and the ledger's
+  // length as what is sold.
+  std::optional<int64_t> held;
 
   // An order for the key, or nothing when sold out.
   std::optional<std::string> buy(const std::string& key) {
@@ -238,6 +241,10 @@ class RunHarness final : public RunHost {
       if (call.kind == TargetCall::Kind::prepare && call.probe.reset_stock >= 0) {
         target.stock = call.probe.reset_stock;
         answer.stock = target.stock;
+      }
+      if (call.kind == TargetCall::Kind::read_stock && target.held) {
+        answer.held = target.held;
+        answer.sold = static_cast<int64_t>(target.ledger.size());
       }
       if (call.kind == TargetCall::Kind::read_phase_end) {
         answer.phase_end.final_stock = target.stock;

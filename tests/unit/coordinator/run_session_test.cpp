@@ -254,3 +254,35 @@ TEST_CASE("a share lost again and again is handed on three times, then given up"
       std::string::npos);
   CHECK(counts_add_up(e));
 }
+
+TEST_CASE("readings mid-run where held and sold exceed the stock make the phase violated",
+          "[coordinator][session]") {
+  for (const int64_t held : {0, 45}) {
+    ThreeAgents t(/*stock=*/50, /*requests=*/300);
+    t.h.target.held = held;
+    t.a1->attempt(10);  // 10 sold: with 45 held, 55 of 50 are spoken for
+    t.h.pump();
+    for (int i = 0; i < 3; ++i) {  // a reading about once a second
+      t.h.advance(1100ms);
+      t.h.pump();
+    }
+    t.h.target.held = 0;  // whatever was held went back before the end
+    for (auto* a : {t.a1, t.a2, t.a3}) {
+      a->attempt(a == t.a1 ? 90 : 100);
+      a->finish();
+    }
+    t.h.pump();
+    REQUIRE(t.h.finished());
+    const auto report = t.h.report();
+    const EndpointReport& e = report.endpoints.at(0);
+    INFO("held " << held);
+    REQUIRE(e.verdict.over_stock_samples.has_value());
+    if (held == 0) {
+      CHECK(*e.verdict.over_stock_samples == 0);
+      CHECK(e.integrity_ok());
+    } else {
+      CHECK(*e.verdict.over_stock_samples >= 1);
+      CHECK_FALSE(e.integrity_ok());
+    }
+  }
+}
