@@ -6,8 +6,8 @@
 #include <thread>
 
 #include "common/http_client.hpp"
-#include "common/json_number.hpp"
 #include "coordinator/daemon/run_host.hpp"
+#include "coordinator/daemon/stock_body.hpp"
 
 namespace stampede::coordinator {
 namespace json = boost::json;
@@ -21,47 +21,16 @@ HttpCallOptions call_options(const TargetProbe& p) {
   return options;
 }
 
-Expected<json::object> get_json(const std::string& url_text, HttpCallOptions options) {
-  auto url = HttpUrl::parse(url_text);
+// The stock route's body, read as parse_stock_body reads it.
+Expected<StockBody> get_stock(const TargetProbe& p, HttpCallOptions options) {
+  auto url = HttpUrl::parse(p.stock_url);
   if (!url) return unexpected(url.error());
   auto reply = http_call("GET", *url, options);
   if (!reply) return unexpected(reply.error());
   if (reply->status != 200) {
-    return unexpected("GET " + url_text + " answered " + std::to_string(reply->status));
+    return unexpected("GET " + p.stock_url + " answered " + std::to_string(reply->status));
   }
-  boost::system::error_code ec;
-  auto v = json::parse(reply->body, ec);
-  if (ec || !v.is_object()) return unexpected("GET " + url_text + " did not return a JSON object");
-  return v.get_object();
-}
-
-Expected<int64_t> int_field(const json::object& o, const std::string& field,
-                            const std::string& url) {
-  auto n = int64_field(o, field);
-  if (!n) return unexpected(url + ": " + n.error());
-  return *n;
-}
-
-// The lab's reservation figures beside its stock ("held", "holds": {...}); none when the
-// target reports no holds.
-Expected<std::optional<HoldFigures>> hold_figures(const json::object& o, const std::string& url) {
-  const auto* holds = o.if_contains("holds");
-  if (!o.contains("held") && holds == nullptr) return std::optional<HoldFigures>();
-  if (holds == nullptr || !holds->is_object())
-    return unexpected(url + ": 'holds' is not an object");
-  HoldFigures f;
-  auto held = int_field(o, "held", url);
-  if (!held) return unexpected(held.error());
-  f.held = *held;
-  for (auto [name, into] : {std::pair{"placed", &f.placed},
-                            {"confirmed", &f.confirmed},
-                            {"expired", &f.expired},
-                            {"open", &f.open}}) {
-    auto n = int_field(holds->get_object(), name, url + " holds");
-    if (!n) return unexpected(n.error());
-    *into = *n;
-  }
-  return std::optional<HoldFigures>(f);
+  return parse_stock_body(reply->body, p.stock_field, p.stock_url);
 }
 
 }  // namespace
@@ -91,15 +60,13 @@ Expected<std::optional<int64_t>> prepare_phase(const TargetProbe& p) {
     }
   }
   if (!p.stock_url.empty()) {
-    auto obj = get_json(p.stock_url, call_options(p));
-    if (!obj) return unexpected("target: " + obj.error());
-    auto stock = int_field(*obj, p.stock_field, p.stock_url);
-    if (!stock) return unexpected(stock.error());
-    if (p.reset_stock >= 0 && *stock != p.reset_stock) {
-      return unexpected("target reports stock " + std::to_string(*stock) +
+    auto body = get_stock(p, call_options(p));
+    if (!body) return unexpected("target: " + body.error());
+    if (p.reset_stock >= 0 && body->stock != p.reset_stock) {
+      return unexpected("target reports stock " + std::to_string(body->stock) +
                         " right after a reset to " + std::to_string(p.reset_stock));
     }
-    return std::optional<int64_t>(*stock);
+    return std::optional<int64_t>(body->stock);
   }
   if (p.reset_stock >= 0) return std::optional<int64_t>(p.reset_stock);
   return std::optional<int64_t>();
@@ -109,21 +76,9 @@ Expected<StockReading> read_stock(const TargetProbe& p) {
   if (p.stock_url.empty()) return unexpected("no stock URL");
   HttpCallOptions opt = call_options(p);
   opt.timeout = std::chrono::seconds(2);
-  auto obj = get_json(p.stock_url, opt);
-  if (!obj) return unexpected(obj.error());
-  auto stock = int_field(*obj, p.stock_field, p.stock_url);
-  if (!stock) return unexpected(stock.error());
-  StockReading reading{*stock};
-  // The lab's product route says what is held and sold at the same instant; other routes need
-  // not, and then the reading is only the stock.
-  if (obj->contains("held") && obj->contains("orders")) {
-    auto held = int_field(*obj, "held", p.stock_url);
-    auto sold = int_field(*obj, "orders", p.stock_url);
-    if (!held || !sold) return unexpected(held ? sold.error() : held.error());
-    reading.held = *held;
-    reading.sold = *sold;
-  }
-  return reading;
+  auto body = get_stock(p, opt);
+  if (!body) return unexpected(body.error());
+  return StockReading{body->stock, body->held, body->sold};
 }
 
 Expected<PhaseEnd> read_phase_end(const TargetProbe& p) {
@@ -132,27 +87,18 @@ Expected<PhaseEnd> read_phase_end(const TargetProbe& p) {
     // A write-behind target reports orders still queued; the ledger is whole only at zero.
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
     while (true) {
-      auto obj = get_json(p.stock_url, call_options(p));
-      if (!obj) return unexpected("target after the run: " + obj.error());
-      const auto* field = obj->if_contains("pending_writes");
-      const auto pending = field ? json_int64(*field) : std::optional<int64_t>{};
-      if (field && !pending) {
-        return unexpected(p.stock_url + ": 'pending_writes' is not a whole number");
-      }
-      if (pending && *pending > 0) {
+      auto body = get_stock(p, call_options(p));
+      if (!body) return unexpected("target after the run: " + body.error());
+      if (body->pending_writes && *body->pending_writes > 0) {
         if (std::chrono::steady_clock::now() > deadline) {
-          return unexpected("target still has " + std::to_string(*pending) +
+          return unexpected("target still has " + std::to_string(*body->pending_writes) +
                             " pending writes after 60 s");
         }
         std::this_thread::sleep_for(std::chrono::milliseconds(100));  // polling an HTTP peer
         continue;
       }
-      auto stock = int_field(*obj, p.stock_field, p.stock_url);
-      if (!stock) return unexpected(stock.error());
-      end.final_stock = *stock;
-      auto holds = hold_figures(*obj, p.stock_url);
-      if (!holds) return unexpected(holds.error());
-      end.holds = *holds;
+      end.final_stock = body->stock;
+      end.holds = body->holds;
       break;
     }
   }

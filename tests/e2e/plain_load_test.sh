@@ -29,7 +29,7 @@ expect_exit 0 "unchecked" "$E2E_CLI" run --embedded 1 --target "http://127.0.0.1
 report_check "$E2E_TMP/plain.json" \
   "ep['checkout']['integrity'] == 'unchecked'" \
   "ep['checkout']['attempts'] > 0 and ep['checkout']['acknowledged'] == ep['checkout']['attempts']" \
-  "len(ep['checkout']['checks_skipped']) == 16" \
+  "len(ep['checkout']['checks_skipped']) == 17" \
   "ep['checkout']['initial_stock'] is None and ep['checkout']['final_stock'] is None"
 grep -q "unchecked" "$E2E_TMP/out" || fail "the table does not say unchecked"
 echo "PASS plain load: $(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['endpoints'][0]['attempts'])" "$E2E_TMP/plain.json") attempts against nginx, integrity unchecked, exit 0"

@@ -9,7 +9,7 @@ seconds=${1:-10}
 shift || true
 targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=(envelope checkout_request order_id_scan http_session http_client response_reader
-  data_file)
+  data_file ledger stock_body scenario)
 out="$root/build/fuzz"
 CXX=clang++ cmake -S "$root/tests/fuzz" -B "$out" -G Ninja >/dev/null
 # Quiet when it builds; the compiler's words when it does not.
