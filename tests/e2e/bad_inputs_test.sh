@@ -25,24 +25,15 @@ flags=(--embedded 1 --target "http://$TARGET" --endpoint safe --quiet
   --stock-url "http://$TARGET/api/v1/products/1")
 run=("$E2E_CLI" run "${flags[@]}")
 
-# row EXIT PATTERN COMMAND...: the command exits EXIT within 60 s, its last line matches PATTERN,
-# and a refusal (exit 2) is that one line and nothing else.
+# row EXIT PATTERN COMMAND...: lib.sh's expect_exit (the exit code within 60 s, the pattern in
+# its words), and a refusal (exit 2) is that one line and nothing else.
 rows=0
 row() {
-  local want=$1 pattern=$2
-  shift 2
-  set +e
-  timeout 60 "$@" >"$E2E_TMP/row.out" 2>&1
-  local got=$?
-  set -e
   rows=$((rows + 1))
-  local last
-  last=$(tail -n 1 "$E2E_TMP/row.out")
-  [ "$got" -eq "$want" ] || { cat "$E2E_TMP/row.out" >&2; fail "row $rows: $* exited $got, want $want"; }
-  grep -qE -- "$pattern" <<<"$last" || { cat "$E2E_TMP/row.out" >&2; fail "row $rows: no '$pattern' in: $last"; }
-  if [ "$want" -eq 2 ] && [ "$(wc -l <"$E2E_TMP/row.out")" -ne 1 ]; then
-    cat "$E2E_TMP/row.out" >&2
-    fail "row $rows: $* said more than one line"
+  expect_exit "$@"
+  if [ "$1" -eq 2 ] && [ "$(wc -l <"$E2E_TMP/out")" -ne 1 ]; then
+    cat "$E2E_TMP/out" >&2
+    fail "row $rows: ${*:3} said more than one line"
   fi
 }
 

@@ -34,7 +34,8 @@ data: $E2E_TMP/users.csv
 data_mode: cycle
 per_user_limit: 1
 flow:
-  - name: reserve
+  - &reserve
+    name: reserve
     method: POST
     path: /api/v1/reservations/\${endpoint}
     headers: {Authorization: "Bearer \${token}", Content-Type: application/json}
@@ -52,13 +53,7 @@ phases:
     requests: 3000
     expect: violated
     flow:
-      - name: reserve
-        method: POST
-        path: /api/v1/reservations/buggy
-        headers: {Authorization: "Bearer \${token}", Content-Type: application/json}
-        body: '{"product_id": 1, "user_id": "\${user_id}", "quantity": 1}'
-        capture: {hold: reservation_id}
-        takes_stock: true
+      - *reserve
       - name: confirm
         method: POST
         path: /api/v1/reservations/buggy/\${hold}/confirm
