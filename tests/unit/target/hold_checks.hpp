@@ -111,7 +111,9 @@ inline void check_hold_then_confirm(Store& s) {
 // an expired hold gives its stock back and cannot be confirmed, unless blindly.
 inline void check_expiry(Store& s) {
   reset(s, 1);
-  const HoldOutcome h = hold(s, "ann", 30ms);
+  // Long enough that the next call surely meets it open, even on a loaded machine and a network
+  // store; the wait below ends as soon as it expires.
+  const HoldOutcome h = hold(s, "ann", 1s);
   REQUIRE(h.status == PurchaseStatus::bought);
   CHECK(hold(s, "bob", 60s).status == PurchaseStatus::sold_out);  // ann's hold has it
   REQUIRE(wait_for_no_holds(s, 5s));
@@ -131,7 +133,7 @@ inline void check_expiry(Store& s) {
 // a per-user limit counts held and bought units, and an expiry frees them.
 inline void check_limit_counts_holds(Store& s) {
   reset(s, 10);
-  const HoldOutcome h = hold(s, "ann", 40ms, 2);
+  const HoldOutcome h = hold(s, "ann", 1s, 2);  // open for the five calls below, then expires
   REQUIRE(h.status == PurchaseStatus::bought);
   const auto buy = [&](std::string_view user) {
     return answer<PurchaseOutcome>([&](auto done) { s.purchase(buyer(user, 2), done); });
