@@ -31,15 +31,17 @@ bench_start_redis() {
 }
 
 # bench_redis_purchase_script FILE: writes the redis-lua strategy's Lua script, byte for byte as
-# the target sends it (kPurchase in target/store/redis/redis_scripts.hpp), so both sides run the
-# same script under the same SHA1.
+# the target sends it (kPurchase in target/store/redis/redis_scripts.hpp: the holds prelude, then
+# the purchase), so both sides run the same script under the same SHA1.
 bench_redis_purchase_script() {
   python3 - "$BENCH_ROOT/target/store/redis/redis_scripts.hpp" "$1" <<'PY'
 import re, sys
-m = re.search(r'kPurchase = R"lua\((.*?)\)lua"', open(sys.argv[1]).read(), re.S)
-if not m:
-    sys.exit("bench: no kPurchase script in " + sys.argv[1])
-open(sys.argv[2], "w").write(m.group(1))
+text = open(sys.argv[1]).read()
+prelude = re.search(r'kHoldsPrelude = R"lua\((.*?)\)lua"', text, re.S)
+body = re.search(r'kPurchase = std::string\(kHoldsPrelude\) \+ R"lua\((.*?)\)lua"', text, re.S)
+if not prelude or not body:
+    sys.exit("bench: no kHoldsPrelude or kPurchase script in " + sys.argv[1])
+open(sys.argv[2], "w").write(prelude.group(1) + body.group(1))
 PY
 }
 
@@ -48,8 +50,8 @@ PY
 # so nearly every call is a new Idempotency-Key and a real purchase (see measure_redis_benchmark).
 bench_redis_evalsha() {
   local p="stampede:$BENCH_PRODUCT:"
-  REDIS_EVALSHA=(EVALSHA "$1" 5 "${p}stock" "${p}orders" stampede:order_seq "${p}gen" "${p}keys"
-    1 rb-__rand_int__ safe u-redis-benchmark)
+  REDIS_EVALSHA=(EVALSHA "$1" 9 "${p}stock" "${p}orders" stampede:order_seq "${p}gen" "${p}keys"
+    "${p}units" "${p}holds" "${p}expiries" "${p}hstats" 1 rb-__rand_int__ safe u-redis-benchmark 0)
 }
 
 # redis_ledger_length: orders in the Redis ledger of the product.
