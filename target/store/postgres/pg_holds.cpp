@@ -116,7 +116,6 @@ PgTake take_once(PgConnection& pg, const OwnedPurchase& p) {
   return out;
 }
 
-// Buggy's hold: writes the stock it computed from an earlier read, whatever happened since.
 PgTake blind_take_once(PgConnection& pg, const OwnedPurchase& p, int64_t new_stock) {
   const std::string product = std::to_string(p.product_id);
   if (PgResult b = pg.exec("BEGIN"); !b.ok())
@@ -138,7 +137,7 @@ PgTake blind_take_once(PgConnection& pg, const OwnedPurchase& p, int64_t new_sto
 HoldOutcome place_hold_once(PgConnection& pg, const OwnedPurchase& p, int64_t ttl_ms, bool blind,
                             int64_t new_stock, bool& retry) {
   HoldOutcome out;
-  const PgTake take = blind ? blind_take_once(pg, p, new_stock) : take_once(pg, p);
+  const PgTake take = blind ? pg_begin_blind_take(pg, p, new_stock) : take_once(pg, p);
   retry = take.retry;
   out.status = take.status;
   out.remaining = take.remaining;
@@ -240,6 +239,10 @@ T with_retries(Once once) {
 
 PgTake pg_begin_take(PgConnection& pg, const OwnedPurchase& p) {
   return take_once(pg, p);
+}
+
+PgTake pg_begin_blind_take(PgConnection& pg, const OwnedPurchase& p, int64_t new_stock) {
+  return blind_take_once(pg, p, new_stock);
 }
 
 HoldOutcome pg_place_hold(PgConnection& pg, const OwnedPurchase& p, int64_t ttl_ms, bool blind,

@@ -127,29 +127,15 @@ std::optional<std::string> pg_prior_order(PgConnection& pg, uint64_t product_id,
 
 PurchaseOutcome pg_overwrite_and_record(PgConnection& pg, const OwnedPurchase& p,
                                         int64_t new_stock) {
-  const std::string product = std::to_string(p.product_id);
-  if (PgResult b = pg.exec("BEGIN"); !b.ok()) return failed(pg, b).outcome;
   // Deliberately a blind write of a value computed from a stale read: the lost update.
-  PgResult u = pg.exec("UPDATE products SET stock = $2 WHERE id = $1 RETURNING id",
-                       {product, std::to_string(new_stock)});
-  if (!u.ok()) return failed(pg, u).outcome;
-  if (u.rows() == 0) {
-    pg.rollback();
-    return PurchaseOutcome{PurchaseStatus::unknown_product, {}, 0};
-  }
+  const PgTake take = pg_begin_blind_take(pg, p, new_stock);
+  if (take.status != PurchaseStatus::bought) return PurchaseOutcome{take.status, {}, 0};
   PgResult ins = pg.exec(
       "INSERT INTO orders (product_id, idempotency_key, endpoint, user_id)"
       " VALUES ($1, $2, $3, $4) RETURNING order_id",
-      {product, p.idempotency_key, std::string(endpoint_name(p.endpoint)), p.user_id});
+      {std::to_string(p.product_id), p.idempotency_key, std::string(endpoint_name(p.endpoint)),
+       p.user_id});
   if (!ins.ok()) return failed(pg, ins).outcome;
-  if (p.per_user_limit > 0) {
-    // Counted, not checked: buggy checked the user's units on its earlier read.
-    PgResult a = pg.exec(
-        "INSERT INTO user_units (product_id, user_id, units) VALUES ($1, $2, $3)"
-        " ON CONFLICT (product_id, user_id) DO UPDATE SET units = user_units.units + $3",
-        {product, p.user_id, std::to_string(p.quantity)});
-    if (!a.ok()) return failed(pg, a).outcome;
-  }
   std::string order_id(ins.text(0, 0));
   if (PgResult c = pg.exec("COMMIT"); !c.ok()) return failed(pg, c).outcome;
   return PurchaseOutcome{PurchaseStatus::bought, std::move(order_id), new_stock};

@@ -91,6 +91,10 @@ struct PgTake {
 // units. bought leaves the transaction open for the caller to record and commit; any other
 // status has rolled back.
 PgTake pg_begin_take(PgConnection& pg, const OwnedPurchase& p);
+// Buggy's half of it: BEGIN, write the stock computed from an earlier read whatever happened
+// since, and count the user's units (never check them: buggy checked on its read). bought
+// leaves the transaction open, as above.
+PgTake pg_begin_blind_take(PgConnection& pg, const OwnedPurchase& p, int64_t new_stock);
 HoldOutcome pg_place_hold(PgConnection& pg, const OwnedPurchase& p, int64_t ttl_ms, bool blind,
                           int64_t new_stock);
 PurchaseOutcome pg_confirm_hold(PgConnection& pg, const ConfirmRequest& request,

@@ -47,27 +47,38 @@ bool parse_order(std::string_view text, OrderRecord& out) {
   return parse_endpoint_name(std::string((*a)[2].get_string()), out.endpoint);
 }
 
-// kPurchase's KEYS then ARGV for one purchase (redis_scripts.hpp), as views into its arguments.
+// kPurchase's KEYS then ARGV for one purchase (redis_scripts.hpp): the key names and numbers
+// it owns, and views of them in the script's order. Not copied: the views point into it.
 constexpr size_t kPurchaseKeys = 9;
-std::array<std::string_view, 14> purchase_script_args(const OwnedPurchase& p,
-                                                      const scripts::ProductKeys& k,
-                                                      const std::string& quantity,
-                                                      const std::string& limit) {
-  return {k.stock,
-          k.orders,
-          scripts::kOrderSeqKey,
-          k.gen,
-          k.keys,
-          k.units,
-          k.holds,
-          k.expiries,
-          k.hstats,
-          quantity,
-          p.idempotency_key,
-          endpoint_name(p.endpoint),
-          p.user_id,
-          limit};
-}
+struct PurchaseScriptArgs {
+  explicit PurchaseScriptArgs(const OwnedPurchase& p)
+      : k(p.product_id),
+        quantity(std::to_string(p.quantity)),
+        limit(std::to_string(p.per_user_limit)),
+        all{k.stock,
+            k.orders,
+            scripts::kOrderSeqKey,
+            k.gen,
+            k.keys,
+            k.units,
+            k.holds,
+            k.expiries,
+            k.hstats,
+            quantity,
+            p.idempotency_key,
+            endpoint_name(p.endpoint),
+            p.user_id,
+            limit} {}
+  PurchaseScriptArgs(const PurchaseScriptArgs&) = delete;
+  PurchaseScriptArgs& operator=(const PurchaseScriptArgs&) = delete;
+
+  std::vector<std::string_view> keys() const { return {all.begin(), all.begin() + kPurchaseKeys}; }
+  std::vector<std::string_view> argv() const { return {all.begin() + kPurchaseKeys, all.end()}; }
+
+  const scripts::ProductKeys k;
+  const std::string quantity, limit;
+  const std::array<std::string_view, 14> all;
+};
 
 }  // namespace
 
@@ -152,12 +163,8 @@ void RedisStore::purchase(const PurchaseRequest& request, StoreCallback<Purchase
   }
   auto job = [this, lua, p = OwnedPurchase(request), done](RedisConnection& c) {
     if (!lua) return done(purchase_with_lock(c, p));
-    const scripts::ProductKeys k(p.product_id);
-    const std::string quantity = std::to_string(p.quantity);
-    const std::string limit = std::to_string(p.per_user_limit);
-    const auto a = purchase_script_args(p, k, quantity, limit);
-    RedisReply r = c.eval(scripts::kPurchase, {a.begin(), a.begin() + kPurchaseKeys},
-                          {a.begin() + kPurchaseKeys, a.end()});
+    const PurchaseScriptArgs a(p);
+    RedisReply r = c.eval(scripts::kPurchase, a.keys(), a.argv());
     done(outcome_of(r.get(), p));
   };
   if (!pool_.submit(std::move(job))) done(PurchaseOutcome{PurchaseStatus::store_error, {}, 0});
@@ -178,12 +185,9 @@ void RedisStore::purchase_on_loop(const boost::asio::any_io_executor& loop, Owne
   RedisPipeline& pipeline = pipeline_for(loop);
   // The command for p: EVALSHA, or on NOSCRIPT the whole script by EVAL.
   const auto command = [](const OwnedPurchase& p, std::string_view verb, std::string_view script) {
-    const scripts::ProductKeys k(p.product_id);
-    const std::string quantity = std::to_string(p.quantity);
-    const std::string limit = std::to_string(p.per_user_limit);
-    const auto a = purchase_script_args(p, k, quantity, limit);
+    const PurchaseScriptArgs a(p);
     std::string resp;
-    append_resp_command(resp, {verb, script, std::to_string(kPurchaseKeys)}, a);
+    append_resp_command(resp, {verb, script, std::to_string(kPurchaseKeys)}, a.all);
     return resp;
   };
   const std::string evalsha = command(p, "EVALSHA", purchase_sha1_);
