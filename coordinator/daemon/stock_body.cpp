@@ -61,14 +61,11 @@ Expected<StockBody> parse_stock_body(std::string_view text, const std::string& f
   auto holds = hold_figures(o, url);
   if (!holds) return unexpected(holds.error());
   body.holds = *holds;
-  if (body.holds) {
-    body.held = body.holds->held;
-    // The ledger's length at the same instant, when the route gives it beside the holds.
-    if (o.contains("orders")) {
-      auto sold = int_field(o, "orders", url);
-      if (!sold) return unexpected(sold.error());
-      body.sold = *sold;
-    }
+  // The ledger's length at the same instant, when the route gives it beside the holds.
+  if (body.holds && o.contains("orders")) {
+    auto sold = int_field(o, "orders", url);
+    if (!sold) return unexpected(sold.error());
+    body.sold = *sold;
   }
   return body;
 }

@@ -17,9 +17,8 @@ namespace stampede::coordinator {
 
 struct StockBody {
   int64_t stock = 0;
-  std::optional<int64_t> held{};  // units in open holds
-  std::optional<int64_t> sold{};  // the ledger's length ("orders"), given beside "held"
-  std::optional<HoldFigures> holds{};
+  std::optional<HoldFigures> holds{};  // with the units in open holds (held)
+  std::optional<int64_t> sold{};       // the ledger's length ("orders"), given beside the holds
   std::optional<int64_t> pending_writes{};  // write-behind: orders not yet in the ledger
 };
 

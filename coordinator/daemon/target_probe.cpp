@@ -72,13 +72,11 @@ Expected<std::optional<int64_t>> prepare_phase(const TargetProbe& p) {
   return std::optional<int64_t>();
 }
 
-Expected<StockReading> read_stock(const TargetProbe& p) {
+Expected<StockBody> read_stock(const TargetProbe& p) {
   if (p.stock_url.empty()) return unexpected("no stock URL");
   HttpCallOptions opt = call_options(p);
   opt.timeout = std::chrono::seconds(2);
-  auto body = get_stock(p, opt);
-  if (!body) return unexpected(body.error());
-  return StockReading{body->stock, body->held, body->sold};
+  return get_stock(p, opt);
 }
 
 Expected<PhaseEnd> read_phase_end(const TargetProbe& p) {
@@ -133,7 +131,7 @@ TargetAnswer perform_target_call(const TargetCall& call) {
       auto reading = read_stock(call.probe);
       if (reading) {
         answer.stock = reading->stock;
-        answer.held = reading->held;
+        if (reading->holds) answer.held = reading->holds->held;
         answer.sold = reading->sold;
       }
       if (!reading) answer.error = reading.error();

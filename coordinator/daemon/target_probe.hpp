@@ -9,6 +9,7 @@
 
 #include "common/expected.hpp"
 #include "common/tls_client.hpp"
+#include "coordinator/daemon/stock_body.hpp"
 #include "coordinator/oracle/ledger.hpp"
 
 namespace stampede::coordinator {
@@ -41,15 +42,9 @@ struct PhaseEnd {
 };
 
 // One reading of the stock during a phase: the stock for the live view, and where the target
-// reports them (the lab's product route) the units held and sold at that instant.
-struct StockReading {
-  int64_t stock = 0;
-  std::optional<int64_t> held{};
-  std::optional<int64_t> sold{};
-};
-
-// A short timeout: a slow target only makes the figure late.
-Expected<StockReading> read_stock(const TargetProbe& probe);
+// reports them (the lab's product route) the holds and units sold at that instant. A short
+// timeout: a slow target only makes the figure late.
+Expected<StockBody> read_stock(const TargetProbe& probe);
 
 // Waits for the target's pending writes (if it reports any) to drain, then reads the final
 // stock and the ledger. An error names what could not be read.

@@ -1,5 +1,5 @@
 // The stock route's reader on arbitrary bytes, as a target could answer GET .../products/1:
-// never a crash, an error that names the route, and accepted figures that agree with each other.
+// never a crash, an error that names the route, and sold read only beside the holds.
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -14,8 +14,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (body.error().find("http://t/p") == std::string::npos) abort();
     return 0;
   }
-  if (body->holds.has_value() != body->held.has_value()) abort();
-  if (body->holds && body->holds->held != *body->held) abort();
   if (body->sold && !body->holds) abort();  // sold is read only beside the holds
   return 0;
 }
