@@ -87,13 +87,19 @@ void steps_lines(std::ostringstream& out, const RunReport& report) {
       out << '\n';
     }
     if (const auto& h = e.verdict.holds; h && h->placed > 0) {
-      out << e.endpoint << " holds: " << h->placed << " placed, " << h->confirmed << " confirmed, "
-          << h->expired << " expired, " << h->open << " open at the end\n";
+      out << e.endpoint << " holds: " << holds_text(*h) << '\n';
     }
   }
 }
 
 }  // namespace
+
+std::string holds_text(const HoldFigures& h) {
+  std::string text = std::to_string(h.placed);
+  text.append(" placed, ").append(std::to_string(h.confirmed)).append(" confirmed, ");
+  text.append(std::to_string(h.expired)).append(" expired, ").append(std::to_string(h.open));
+  return text.append(" open at the end");
+}
 
 std::string render_table(const RunReport& report) {
   using Cell = std::string (*)(const EndpointReport&);

@@ -115,5 +115,8 @@ Expected<RunReport> load_report_file(const std::string& path);
 std::string render_table(const RunReport& report);
 // One figure through a printf format ("%.1f"): the table, summaries and comparison alike.
 std::string figure(const char* format, double v);
+// "P placed, C confirmed, E expired, O open at the end": the lab's holds, as the table and the
+// summaries say them.
+std::string holds_text(const HoldFigures& h);
 
 }  // namespace stampede::coordinator

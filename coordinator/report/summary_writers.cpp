@@ -93,12 +93,8 @@ std::vector<std::string> journey_lines(const EndpointReport& e) {
     out.back().append(std::to_string(e.journeys_abandoned));
   }
   if (const auto& h = e.verdict.holds) {
-    std::string line = "holds: ";
-    line.append(std::to_string(h->placed)).append(" placed, ");
-    line.append(std::to_string(h->confirmed)).append(" confirmed, ");
-    line.append(std::to_string(h->expired)).append(" expired, ");
-    line.append(std::to_string(h->open)).append(" open at the end");
-    out.push_back(std::move(line));
+    out.emplace_back("holds: ");
+    out.back().append(holds_text(*h));
   }
   return out;
 }
