@@ -136,22 +136,25 @@ std::string journeys_path(const std::string& report) {
   return (p.parent_path() / (p.stem().string() + ".journeys" + p.extension().string())).string();
 }
 
+// A setting the demo chooses; the user's flags are laid over these.
+void set(RunInput& input, const char* name, std::vector<std::string> values) {
+  input.run[name] = SettingValues{std::move(values), std::string("the demo's ") + name};
+}
+
 // Buyers for the journey sale: fewer than the virtual users, so several act for one buyer at
 // once (data_mode cycle) and a racy limit shows.
-std::string buyers_csv(int buyers) {
+std::string buyers_csv(uint64_t buyers) {
   std::string csv = "user_id\n";
-  for (int i = 0; i < buyers; ++i) csv.append("buyer-").append(std::to_string(i)).append("\n");
+  for (uint64_t i = 0; i < buyers; ++i) {
+    csv.append("buyer-").append(std::to_string(i)).append("\n");
+  }
   return csv;
 }
 
 // One sale on its own freshly started target: the demo's settings, the user's flags over them,
-// and buyers from a data file when given one.
+// and, with users_per_buyer above 0, a data file of buyers that many virtual users act for.
 CommandResult lab_sale(RunInput input, const DemoFlags& f, const char* argv0,
-                       const std::vector<std::string>& target_flags,
-                       const std::string& data_csv = {}) {
-  auto set = [&](const char* name, std::vector<std::string> values) {
-    input.run[name] = SettingValues{std::move(values), std::string("the demo's ") + name};
-  };
+                       const std::vector<std::string>& target_flags, uint64_t users_per_buyer = 0) {
   auto checked = resolve(input);  // the flags, before anything starts
   if (!checked) return checked.failure();
   SpawnedTarget target;
@@ -160,14 +163,15 @@ CommandResult lab_sale(RunInput input, const DemoFlags& f, const char* argv0,
       !error.empty()) {
     return unreachable(error);
   }
-  set("target", {"http://" + target.listen()});
-  set("admin_url", {"http://" + target.admin()});
-  set("admin_token_file", {target.token_file()});
-  if (!data_csv.empty()) {
+  set(input, "target", {"http://" + target.listen()});
+  set(input, "admin_url", {"http://" + target.admin()});
+  set(input, "admin_token_file", {target.token_file()});
+  if (users_per_buyer > 0) {
     const std::string path = target.dir() + "/buyers.csv";
-    std::ofstream(path) << data_csv;
-    set("data", {path});
-    set("data_mode", {"cycle"});
+    std::ofstream(path) << buyers_csv(
+        std::max<uint64_t>(1, checked->all.users.value_or(users_per_buyer) / users_per_buyer));
+    set(input, "data", {path});
+    set(input, "data_mode", {"cycle"});
   }
   auto settings = resolve(input);
   if (!settings) return settings.failure();
@@ -179,17 +183,14 @@ CommandResult lab_sale(RunInput input, const DemoFlags& f, const char* argv0,
 CommandResult demo_command(const DemoFlags& f, const char* argv0) {
   // The lab's runs, with what the user gave over the demo's own load.
   RunInput input;
-  auto set = [&](const char* name, std::vector<std::string> values) {
-    input.run[name] = SettingValues{std::move(values), std::string("the demo's ") + name};
-  };
-  set("embedded", {"3"});
-  set("agent_threads", {"1"});
-  set("endpoint", {"buggy", "unstable", "safe"});
-  set("expect_violated", {"buggy"});
-  set("stock", {"100"});
-  set("users", {"1000"});
-  set("requests", {"2000"});
-  set("run_id", {"demo"});
+  set(input, "embedded", {"3"});
+  set(input, "agent_threads", {"1"});
+  set(input, "endpoint", {"buggy", "unstable", "safe"});
+  set(input, "expect_violated", {"buggy"});
+  set(input, "stock", {"100"});
+  set(input, "users", {"1000"});
+  set(input, "requests", {"2000"});
+  set(input, "run_id", {"demo"});
   input.overlay(given_flags(f.texts));
   std::cerr << "stampede demo: the flash sale, on a target of its own with three embedded "
                "agents\n";
@@ -198,19 +199,16 @@ CommandResult demo_command(const DemoFlags& f, const char* argv0) {
 
   // A real shop's sale: each buyer reserves, then confirms, and may buy one unit only; four
   // virtual users act for each buyer.
-  set("endpoint", {"buggy", "safe"});
-  set("flow", {kReserveThenConfirm});
-  set("per_user_limit", {"1"});
-  set("run_id", {"demo-journeys"});
+  set(input, "endpoint", {"buggy", "safe"});
+  set(input, "flow", {kReserveThenConfirm});
+  set(input, "per_user_limit", {"1"});
+  set(input, "run_id", {"demo-journeys"});
   if (auto report = input.run.find("report"); report != input.run.end()) {
-    set("report", {journeys_path(report->second.values.at(0))});
+    set(input, "report", {journeys_path(report->second.values.at(0))});
   }
   std::cerr << "\nstampede demo: reserve then confirm, one unit a buyer, on a new target\n";
-  auto checked = resolve(input);
-  if (!checked) return checked.failure();
-  const int buyers = static_cast<int>(std::max<uint64_t>(1, checked->all.users.value_or(4) / 4));
   const CommandResult journeys =
-      lab_sale(input, f, argv0, {"--per-user-limit", "1"}, buyers_csv(buyers));
+      lab_sale(input, f, argv0, {"--per-user-limit", "1"}, /*users_per_buyer=*/4);
   if (!journeys) return journeys;
   return std::max(*sale, *journeys);
 }
