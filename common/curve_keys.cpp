@@ -66,7 +66,7 @@ bool valid_z85_key(std::string_view text) {
 Expected<std::string> parse_public_key(std::string_view text) {
   const auto key = trim(text);
   if (!valid_z85_key(key)) {
-    return unexpected("'" + std::string(key.substr(0, 48)) +
+    return unexpected(std::string("'").append(key.substr(0, 48)) +
                       "' is not a CURVE key (40 characters of Z85, as `stampede keygen` writes)");
   }
   return std::string(key);

@@ -40,7 +40,8 @@ Expected<int64_t> int64_field(const boost::json::object& obj, std::string_view f
   const auto* v = obj.if_contains(field);
   if (!v) return unexpected("has no field '" + std::string(field) + "'");
   if (auto n = json_int64(*v)) return *n;
-  return unexpected("'" + std::string(field) + "' is not a whole number from -2^63 to 2^63-1");
+  return unexpected(
+      std::string("'").append(field).append("' is not a whole number from -2^63 to 2^63-1"));
 }
 
 }  // namespace stampede

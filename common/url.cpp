@@ -56,7 +56,7 @@ Expected<HostPort> split_host_port(std::string_view hp, std::string_view whole, 
 Expected<HttpUrl> HttpUrl::parse(std::string_view url) {
   const bool tls = url.substr(0, 8) == "https://";
   if (!tls && url.substr(0, 7) != "http://") {
-    return unexpected("'" + std::string(url) + "' is not an http:// or https:// URL");
+    return unexpected(std::string("'").append(url).append("' is not an http:// or https:// URL"));
   }
   auto rest = url.substr(tls ? 8 : 7);
   auto slash = rest.find_first_of("/?");
@@ -68,7 +68,7 @@ Expected<HttpUrl> HttpUrl::parse(std::string_view url) {
   out.host = hp->host;
   out.port = hp->port;
   out.target = slash == std::string_view::npos ? "/" : std::string(rest.substr(slash));
-  if (out.target.front() == '?') out.target.insert(0, "/");
+  if (out.target.front() == '?') out.target.insert(out.target.begin(), '/');
   return out;
 }
 
