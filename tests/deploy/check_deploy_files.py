@@ -17,7 +17,8 @@ import yaml
 REPO, CLI, AGENT, TARGET = sys.argv[1:5]
 DEPLOY = os.path.join(REPO, "deploy")
 problems = []
-ENV = dict(os.environ, COORDINATOR_ADDR="192.0.2.10", TARGET_ADDR="192.0.2.30")
+ENV = dict(os.environ, COORDINATOR_ADDR="192.0.2.10", TARGET_ADDR="192.0.2.30",
+           COORDINATOR_PUBLIC_KEY="rq:rM>}U?@Lns47E1%kR.o@n%FcmmsL/@{H8]yf7")
 
 
 def problem(msg):
@@ -267,6 +268,53 @@ if ("ConfigMap", "prometheus") in by:
                            capture_output=True, text=True)
         if r.returncode != 0:
             problem(f"k8s/prometheus.yaml: promtool: {r.stdout}{r.stderr}")
+
+# ---- Kubernetes: `stampede run` as a Job (deploy/k8s/run)
+run_dir = os.path.join(k8s, "run")
+run_kust = yaml.safe_load(open(os.path.join(run_dir, "kustomization.yaml")))
+jobs = [d for res in run_kust["resources"] for d in yaml.safe_load_all(open(os.path.join(run_dir, res)))
+        if d and d["kind"] == "Job"]
+generated = {g["name"]: g for g in run_kust.get("configMapGenerator", [])}
+if len(jobs) != 1:
+    problem(f"k8s/run: {len(jobs)} Jobs, want 1")
+for job in jobs:
+    pod = job["spec"]["template"]["spec"]
+    if pod.get("restartPolicy") != "Never":
+        problem("k8s/run: the Job's pod must not restart in place (restartPolicy: Never)")
+    if not pod.get("securityContext", {}).get("runAsNonRoot"):
+        problem("k8s/run: the Job may run as root")
+    # A failed verdict is final: the rules must fail the Job on exit codes 1 and 2.
+    final = {c for r in job["spec"].get("podFailurePolicy", {}).get("rules", []) if r["action"] == "FailJob"
+             for c in r.get("onExitCodes", {}).get("values", [])}
+    if job["spec"].get("backoffLimit", 6) > 0 and not {1, 2} <= final:
+        problem("k8s/run: a failed verdict (exit 1) or bad scenario (exit 2) would be retried")
+    (c,) = pod["containers"]
+    argv = c.get("command", []) + c.get("args", [])
+    if argv[:2] != ["stampede", "run"] or len(argv) < 3:
+        problem(f"k8s/run: the Job runs {argv}, not `stampede run SCENARIO`")
+        continue
+    env = {e["name"]: e.get("value") for e in c.get("env", [])}
+    check_env("k8s/run/job.yaml", "cli", env)
+    mounts = {m["name"]: m["mountPath"] for m in c.get("volumeMounts", [])}
+    scenario = None
+    for v in pod["volumes"]:
+        cm = v.get("configMap", {}).get("name")
+        if cm in generated and v["name"] in mounts:
+            for f in generated[cm].get("files", []):
+                if argv[2] == os.path.join(mounts[v["name"]], f):
+                    scenario = os.path.join(run_dir, f)
+    if not scenario:
+        problem(f"k8s/run: {argv[2]} is no file of a generated ConfigMap the Job mounts")
+        continue
+    # The real CLI reads the scenario as the Job would: a bad key or value exits 2 at once; a
+    # good scenario gets as far as the coordinator, which is not there (exit 3).
+    with tempfile.TemporaryDirectory() as tmp:
+        token = os.path.join(tmp, "token")
+        open(token, "w").write("x\n")
+        r = subprocess.run([CLI, "run", scenario, "--coordinator", "tcp://127.0.0.1:1", "--quiet",
+                            "--admin-token-file", token], capture_output=True, text=True, timeout=60)
+        if r.returncode != 3:
+            problem(f"k8s/run: `stampede run {os.path.relpath(scenario, REPO)}` exited {r.returncode}: {r.stderr.strip()}")
 
 for p in problems:
     print("FAIL:", p, file=sys.stderr)
