@@ -18,6 +18,11 @@ STAMPEDE_TEST_PACKAGES=(catch2 python3 curl openssl redis-server postgresql
 # already installed (NodeSource's carries its own npm) is kept.
 command -v npm >/dev/null 2>&1 || STAMPEDE_TEST_PACKAGES+=(nodejs npm)
 
+# deploy/test/run: podman with runc (crun fails on hybrid cgroups), netavark and aardvark-dns for
+# the compose network's names, debootstrap for the base image, docker-compose over podman's socket.
+STAMPEDE_CONTAINER_PACKAGES=(podman runc conmon netavark aardvark-dns containernetworking-plugins
+  slirp4netns fuse-overlayfs catatonit uidmap debootstrap docker-compose python3-yaml curl)
+
 stampede_install_packages() {
   [ "${STAMPEDE_SKIP_DEPS:-0}" = 1 ] && return 0
   local missing=() p

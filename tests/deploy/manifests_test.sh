@@ -5,7 +5,8 @@
 source "$(dirname "$0")/lib.sh"
 need docker-compose promtool python3
 for f in "$DEPLOY/docker-compose.yml" "$DEPLOY"/hosts/*.yml "$DEPLOY/swarm/stack.yml"; do
-  COORDINATOR_ADDR=192.0.2.10 TARGET_ADDR=192.0.2.30 docker-compose -f "$f" config -q 2>"$E2E_TMP/err" ||
+  COORDINATOR_ADDR=192.0.2.10 TARGET_ADDR=192.0.2.30 COORDINATOR_PUBLIC_KEY="rq:rM>}U?@Lns47E1%kR.o@n%FcmmsL/@{H8]yf7" \
+    docker-compose -f "$f" config -q 2>"$E2E_TMP/err" ||
     { cat "$E2E_TMP/err" >&2; fail "docker-compose config ${f#$REPO/}"; }
   echo "ok docker-compose config ${f#$REPO/}"
 done

@@ -3,7 +3,8 @@
 
   promcheck.py config DEPLOY_PROM_YML OUT_YML coordinator=HOST:PORT target=HOST:PORT
   promcheck.py wait URL EXPR SECONDS            until EXPR returns at least one sample
-  promcheck.py dashboards URL DASHBOARD.json...  every panel query and variable returns data
+  promcheck.py dashboards URL [--within S] DASHBOARD.json...  every panel query and variable
+                                                 returns data (by S seconds from now)
   promcheck.py rules URL RULES.yml               every series every rule reads exists
   promcheck.py alert URL NAME LABEL=VALUE... SECONDS   until the alert fires with those labels
   promcheck.py quiet URL NAME LABEL=VALUE...     the alert is not firing with those labels
@@ -87,7 +88,23 @@ def cmd_wait(url, expr, seconds):
     sys.exit(f"promcheck: no sample for {expr!r} after {seconds}s ({last or 'empty result'})")
 
 
-def cmd_dashboards(url, *files):
+def cmd_dashboards(url, *args):
+    # --within S: a Prometheus that scrapes every few seconds needs two samples of a counter
+    # before rate() answers, so problems are looked at again until S seconds have passed.
+    within, files = (float(args[1]), args[2:]) if args[:1] == ("--within",) else (0, args)
+    deadline = time.monotonic() + within
+    while True:
+        problems, checked = dashboard_problems(url, files)
+        if not problems or time.monotonic() >= deadline:
+            break
+        time.sleep(1)
+    for p in problems:
+        print("FAIL:", p, file=sys.stderr)
+    print(f"promcheck: {checked} panel queries over {len(files)} dashboards")
+    return 1 if problems else 0
+
+
+def dashboard_problems(url, files):
     names = set(api(url, "label/__name__/values"))
     problems, checked = [], 0
     for f in files:
@@ -120,10 +137,7 @@ def cmd_dashboards(url, *files):
                     problems.append(f"{where}: {t['expr']!r} returned no data")
                 elif all(math.isnan(float(s["value"][1])) for s in result):
                     problems.append(f"{where}: {t['expr']!r} returned only NaN")
-    for p in problems:
-        print("FAIL:", p, file=sys.stderr)
-    print(f"promcheck: {checked} panel queries over {len(files)} dashboards")
-    return 1 if problems else 0
+    return problems, checked
 
 
 def cmd_rules(url, rules_file):

@@ -125,18 +125,4 @@ finish_chaos_run() {
 }
 
 # report_check REPORT PYTHON_EXPR...: each expression sees `ep` (endpoint name -> dict) and `r`.
-report_check() {
-  local report=$1
-  shift
-  python3 - "$report" "$@" <<'PY'
-import json, sys
-r = json.load(open(sys.argv[1]))
-ep = {e["endpoint"]: e for e in r["endpoints"]}
-bad = [x for x in sys.argv[2:] if not eval(x)]
-for x in bad:
-    print("report check failed:", x, file=sys.stderr)
-if bad:
-    print(json.dumps(r, indent=1), file=sys.stderr)
-    sys.exit(1)
-PY
-}
+report_check() { python3 "$(dirname "${BASH_SOURCE[0]}")/../report_check.py" "$@"; }

@@ -1,0 +1,295 @@
+# Helpers for deploy/test/run: a private podman configuration, the base and stampede images,
+# the compose project, and a teardown that removes exactly what this run made.
+# shellcheck shell=bash
+
+PROJECT=stampede-test-$$
+WORK=$(mktemp -d /tmp/stampede-containers.XXXXXX)
+SERVICE_PID=
+HEALTH_PID=
+CHAOS_PID=
+MIRROR=${STAMPEDE_DEBIAN_MIRROR:-http://deb.debian.org/debian}
+
+step() { printf '\n== %s (%s)\n' "$*" "$(date +%H:%M:%S)"; }
+fail() {
+  echo "deploy/test/run: $*" >&2
+  exit 1
+}
+# A 10.X.Y.0/24 that no interface and no podman network uses now.
+free_subnet() {
+  local used subnet
+  used=$( (ip -4 -o addr show; podman network ls -q | xargs -r podman network inspect \
+    -f '{{range .Subnets}}{{.Subnet}} {{end}}') 2>/dev/null)
+  for _ in $(seq 50); do
+    subnet=10.$((RANDOM % 50 + 200)).$((RANDOM % 256)).0/24
+    grep -qF "${subnet%.0/24}." <<<"$used" || { echo "$subnet"; return; }
+  done
+  fail "no free 10.x.y.0/24 subnet for the test network"
+}
+free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+
+# wait_for SECONDS WHAT CMD...: until CMD succeeds, or fail naming WHAT.
+wait_for() {
+  local deadline=$((SECONDS + $1)) what=$2
+  shift 2
+  until "$@" >/dev/null 2>&1; do
+    [ $SECONDS -lt $deadline ] || fail "$what: not ready after $1 s"
+    sleep 0.5
+  done
+}
+
+# The machine's own podman configuration stays untouched: this one is ours, through
+# CONTAINERS_CONF. runc because crun fails on hybrid cgroups; the ulimits because the sandbox
+# refuses podman's defaults.
+containers_setup() {
+  cat >"$WORK/containers.conf" <<'CONF'
+[containers]
+default_ulimits = ["nofile=20000:20000", "nproc=32768:32768"]
+[engine]
+runtime = "runc"
+CONF
+  export CONTAINERS_CONF=$WORK/containers.conf
+  mkdir -p "$WORK/out"
+  chmod 0777 "$WORK/out" # the CLI container writes its report there as uid 10001
+  head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$WORK/admin-token"
+  chmod 0444 "$WORK/admin-token"
+  export ADMIN_TOKEN_PATH=$WORK/admin-token OUT_DIR=$WORK/out
+  TARGET_HOST_PORT=$(free_port)
+  PROMETHEUS_HOST_PORT=$(free_port)
+  GRAFANA_HOST_PORT=$(free_port)
+  export TARGET_HOST_PORT PROMETHEUS_HOST_PORT GRAFANA_HOST_PORT
+  PROM=http://127.0.0.1:$PROMETHEUS_HOST_PORT
+  export TEST_NETWORK=$PROJECT-net
+  podman network create --subnet "$(free_subnet)" --label "com.docker.compose.project=$PROJECT" \
+    "$TEST_NETWORK" >/dev/null
+}
+
+# Every compose project this run made, one a line: the health loop and the teardown read it.
+PROJECTS_FILE=$WORK/projects
+echo "$PROJECT" >"$PROJECTS_FILE"
+projects() { cat "$PROJECTS_FILE"; }
+add_project() { echo "$1" >>"$PROJECTS_FILE"; }
+each_project() { # each_project CMD...: CMD with --filter label=...project=P added, for each P
+  local p
+  for p in $(projects); do "$@" --filter "label=com.docker.compose.project=$p"; done
+}
+
+# On failure, every container this run made by name, its state and its last log lines.
+show_containers() {
+  local c
+  for c in $(each_project podman ps -a --format '{{.Names}}'); do
+    echo "--- container $c: $(podman inspect -f '{{.State.Status}}, exit {{.State.ExitCode}}, health {{.State.Health.Status}}' "$c" 2>/dev/null)" >&2
+    podman logs --tail 15 "$c" 2>&1 | sed 's/^/    /' >&2
+  done
+}
+
+containers_teardown() {
+  local rc=$?
+  set +e
+  [ $rc -eq 0 ] || show_containers
+  if [ -n "$SERVICE_PID" ]; then
+    compose down -v --remove-orphans -t 5 >"$WORK/down.log" 2>&1
+  fi
+  # Whatever compose could not remove (the other projects, its service gone), by label.
+  local ids
+  ids=$(each_project podman ps -a -q)
+  [ -z "$ids" ] || podman rm -f -t 2 $ids >/dev/null 2>&1
+  each_project podman network ls -q | xargs -r podman network rm -f >/dev/null 2>&1
+  each_project podman volume ls -q | xargs -r podman volume rm -f >/dev/null 2>&1
+  for pid in $CHAOS_PID $HEALTH_PID $SERVICE_PID; do
+    kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
+  done
+  rm -rf "$WORK"
+  exit $rc
+}
+
+# Debian 12 from Debian's own mirror, imported under the names the Dockerfiles use (no registry
+# is reachable): debian:12, and debian:12-slim without docs, manuals and translations, as the
+# official slim image is made. Built once and kept in podman's store; real ones already there
+# are kept.
+BASE_IMAGE=localhost/stampede-base/debian:12
+SLIM_IMAGE=localhost/stampede-base/debian:12-slim
+ensure_base_image() {
+  if ! podman image exists "$BASE_IMAGE" || ! podman image exists "$SLIM_IMAGE"; then
+    local rootfs=$WORK/rootfs
+    debootstrap --variant=minbase bookworm "$rootfs" "$MIRROR" >"$WORK/debootstrap.log" 2>&1 ||
+      { tail -n 5 "$WORK/debootstrap.log" >&2; fail "debootstrap from $MIRROR failed"; }
+    rm -f "$rootfs/etc/apt/sources.list"
+    cat >"$rootfs/etc/apt/sources.list.d/debian.sources" <<SOURCES
+Types: deb
+URIs: $MIRROR
+Suites: bookworm bookworm-updates
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+
+Types: deb
+URIs: ${MIRROR%/debian}/debian-security
+Suites: bookworm-security
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+SOURCES
+    rm -rf "$rootfs"/var/cache/apt/archives/*.deb "$rootfs"/var/lib/apt/lists/*
+    import_rootfs "$rootfs" "$BASE_IMAGE"
+    cat >"$rootfs/etc/dpkg/dpkg.cfg.d/slim" <<'SLIM'
+path-exclude /usr/share/doc/*
+path-include /usr/share/doc/*/copyright
+path-exclude /usr/share/man/*
+path-exclude /usr/share/info/*
+path-exclude /usr/share/locale/*
+path-include /usr/share/locale/locale.alias
+SLIM
+    find "$rootfs/usr/share/doc" -mindepth 2 ! -name copyright ! -type d -delete
+    rm -rf "$rootfs"/usr/share/man/* "$rootfs"/usr/share/info/*
+    find "$rootfs/usr/share/locale" -mindepth 1 -maxdepth 1 ! -name locale.alias -exec rm -rf {} +
+    import_rootfs "$rootfs" "$SLIM_IMAGE"
+    rm -rf "$rootfs"
+  fi
+  podman image exists docker.io/library/debian:12 || podman tag "$BASE_IMAGE" docker.io/library/debian:12
+  podman image exists docker.io/library/debian:12-slim ||
+    podman tag "$SLIM_IMAGE" docker.io/library/debian:12-slim
+  local img
+  for img in "$BASE_IMAGE" "$SLIM_IMAGE"; do
+    echo "$img: $(($(podman image inspect -f '{{.Size}}' "$img") / 1000000)) MB"
+  done
+}
+
+import_rootfs() {
+  tar -C "$1" -c . | podman import --change 'CMD ["bash"]' - "$2" >"$WORK/import.log" 2>&1 ||
+    { tail -n 5 "$WORK/import.log" >&2; fail "importing the debootstrapped $2 failed"; }
+}
+
+# The three images exactly as deploy/docker/'s headers say, from the repository root. They
+# share one build stage, so the second and third must take its compile from the layer cache.
+build_stampede_images() {
+  local img start
+  for img in target agent coordinator; do
+    start=$SECONDS
+    podman build -f "$ROOT/deploy/docker/$img.Dockerfile" \
+      --ignorefile "$ROOT/deploy/docker/$img.Dockerfile.dockerignore" \
+      -t "stampede/$img:local" "$ROOT" >"$WORK/build-$img.log" 2>&1 ||
+      { tail -n 30 "$WORK/build-$img.log" >&2; fail "building stampede/$img:local failed"; }
+    echo "stampede/$img:local built in $((SECONDS - start)) s"
+  done
+  for img in agent coordinator; do
+    grep -A1 'scripts/build release' "$WORK/build-$img.log" | grep -q 'Using cache' ||
+      fail "stampede/$img:local compiled the project again instead of sharing the build stage"
+  done
+}
+
+# Non-root, and how big: the figures deploy/README.md quotes.
+check_images() {
+  local img user size
+  for img in target agent coordinator; do
+    user=$(podman image inspect -f '{{.Config.User}}' "stampede/$img:local")
+    [ "$user" = 10001:10001 ] || fail "stampede/$img:local runs as '$user', not 10001:10001"
+    size=$(podman image inspect -f '{{.Size}}' "stampede/$img:local")
+    echo "stampede/$img:local: user $user, $((size / 1000000)) MB"
+  done
+}
+
+# podman's Docker-compatible socket for docker-compose, and a loop standing in for the systemd
+# timers that would run health checks: compose waits on service_healthy.
+start_podman_service() {
+  podman system service --time=0 "unix://$WORK/podman.sock" >"$WORK/podman-service.log" 2>&1 &
+  SERVICE_PID=$!
+  export DOCKER_HOST=unix://$WORK/podman.sock
+  wait_for 30 "podman's API socket" curl -fsS --unix-socket "$WORK/podman.sock" http://podman/_ping
+  (
+    while :; do
+      for id in $(each_project podman ps -q); do
+        podman healthcheck run "$id" >/dev/null 2>&1 || true
+      done
+      sleep 1
+    done
+  ) &
+  HEALTH_PID=$!
+}
+
+compose() {
+  docker-compose -p "$PROJECT" --project-directory "$ROOT/deploy" -f "$ROOT/deploy/docker-compose.yml" \
+    -f "$HERE/compose.standins.yml" "$@"
+}
+
+healthy() { [ "$(podman inspect -f '{{.State.Health.Status}}' "$1" 2>/dev/null)" = healthy ]; }
+service_container() { podman ps -q --filter "label=com.docker.compose.project=$PROJECT" \
+  --filter "label=com.docker.compose.service=$1" | head -n 1; }
+
+report_check() { python3 "$ROOT/tests/report_check.py" "$@"; }
+
+PROMCHECK=(python3 "$ROOT/tests/deploy/promcheck.py")
+
+# One stampede from the CLI container against buggy, unstable and safe: the verdicts, then
+# Prometheus holding the report's figures.
+run_lab_checks() {
+  local label=$1 report=$WORK/out/report-$1.json
+  step "stampede from the coordinator's container ($label)"
+  compose run --rm -T cli run --endpoint buggy,unstable,safe --stock 100 \
+    --users 300 --requests 1200 --expect-agents 3 --agents-wait 60 --expect-violated buggy --quiet \
+    --report "/out/report-$label.json" || fail "stampede run ($label) exited $?"
+  report_check "$report" 'ep["buggy"]["integrity"] == "violated"' 'ep["buggy"]["oversold"] > 0' \
+    'ep["safe"]["integrity"] == "ok"' 'ep["safe"]["acknowledged"] == 100' \
+    'ep["safe"]["oversold"] == 0' || fail "the $label report's verdicts are wrong"
+  python3 -c 'import json, sys
+for e in json.load(open(sys.argv[1]))["endpoints"]:
+    print("%s %s: verdict %s, acknowledged %d, oversold %d" % (sys.argv[2], e["endpoint"],
+          e["integrity"], e["acknowledged"], e["oversold"]))' \
+    "$report" "$label"
+
+  step "Prometheus on 127.0.0.1:$PROMETHEUS_HOST_PORT ($label)"
+  "${PROMCHECK[@]}" wait "$PROM" 'up{job="stampede-coordinator"} == 1' 60
+  "${PROMCHECK[@]}" wait "$PROM" 'up{job="stampede-target"} == 1' 60
+  local e want
+  for e in buggy safe; do
+    want=$(python3 -c 'import json, sys
+print({x["endpoint"]: x for x in json.load(open(sys.argv[1]))["endpoints"]}[sys.argv[2]]["oversold"])' "$report" "$e")
+    "${PROMCHECK[@]}" wait "$PROM" "stampede_oversold_items{endpoint=\"$e\"} == $want" 60
+  done
+  "${PROMCHECK[@]}" wait "$PROM" 'stampede_integrity_ok{endpoint="buggy"} == 0' 60
+  "${PROMCHECK[@]}" wait "$PROM" 'stampede_integrity_ok{endpoint="safe"} == 1' 60
+  echo "Prometheus holds the $label run's figures"
+}
+
+# The dashboards' rate() panels need live traffic across two of Prometheus's 5 s scrapes: a
+# paced run of 12 s on unstable (its faults feed the target's panels), then every panel query.
+check_dashboards() {
+  step "dashboards under a 12 s paced run"
+  compose run --rm -T cli run --endpoint unstable --stock 100 --users 20 --rate 250 \
+    --requests 3000 --expect-agents 3 --quiet || fail "the paced run exited $?"
+  "${PROMCHECK[@]}" dashboards "$PROM" --within 60 "$ROOT"/dashboards/*.json
+  echo "every dashboard query returns data"
+}
+
+# switch_store STORE STRATEGY: the target container recreated on another store, as a user
+# would with TARGET_STORE and TARGET_STRATEGY; waits until it is healthy again.
+switch_store() {
+  TARGET_STORE=$1 TARGET_STRATEGY=$2 compose up -d --no-deps target 2>&1 | tail -n 3
+  wait_for 120 "the target on $2" healthy "$(service_container target)"
+}
+
+# chaos_run NAME: a long safe run from the CLI container in the background; returns once the
+# live lines show it under way. chaos_finish NAME then waits for it and checks its report.
+chaos_run() {
+  local name=$1
+  compose run --rm -T cli run --endpoint safe --stock 100 --users 30 \
+    --requests 24000 --rate 2000 --expect-agents 3 --agents-wait 60 \
+    --report "/out/$name.json" >"$WORK/$name.out" 2>"$WORK/$name.err" &
+  CHAOS_PID=$!
+  local deadline=$((SECONDS + 120))
+  until grep -qE 'attempts [0-9]{4,}' "$WORK/$name.err" 2>/dev/null; do
+    [ $SECONDS -lt $deadline ] || fail "the $name run never got going: $(tail -n 3 "$WORK/$name.err")"
+    kill -0 "$CHAOS_PID" 2>/dev/null || fail "the $name run ended too soon: $(tail -n 5 "$WORK/$name.err")"
+    sleep 0.2
+  done
+}
+
+chaos_finish() {
+  local name=$1 code=0
+  shift
+  wait "$CHAOS_PID" || code=$?
+  CHAOS_PID=
+  cat "$WORK/$name.out"
+  [ $code -eq 0 ] || { tail -n 20 "$WORK/$name.err" >&2; fail "the $name run exited $code"; }
+  report_check "$WORK/out/$name.json" 'ep["safe"]["integrity"] == "ok"' \
+    'ep["safe"]["final_stock"] == 0' \
+    'all(ep["safe"][k] == 0 for k in ("oversold","lost_updates","lost_acks","phantoms","duplicates"))' \
+    "$@" || fail "the $name report is wrong"
+}
