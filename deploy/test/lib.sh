@@ -63,20 +63,13 @@ CONF
     "$TEST_NETWORK" >/dev/null
 }
 
-# Every compose project this run made, one a line: the health loop and the teardown read it.
-PROJECTS_FILE=$WORK/projects
-echo "$PROJECT" >"$PROJECTS_FILE"
-projects() { cat "$PROJECTS_FILE"; }
-add_project() { echo "$1" >>"$PROJECTS_FILE"; }
-each_project() { # each_project CMD...: CMD with --filter label=...project=P added, for each P
-  local p
-  for p in $(projects); do "$@" --filter "label=com.docker.compose.project=$p"; done
-}
+# in_project CMD...: a podman listing command narrowed to what this run's project made.
+in_project() { "$@" --filter "label=com.docker.compose.project=$PROJECT"; }
 
 # On failure, every container this run made by name, its state and its last log lines.
 show_containers() {
   local c
-  for c in $(each_project podman ps -a --format '{{.Names}}'); do
+  for c in $(in_project podman ps -a --format '{{.Names}}'); do
     echo "--- container $c: $(podman inspect -f '{{.State.Status}}, exit {{.State.ExitCode}}, health {{.State.Health.Status}}' "$c" 2>/dev/null)" >&2
     podman logs --tail 15 "$c" 2>&1 | sed 's/^/    /' >&2
   done
@@ -89,12 +82,12 @@ containers_teardown() {
   if [ -n "$SERVICE_PID" ]; then
     compose down -v --remove-orphans -t 5 >"$WORK/down.log" 2>&1
   fi
-  # Whatever compose could not remove (the other projects, its service gone), by label.
+  # Whatever compose could not remove (its service gone, say), by label.
   local ids
-  ids=$(each_project podman ps -a -q)
+  ids=$(in_project podman ps -a -q)
   [ -z "$ids" ] || podman rm -f -t 2 $ids >/dev/null 2>&1
-  each_project podman network ls -q | xargs -r podman network rm -f >/dev/null 2>&1
-  each_project podman volume ls -q | xargs -r podman volume rm -f >/dev/null 2>&1
+  in_project podman network ls -q | xargs -r podman network rm -f >/dev/null 2>&1
+  in_project podman volume ls -q | xargs -r podman volume rm -f >/dev/null 2>&1
   for pid in $CHAOS_PID $HEALTH_PID $SERVICE_PID; do
     kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
   done
@@ -195,7 +188,7 @@ start_podman_service() {
   wait_for 30 "podman's API socket" curl -fsS --unix-socket "$WORK/podman.sock" http://podman/_ping
   (
     while :; do
-      for id in $(each_project podman ps -q); do
+      for id in $(in_project podman ps -q); do
         podman healthcheck run "$id" >/dev/null 2>&1 || true
       done
       sleep 1
@@ -210,8 +203,7 @@ compose() {
 }
 
 healthy() { [ "$(podman inspect -f '{{.State.Health.Status}}' "$1" 2>/dev/null)" = healthy ]; }
-service_container() { podman ps -q --filter "label=com.docker.compose.project=$PROJECT" \
-  --filter "label=com.docker.compose.service=$1" | head -n 1; }
+service_container() { in_project podman ps -q --filter "label=com.docker.compose.service=$1" | head -n 1; }
 
 report_check() { python3 "$ROOT/tests/report_check.py" "$@"; }
 
