@@ -12,6 +12,10 @@ Expected<std::unique_ptr<PostgresStore>> PostgresStore::open(const PostgresSetti
     connections.push_back(std::make_unique<PgConnection>(settings.conninfo));
   }
   if (auto ok = ensure_schema(*connections.front()); !ok) return unexpected(ok.error());
+  // Connected now, not on each thread's first job: see RedisStore::open.
+  for (auto& c : connections) {
+    if (auto ok = c->check(); !ok) return unexpected(ok.error());
+  }
   return std::unique_ptr<PostgresStore>(new PostgresStore(settings, std::move(connections)));
 }
 

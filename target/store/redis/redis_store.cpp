@@ -88,7 +88,12 @@ Expected<std::unique_ptr<RedisStore>> RedisStore::open(const RedisSettings& sett
   for (unsigned i = 0; i < std::max(1u, settings.connections); ++i) {
     connections.push_back(std::make_unique<RedisConnection>(settings.host, settings.port));
   }
-  if (auto ok = connections.front()->check(); !ok) return unexpected(ok.error());
+  // Every connection is made now rather than on its thread's first job, which would pay a name
+  // lookup in the middle of serving: behind an admin reset, a container network that is being
+  // changed (a `compose run` joining it) stalls that lookup for glibc's 2 x 5 s.
+  for (auto& c : connections) {
+    if (auto ok = c->check(); !ok) return unexpected(ok.error());
+  }
   // The loops' pipelines call the purchase script by SHA1 from their first command on.
   RedisReply sha1 = connections.front()->command({"SCRIPT", "LOAD", scripts::kPurchase});
   if (!sha1 || sha1->type != REDIS_REPLY_STRING) {

@@ -1,7 +1,9 @@
 // Every network store and strategy through the real HTTP server, against a real redis-server and
 // a real PostgreSQL started for this test process (store_servers.hpp).
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <cstdio>
+#include <cstdlib>
 #include <future>
 #include <latch>
 #include <map>
@@ -478,4 +480,51 @@ TEST_CASE("a down redis or postgresql at start-up is one line and exit code 3",
     CHECK(std::count(output.begin(), output.end(), '\n') == 1);
     CHECK(output.find("cannot reach") != std::string::npos);
   }
+}
+
+namespace {
+
+// Clients connected to the redis-server at port, other than the one asking.
+int redis_clients(uint16_t port) {
+  redisContext* c = redisConnect("127.0.0.1", port);
+  REQUIRE((c != nullptr && c->err == 0));
+  auto* list = static_cast<redisReply*>(redisCommand(c, "CLIENT LIST"));
+  REQUIRE(list != nullptr);
+  const std::string text(list->str, list->len);
+  freeReplyObject(list);
+  redisFree(c);
+  return static_cast<int>(std::count(text.begin(), text.end(), '\n')) - 1;
+}
+
+// Backends of connections that named themselves application_name=eager.
+int postgres_eager_clients() {
+  PGconn* c = PQconnectdb(shared_postgres().url().c_str());
+  REQUIRE(PQstatus(c) == CONNECTION_OK);
+  PGresult* r = PQexec(c, "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'eager'");
+  const int n = PQresultStatus(r) == PGRES_TUPLES_OK ? std::atoi(PQgetvalue(r, 0, 0)) : -1;
+  PQclear(r);
+  PQfinish(c);
+  return n;
+}
+
+}  // namespace
+
+// A connection made on its thread's first job pays a name lookup then, behind whatever request
+// it serves: in a container network being changed that lookup can stall for seconds.
+TEST_CASE("a network store makes all its connections at start-up", "[target][stores]") {
+  constexpr unsigned kConnections = 5;
+  RedisServer redis;  // private: counts its own clients
+  redis.start();
+  StoreSettings on_redis = redis_settings(RedisStrategy::lua, redis.port());
+  on_redis.redis.connections = kConnections;
+  {
+    auto store = open_or_fail(on_redis);
+    CHECK(redis_clients(redis.port()) == static_cast<int>(kConnections));
+  }
+
+  StoreSettings on_postgres = postgres_settings(PostgresStrategy::row_lock);
+  on_postgres.postgres.connections = kConnections;
+  on_postgres.postgres.conninfo += "?application_name=eager";
+  auto store = open_or_fail(on_postgres);
+  CHECK(postgres_eager_clients() == static_cast<int>(kConnections));
 }
