@@ -245,6 +245,14 @@ void Coordinator::on_agent_frame(const std::string& routing_id, v1::Envelope& en
     return;
   }
   if (agent->missing) log("agent " + agent->agent_id + " is back");
+  // Half the deadline: far above a loaded agent's heartbeat jitter, yet a partition that heals
+  // in time still shows in the report.
+  if (const auto silent =
+          std::chrono::duration_cast<std::chrono::milliseconds>(now - agent->last_seen);
+      run_ && !agent->missing && silent >= options_.heartbeat_timeout / 2) {
+    log("agent " + agent->agent_id + " silent for " + std::to_string(silent.count()) + " ms");
+    run_->on_agent_silent(agent->agent_id, silent, options_.heartbeat_timeout);
+  }
   agent->last_seen = now;
   agent->missing = false;
   switch (env.body_case()) {

@@ -332,6 +332,17 @@ void RunSession::on_agent_lost(const std::string& agent_id) {
   }
 }
 
+void RunSession::on_agent_silent(const std::string& agent_id, std::chrono::milliseconds silent,
+                                 std::chrono::milliseconds deadline) {
+  if (!jobs_ || (step_ != Step::running && step_ != Step::stopping)) return;
+  if (std::find(agent_ids_.begin(), agent_ids_.end(), agent_id) == agent_ids_.end()) return;
+  const std::string line = "agent " + agent_id + " was silent for " +
+                           std::to_string(silent.count()) + " ms (under its " +
+                           std::to_string(deadline.count()) + " ms heartbeat deadline), then back";
+  jobs_->merge().note(line);
+  send_update(line);
+}
+
 void RunSession::finish_phase(PhaseEnd end, SteadyTime now) {
   if (samples_.taken > 0) end.samples = samples_;
   const auto& spec = request_.request();

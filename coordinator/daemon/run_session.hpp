@@ -44,6 +44,10 @@ class RunSession {
   // An order batch's contents are moved out of envelope.
   bool on_agent_message(const AgentRecord& agent, v1::Envelope& envelope);
   void on_agent_lost(const std::string& agent_id);
+  // An agent of this run heard from again after a silence its heartbeat deadline forgave (a
+  // short partition, a stalled host): the report names it, since nothing else would.
+  void on_agent_silent(const std::string& agent_id, std::chrono::milliseconds silent,
+                       std::chrono::milliseconds deadline);
   // The answer to a call_target() this run made; answers it no longer waits for are ignored.
   void on_target_answer(TargetAnswer answer);
   // Where the run stands, for `stampede status`.

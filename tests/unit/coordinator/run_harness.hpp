@@ -151,6 +151,11 @@ class RunHarness final : public RunHost {
     }
   }
 
+  // The coordinator's loop hearing from an agent again after a silence under its deadline.
+  void agent_silent(const std::string& id, std::chrono::milliseconds silent) {
+    if (run_) run_->on_agent_silent(id, silent, 5000ms);
+  }
+
   // Moves every frame to where it goes and answers the target's calls, until nothing moves.
   void pump() {
     for (int round = 0; round < 100; ++round) {

@@ -77,6 +77,27 @@ TEST_CASE("a lost agent's counts add up in every class, sold out and errors incl
   CHECK(problems_text(e).find("agent a2 was lost mid-run") != std::string::npos);
 }
 
+TEST_CASE("an agent silent under its deadline is named, and nothing it did counts twice",
+          "[coordinator][session]") {
+  ThreeAgents t(/*stock=*/50, /*requests=*/300);
+  t.a1->attempt(100);
+  t.h.agent_silent("a2", 3200ms);      // a short partition that healed in time
+  t.h.agent_silent("nobody", 4000ms);  // not an agent of this run: not its business
+  for (FakeAgent* a : {t.a1, t.a2, t.a3}) {
+    if (a != t.a1) a->attempt(100);
+    a->finish();
+  }
+  t.h.pump();
+  REQUIRE(t.h.finished());
+  const EndpointReport e = t.h.report().endpoints.at(0);
+  CHECK(e.attempts == 300);
+  CHECK(e.integrity_ok());
+  CHECK(problems_text(e).find("agent a2 was silent for 3200 ms (under its 5000 ms heartbeat "
+                              "deadline), then back") != std::string::npos);
+  CHECK(problems_text(e).find("nobody") == std::string::npos);
+  CHECK(problems_text(e).find("lost") == std::string::npos);
+}
+
 TEST_CASE("a lost agent's orders after its last report count as recovered, never phantoms",
           "[coordinator][session]") {
   ThreeAgents t(/*stock=*/1000, /*requests=*/300);
