@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "common/atomic_file.hpp"
+#include "common/url.hpp"
 
 namespace stampede {
 namespace {
@@ -166,17 +167,11 @@ Expected<bool> write_key_pair(const std::string& prefix, const CurveKeyPair& pai
 
 bool endpoint_is_local(std::string_view endpoint) {
   if (endpoint.rfind("ipc://", 0) == 0 || endpoint.rfind("inproc://", 0) == 0) return true;
-  if (endpoint.rfind("tcp://", 0) != 0) return false;
-  std::string_view host = endpoint.substr(6);
-  const size_t colon = host.rfind(':');
-  if (colon == std::string_view::npos) return false;
-  host = host.substr(0, colon);
-  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
-    host = host.substr(1, host.size() - 2);
-  }
-  if (host == "localhost") return true;
+  const auto tcp = TcpEndpoint::parse(endpoint);
+  if (!tcp) return false;
+  if (tcp->host == "localhost") return true;
   boost::system::error_code ec;
-  const auto address = boost::asio::ip::make_address(std::string(host), ec);
+  const auto address = boost::asio::ip::make_address(tcp->host, ec);
   return !ec && address.is_loopback();
 }
 

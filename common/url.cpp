@@ -85,6 +85,19 @@ Expected<HostPort> HostPort::parse(std::string_view s) {
   return split_host_port(s, s, true, 0);
 }
 
+std::optional<TcpEndpoint> TcpEndpoint::parse(std::string_view endpoint) {
+  constexpr std::string_view kScheme = "tcp://";
+  if (endpoint.substr(0, kScheme.size()) != kScheme) return std::nullopt;
+  const std::string_view rest = endpoint.substr(kScheme.size());
+  const size_t colon = rest.rfind(':');
+  if (colon == std::string_view::npos || colon + 1 == rest.size()) return std::nullopt;
+  std::string_view host = rest.substr(0, colon);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
+    host = host.substr(1, host.size() - 2);
+  }
+  return TcpEndpoint{std::string(host), std::string(rest.substr(colon + 1))};
+}
+
 std::string substitute(std::string_view text, std::string_view name, std::string_view value) {
   const std::string needle = "${" + std::string(name) + "}";
   std::string out;

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -31,6 +32,14 @@ struct HostPort {
   std::string host;
   uint16_t port = 0;
   static Expected<HostPort> parse(std::string_view s);
+};
+
+// A ZeroMQ "tcp://host:port" endpoint split in two: host without the brackets of IPv6 (or "*",
+// or an interface name), port as written. Nothing for another transport or a missing port.
+struct TcpEndpoint {
+  std::string host;
+  std::string port;
+  static std::optional<TcpEndpoint> parse(std::string_view endpoint);
 };
 
 // Replaces every "${name}" in text with value.

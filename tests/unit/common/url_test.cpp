@@ -48,6 +48,20 @@ TEST_CASE("listen addresses need a port", "[common][url]") {
   CHECK(HostPort::parse("[::1]:80")->host == "::1");
 }
 
+TEST_CASE("a ZeroMQ tcp endpoint splits into host and port", "[common][url]") {
+  auto named = stampede::TcpEndpoint::parse("tcp://coordinator:5555");
+  REQUIRE(named);
+  CHECK(named->host == "coordinator");
+  CHECK(named->port == "5555");
+  auto v6 = stampede::TcpEndpoint::parse("tcp://[::1]:*");
+  REQUIRE(v6);
+  CHECK(v6->host == "::1");
+  CHECK(v6->port == "*");
+  CHECK_FALSE(stampede::TcpEndpoint::parse("ipc:///tmp/x"));
+  CHECK_FALSE(stampede::TcpEndpoint::parse("tcp://nohost"));
+  CHECK_FALSE(stampede::TcpEndpoint::parse("tcp://host:"));
+}
+
 TEST_CASE("substitute fills every placeholder and leaves others", "[common][url]") {
   CHECK(stampede::substitute("/a/${x}/${x}/${y}", "x", "1") == "/a/1/1/${y}");
   CHECK(stampede::substitute("none", "x", "1") == "none");
