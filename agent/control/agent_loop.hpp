@@ -44,6 +44,7 @@ class AgentLoop {
   const std::string& name() const { return options_.name; }
 
  private:
+  struct Link;
   AgentSessionOptions session_options() const;
 
   AgentOptions options_;
