@@ -85,6 +85,17 @@ expect_exit() {
   grep -qiE -- "$pattern" "$E2E_TMP/out" || { cat "$E2E_TMP/out" >&2; fail "$*: no '$pattern' in output"; }
 }
 
+# wait_under_way NAME ERR PID LEAST: returns once the live lines in ERR of the run NAME (in the
+# background as PID) count LEAST attempts or more; fails after 60 s, or if the run ends first.
+wait_under_way() {
+  local name=$1 err=$2 pid=$3 least=$4 deadline=$((SECONDS + 60))
+  until grep -oE 'attempts [0-9]+' "$err" 2>/dev/null | awk -v least="$least" '$2 >= least { found = 1 } END { exit !found }'; do
+    [ $SECONDS -lt $deadline ] || fail "the $name run never got going: $(tail -n 3 "$err")"
+    kill -0 "$pid" 2>/dev/null || fail "the $name run ended too soon: $(tail -n 5 "$err")"
+    sleep 0.05
+  done
+}
+
 # start_chaos_run PREFIX [coordinator flags]: target, coordinator and agents PREFIX-1..3, then a
 # long safe run in the background (RUN_PID; output in $E2E_TMP/run.{out,err}), returning once it
 # has made 1,000+ attempts. Sets VICTIM to PREFIX-2's pid, for the test to harm. Arrays
@@ -107,12 +118,7 @@ start_chaos_run() {
     >"$E2E_TMP/run.out" 2>"$E2E_TMP/run.err" &
   RUN_PID=$!
   STAMPEDE_PIDS+=($RUN_PID)
-  local deadline=$((SECONDS + 60))
-  until grep -qE 'attempts [0-9]{4,}' "$E2E_TMP/run.err" 2>/dev/null; do
-    [ $SECONDS -lt $deadline ] || fail "run never got going: $(tail -n 3 "$E2E_TMP/run.err")"
-    kill -0 $RUN_PID 2>/dev/null || fail "run ended too soon: $(cat "$E2E_TMP/run.out")"
-    sleep 0.05
-  done
+  wait_under_way chaos "$E2E_TMP/run.err" "$RUN_PID" 1000
 }
 
 # finish_chaos_run [LOG...]: waits for start_chaos_run's run, shows its table, and fails unless

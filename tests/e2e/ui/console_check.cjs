@@ -145,7 +145,9 @@ async function main() {
     });
     await page.selectOption('#f-journey', 'reserve-confirm');
     const journeyRun = await launch(page);
-    check(await waitVerdict(page, journeyRun, 'safe') === 'ok', 'journeys: the page says ok');
+    const journeyVerdict = await waitVerdict(page, journeyRun, 'safe');
+    console.log(`journeys: verdict ${journeyVerdict}: ${await text(page, '#verdict-message')}`);
+    check(journeyVerdict === 'ok', 'journeys: the page says ok');
     const journeys = await text(page, '[data-testid=journeys]');
     await page.screenshot({ path: path.join(artifacts, 'console-journeys.png'), fullPage: true });
     console.log(`journeys: page ${JSON.stringify(journeys)}`);
