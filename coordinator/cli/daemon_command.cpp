@@ -25,6 +25,50 @@ std::atomic<bool> g_stop{false};
 void on_signal(int) {
   g_stop.store(true);
 }
+
+// The control plane's keys into options, or why the flags cannot run: CURVE takes both files,
+// and without keys only loopback may be bound unless --insecure-bind says otherwise.
+Expected<bool> take_keys(const DaemonFlags& f, bool console_enabled, CoordinatorOptions& options) {
+  if (f.curve_secret_file.empty() != f.authorized_keys.empty()) {
+    return unexpected("--curve-secret-file and --authorized-keys go together");
+  }
+  if (f.curve_secret_file.empty()) {
+    for (const auto* ep : {&f.agents_bind, &f.control_bind}) {
+      if (!endpoint_is_local(*ep) && !f.insecure_bind) {
+        return unexpected("refusing to bind " + *ep +
+                          " without CURVE keys (anyone who reaches it could steer the agents): "
+                          "give --curve-secret-file and --authorized-keys, or --insecure-bind");
+      }
+    }
+    return true;
+  }
+  if (!curve_available()) return unexpected("this libzmq has no CURVE support");
+  auto own = load_secret_key_file(f.curve_secret_file);
+  auto keys = load_authorized_keys(f.authorized_keys);
+  if (!own) return own.failure("--curve-secret-file ");
+  if (!keys) return keys.failure("--authorized-keys ");
+  options.curve = std::move(*own);
+  options.authorized_keys = std::move(*keys);
+  // The web console is a control client inside this process: it presents the coordinator's
+  // own key, which only someone holding the coordinator's secret could present anyway.
+  if (console_enabled) options.authorized_keys.emplace(options.curve->public_z85, "web console");
+  return true;
+}
+
+// One line on stderr saying how the control plane is guarded.
+void say_guard(const DaemonFlags& f, const CoordinatorOptions& options) {
+  if (options.curve) {
+    std::fprintf(stderr, "stampede coordinator: CURVE on, %zu authorized key(s); public key %s\n",
+                 options.authorized_keys.size(), options.curve->public_z85.c_str());
+  } else if (f.insecure_bind &&
+             !(endpoint_is_local(f.agents_bind) && endpoint_is_local(f.control_bind))) {
+    std::fprintf(stderr,
+                 "stampede coordinator: WARNING: no CURVE keys on a network address "
+                 "(--insecure-bind): anyone who reaches it can steer the agents\n");
+  } else {
+    std::fprintf(stderr, "stampede coordinator: no CURVE keys: listening on loopback only\n");
+  }
+}
 }  // namespace
 
 void add_daemon_flags(CLI::App& sub, DaemonFlags& f) {
@@ -66,34 +110,7 @@ CommandResult daemon_command(const DaemonFlags& f) {
   auto console_options = ui::console_options(f.ui);
   if (!console_options) return console_options.failure();
   CoordinatorOptions options;
-  if (f.curve_secret_file.empty() != f.authorized_keys.empty()) {
-    return unexpected("--curve-secret-file and --authorized-keys go together");
-  }
-  if (!f.curve_secret_file.empty()) {
-    if (!curve_available()) {
-      return unexpected("this libzmq has no CURVE support");
-    }
-    auto own = load_secret_key_file(f.curve_secret_file);
-    auto keys = load_authorized_keys(f.authorized_keys);
-    if (!own) return own.failure("--curve-secret-file ");
-    if (!keys) return keys.failure("--authorized-keys ");
-    options.curve = std::move(*own);
-    options.authorized_keys = std::move(*keys);
-    // The web console is a control client inside this process: it presents the coordinator's
-    // own key, which only someone holding the coordinator's secret could present anyway.
-    if (console_options->enabled) {
-      options.authorized_keys.emplace(options.curve->public_z85, "web console");
-    }
-  } else {
-    for (const auto* ep : {&f.agents_bind, &f.control_bind}) {
-      if (endpoint_is_local(*ep)) continue;
-      if (!f.insecure_bind) {
-        return unexpected("refusing to bind " + *ep +
-                          " without CURVE keys (anyone who reaches it could steer the agents): "
-                          "give --curve-secret-file and --authorized-keys, or --insecure-bind");
-      }
-    }
-  }
+  if (auto keys = take_keys(f, console_options->enabled, options); !keys) return keys.failure();
   CoordinatorMetrics metrics;
   std::string metrics_at = "off";
   if (!f.metrics_bind.empty()) {
@@ -128,17 +145,7 @@ CommandResult daemon_command(const DaemonFlags& f) {
   std::signal(SIGINT, on_signal);
   std::signal(SIGTERM, on_signal);
   Coordinator& coordinator = *coordinator_slot;
-  if (options.curve) {
-    std::fprintf(stderr, "stampede coordinator: CURVE on, %zu authorized key(s); public key %s\n",
-                 options.authorized_keys.size(), options.curve->public_z85.c_str());
-  } else if (f.insecure_bind &&
-             !(endpoint_is_local(f.agents_bind) && endpoint_is_local(f.control_bind))) {
-    std::fprintf(stderr,
-                 "stampede coordinator: WARNING: no CURVE keys on a network address "
-                 "(--insecure-bind): anyone who reaches it can steer the agents\n");
-  } else {
-    std::fprintf(stderr, "stampede coordinator: no CURVE keys: listening on loopback only\n");
-  }
+  say_guard(f, options);
   std::optional<ui::WebConsole> console;
   if (console_options->enabled) {
     try {

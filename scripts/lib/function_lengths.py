@@ -3,6 +3,33 @@
 line, and exits 1 when there is any. A brace scanner, not a parser: good enough for this code
 base's clang-formatted style, where a function opens at namespace level or inside a class."""
 import re, sys
+
+
+def strip(line):
+    """The line's code with string and character literals emptied and its // comment dropped,
+    scanned left to right so that "tcp://" is a string, not a comment."""
+    out, quote, i = [], None, 0
+    while i < len(line):
+        ch = line[i]
+        if quote:
+            if ch == '\\':
+                i += 1
+            elif ch == quote:
+                out.append(ch)
+                quote = None
+        elif ch == "'" and 0 < i < len(line) - 1 and line[i - 1].isalnum() and line[i + 1].isalnum():
+            out.append(ch)  # a digit separator (1'000'000), not a character literal
+        elif ch in '"\'':
+            out.append(ch)
+            quote = ch
+        elif line.startswith('//', i):
+            break
+        else:
+            out.append(ch)
+        i += 1
+    return ''.join(out)
+
+
 limit = int(sys.argv[1])
 found = 0
 for path in sys.argv[2:]:
@@ -11,9 +38,7 @@ for path in sys.argv[2:]:
     func_start = None
     header = ''
     for i, line in enumerate(lines):
-        code = re.sub(r'//.*', '', line)
-        code = re.sub(r'"(\\.|[^"\\])*"', '""', code)
-        code = re.sub(r"'(\\.|[^'\\])*'", "''", code)
+        code = strip(line)
         for ch_i, ch in enumerate(code):
             if ch == '{':
                 ctx = (header + ' ' + code[:ch_i]).strip()
