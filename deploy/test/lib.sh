@@ -3,6 +3,8 @@
 # shellcheck shell=bash
 
 PROJECT=stampede-test-$$
+PROJECTS=("$PROJECT") # the one-host project, then each multi-host "host"
+LAN_BRIDGE=
 WORK=$(mktemp -d /tmp/stampede-containers.XXXXXX)
 SERVICE_PID=
 HEALTH_PID=
@@ -59,17 +61,28 @@ CONF
   export TARGET_HOST_PORT PROMETHEUS_HOST_PORT GRAFANA_HOST_PORT
   PROM=http://127.0.0.1:$PROMETHEUS_HOST_PORT
   export TEST_NETWORK=$PROJECT-net
-  podman network create --subnet "$(free_subnet)" --label "com.docker.compose.project=$PROJECT" \
-    "$TEST_NETWORK" >/dev/null
+  make_network "$PROJECT" "$TEST_NETWORK"
 }
 
-# in_project CMD...: a podman listing command narrowed to what this run's project made.
-in_project() { "$@" --filter "label=com.docker.compose.project=$PROJECT"; }
+# make_network PROJECT NAME: a network on a fresh subnet, labelled as the project's for teardown.
+make_network() {
+  podman network create --subnet "$(free_subnet)" --label "com.docker.compose.project=$1" "$2" \
+    >/dev/null
+}
+
+# labelled PROJECT CMD...: a podman listing command narrowed to what that compose project made;
+# in_project CMD... for the one-host project.
+labelled() {
+  local project=$1
+  shift
+  "$@" --filter "label=com.docker.compose.project=$project"
+}
+in_project() { labelled "$PROJECT" "$@"; }
 
 # On failure, every container this run made by name, its state and its last log lines.
 show_containers() {
-  local c
-  for c in $(in_project podman ps -a --format '{{.Names}}'); do
+  local c p
+  for c in $(for p in "${PROJECTS[@]}"; do labelled "$p" podman ps -a --format '{{.Names}}'; done); do
     echo "--- container $c: $(podman inspect -f '{{.State.Status}}, exit {{.State.ExitCode}}, health {{.State.Health.Status}}' "$c" 2>/dev/null)" >&2
     podman logs --tail 15 "$c" 2>&1 | sed 's/^/    /' >&2
   done
@@ -82,12 +95,15 @@ containers_teardown() {
   if [ -n "$SERVICE_PID" ]; then
     compose down -v --remove-orphans -t 5 >"$WORK/down.log" 2>&1
   fi
-  # Whatever compose could not remove (its service gone, say), by label.
-  local ids
-  ids=$(in_project podman ps -a -q)
-  [ -z "$ids" ] || podman rm -f -t 2 $ids >/dev/null 2>&1
-  in_project podman network ls -q | xargs -r podman network rm -f >/dev/null 2>&1
-  in_project podman volume ls -q | xargs -r podman volume rm -f >/dev/null 2>&1
+  # Whatever compose could not remove (its service gone, say, or another "host"), by label.
+  local ids p
+  for p in "${PROJECTS[@]}"; do
+    ids=$(labelled "$p" podman ps -a -q)
+    [ -z "$ids" ] || podman rm -f -t 2 $ids >/dev/null 2>&1
+    labelled "$p" podman network ls -q | xargs -r podman network rm -f >/dev/null 2>&1
+    labelled "$p" podman volume ls -q | xargs -r podman volume rm -f >/dev/null 2>&1
+  done
+  [ -z "$LAN_BRIDGE" ] || ip link del "$LAN_BRIDGE" 2>/dev/null
   for pid in $CHAOS_PID $HEALTH_PID $SERVICE_PID; do
     kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
   done
@@ -188,7 +204,8 @@ start_podman_service() {
   wait_for 30 "podman's API socket" curl -fsS --unix-socket "$WORK/podman.sock" http://podman/_ping
   (
     while :; do
-      for id in $(in_project podman ps -q); do
+      # By name, since "hosts" join PROJECTS after this loop has started: PROJECT-ROLE_service_N.
+      for id in $(podman ps -q --filter "name=^${PROJECT}[-_]"); do
         podman healthcheck run "$id" >/dev/null 2>&1 || true
       done
       sleep 1
@@ -203,7 +220,8 @@ compose() {
 }
 
 healthy() { [ "$(podman inspect -f '{{.State.Health.Status}}' "$1" 2>/dev/null)" = healthy ]; }
-service_container() { in_project podman ps -q --filter "label=com.docker.compose.service=$1" | head -n 1; }
+# awk, not head: head leaving early would make podman die of SIGPIPE under pipefail.
+service_container() { in_project podman ps -q --filter "label=com.docker.compose.service=$1" | awk "NR == 1"; }
 
 report_check() { python3 "$ROOT/tests/report_check.py" "$@"; }
 
@@ -284,4 +302,84 @@ chaos_finish() {
     'ep["safe"]["final_stock"] == 0' \
     'all(ep["safe"][k] == 0 for k in ("oversold","lost_updates","lost_acks","phantoms","duplicates"))' \
     "$@" || fail "the $name report is wrong"
+}
+
+# Multi-host on one machine, joined as docs/multi-host.md joins real hosts: deploy/hosts/'s three
+# files as compose projects ("hosts"), each on a network of its own, that reach each other only
+# through the ports they publish on a "LAN" address (on a bridge of this run's own), with CURVE
+# keys made by the image's `stampede keygen`.
+
+# host_compose NAME ROLE ARGS...: docker-compose on deploy/hosts/ROLE-host.yml as the "host" NAME.
+host_compose() {
+  local name=$1 role=$2
+  shift 2
+  HOST_NETWORK=$PROJECT-$name-net docker-compose -p "$PROJECT-$name" \
+    --project-directory "$ROOT/deploy/hosts" -f "$ROOT/deploy/hosts/$role-host.yml" \
+    -f "$HERE/hosts.$role.yml" "$@"
+}
+
+# start_host NAME ROLE ARGS...: that "host" up on its own network.
+start_host() {
+  local name=$1 role=$2
+  shift 2
+  PROJECTS+=("$PROJECT-$name")
+  make_network "$PROJECT-$name" "$PROJECT-$name-net"
+  host_compose "$name" "$role" up -d "$@" >"$WORK/up-$name.log" 2>&1 ||
+    { tail -n 20 "$WORK/up-$name.log" >&2; fail "the $name host's compose up failed"; }
+}
+
+host_container() { labelled "$PROJECT-$1" podman ps -q --filter "label=com.docker.compose.service=$2" | awk "NR == 1"; }
+
+# The keys as docs/multi-host.md hands them out: the coordinator's, the CLI's and an agent
+# host's pairs, authorized_keys listing the agents' and the CLI's, and a stranger's pair that
+# nobody authorized.
+make_keys() {
+  KEYS=$WORK/keys
+  mkdir -p "$KEYS"
+  local k
+  for k in coordinator cli agent stranger; do
+    podman run --rm --user 0 -v "$KEYS:/keys" --entrypoint stampede stampede/coordinator:local \
+      keygen --out "/keys/$k" >"$WORK/keygen.log" 2>&1 ||
+      { cat "$WORK/keygen.log" >&2; fail "stampede keygen in the coordinator image failed"; }
+  done
+  { tail -n 1 "$KEYS/agent.pub"; tail -n 1 "$KEYS/cli.pub"; } >"$KEYS/authorized_keys"
+  chown 10001:10001 "$KEYS"/*.key "$KEYS/authorized_keys"
+  COORDINATOR_PUBLIC_KEY=$(tail -n 1 "$KEYS/coordinator.pub")
+}
+
+multi_host() {
+  local subnet lan
+  LAN_BRIDGE=stl$$
+  subnet=$(free_subnet)
+  lan=${subnet%.0/24}.1
+  step "multi-host: deploy/hosts/ as three hosts joined through $lan"
+  # The one-host cluster's containers go first: the hosts below take their place.
+  compose down -v --remove-orphans -t 5 >"$WORK/down-one-host.log" 2>&1
+  ip link add "$LAN_BRIDGE" type bridge && ip addr add "$lan/32" dev "$LAN_BRIDGE" &&
+    ip link set "$LAN_BRIDGE" up || fail "cannot make the LAN bridge $LAN_BRIDGE"
+  make_keys
+  export COORDINATOR_PUBLIC_KEY CURVE_KEYS_DIR=$KEYS TARGET_ADDR=$lan COORDINATOR_ADDR=$lan \
+    TARGET_PUBLISH=$lan ADMIN_PUBLISH=$lan AGENTS_PUBLISH=$lan
+  CONTROL_HOST_PORT=$(free_port)
+  PROMETHEUS_HOST_PORT=$(free_port)
+  export CONTROL_HOST_PORT PROMETHEUS_HOST_PORT
+  start_host target target
+  start_host coordinator coordinator
+  AGENT_KEY_PATH=$KEYS/agent.key start_host agents agent --scale agent=2
+  AGENT_KEY_PATH=$KEYS/stranger.key start_host stranger agent
+
+  host_compose coordinator coordinator run --rm -T cli run --endpoint buggy,safe --stock 100 \
+    --users 200 --requests 1200 --expect-agents 2 --agents-wait 60 --expect-violated buggy \
+    --quiet --report /out/multi-host.json || fail "the multi-host run exited $?"
+  report_check "$WORK/out/multi-host.json" 'ep["buggy"]["integrity"] == "violated"' \
+    'ep["safe"]["integrity"] == "ok"' 'ep["safe"]["acknowledged"] == 100' \
+    'len(r["agents"]) == 2' || fail "the multi-host report is wrong"
+  echo "multi-host: buggy violated, safe sold exactly 100, by the 2 authorized agents"
+
+  local stranger coordinator
+  stranger=$(tail -n 1 "$KEYS/stranger.pub")
+  coordinator=$(host_container coordinator coordinator)
+  wait_for 30 "the coordinator's refusal of the stranger's key" \
+    bash -c "podman logs '$coordinator' 2>&1 | grep 'refused a connection to the agents socket' | grep -qF -- '$stranger'"
+  echo "multi-host: the agent with an unlisted key was refused"
 }
