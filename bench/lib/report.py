@@ -15,6 +15,7 @@ import datetime
 import json
 import os
 import platform
+import re
 import statistics
 import subprocess
 
@@ -580,8 +581,13 @@ def main():
     with open(args.out_json, "w") as f:
         json.dump(doc, f, indent=1)
         f.write("\n")
+    # bench/soak's section is its own, from a run of its own: kept as it was.
+    soak = ""
+    if os.path.exists(args.out_md):
+        found = re.search(r"<!-- soak:begin.*?<!-- soak:end -->\n?", open(args.out_md).read(), re.S)
+        soak = "\n" + found.group(0) if found else ""
     with open(args.out_md, "w") as f:
-        f.write(markdown(doc))
+        f.write(markdown(doc) + soak)
 
 
 if __name__ == "__main__":
