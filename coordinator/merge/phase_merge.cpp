@@ -5,6 +5,7 @@
 #include <string_view>
 
 #include "common/order_batch.hpp"
+#include "common/sold_out_buckets.hpp"
 
 namespace stampede::coordinator {
 
@@ -177,7 +178,8 @@ bool PhaseMerge::add_batch(v1::OrderBatch b) {
     b.clear_sold_out_counts();
   }
   for (int i = 0; i < b.sold_out_ms_size(); ++i) {
-    evidence_.sold_out_by_ms[b.sold_out_ms(i)] += b.sold_out_counts(i);
+    // An agent buckets its answers already; one that did not is held to the same few buckets.
+    evidence_.sold_out_by_ms[sold_out_bucket_end(b.sold_out_ms(i))] += b.sold_out_counts(i);
   }
   const size_t acknowledged = stampede::acknowledged_count(b);
   acknowledged_count_ += acknowledged;

@@ -32,7 +32,8 @@ struct Sale {
 
 struct BuyersEvidence {
   std::vector<Sale> sales;
-  std::map<int64_t, uint64_t> sold_out_by_ms;  // sold-out answers by the ms they arrived in
+  // Sold-out answers by the last ms of their bucket (common/sold_out_buckets.hpp).
+  std::map<int64_t, uint64_t> sold_out_by_ms;
   std::vector<std::string> key_prefixes;
   int64_t tolerance_us = 0;     // how far two agents' times may be off from each other
   bool remaining_read = false;  // the run named a remaining field

@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include "agent/control/agent_session.hpp"
+#include "agent/engine/sale_evidence.hpp"
 #include "common/framing.hpp"
 
 using namespace stampede;
@@ -287,4 +288,21 @@ TEST_CASE("the start instant is converted with the best of the probes' clock off
   f.advance(200ms);
   REQUIRE(f.jobs.at(0)->started_at);
   CHECK(*f.jobs[0]->started_at == from_unix_ns(start_at - kAhead));
+}
+
+TEST_CASE("ten minutes of sold-out answers keep a few thousand pairs, every answer counted",
+          "[agent][evidence]") {
+  // What a job holds for replay until its run ends: one pair a millisecond grew an agent by
+  // 2 MiB in the soak's ten minutes of open loop (BENCHMARKS.md).
+  SaleEvidence e;
+  for (int64_t ms = 0; ms < 600'000; ++ms) {
+    e.add_sold_out(ms);
+    e.add_sold_out(ms);
+  }
+  CHECK(e.sold_out_ms.size() < 4096 + 8 * 2048);
+  uint64_t answers = 0;
+  for (const auto& [end, n] : e.sold_out_ms) answers += n;
+  CHECK(answers == 1'200'000);
+  CHECK(e.sold_out_ms.front() == std::pair<int64_t, uint64_t>{0, 2});
+  CHECK(e.sold_out_ms.back().first == 600'063);  // 256 ms buckets by then
 }

@@ -3,10 +3,13 @@
 // with the clock-offset tolerance deciding what "sent after the answer" means.
 #include <catch2/catch.hpp>
 
+#include "common/sold_out_buckets.hpp"
 #include "coordinator/oracle/buyers_evidence.hpp"
 #include "coordinator/oracle/oracle.hpp"
 
 using namespace stampede::coordinator;
+using stampede::kNoRemaining;
+using stampede::sold_out_bucket_end;
 
 namespace {
 
@@ -154,4 +157,37 @@ TEST_CASE("a plain load test makes no check and says so", "[coordinator][evidenc
   CHECK(v.integrity_ok);
   CHECK(v.checks_skipped.size() == 17);
   CHECK_FALSE(v.unseen_sales);
+}
+
+TEST_CASE("a sold-out bucket counts as false only when all of it came before the later sale",
+          "[coordinator][evidence]") {
+  // Ten seconds in, buckets are 4 ms wide: answers in ms 10,000..10,003 share the key 10,003.
+  CHECK(sold_out_bucket_end(10'000) == 10'003);
+  CHECK(sold_out_bucket_end(10'003) == 10'003);
+  CHECK(sold_out_bucket_end(10'004) == 10'007);
+  auto e = serial_sales(1);
+  e.sales.push_back({10'003'500, 10'004'000, kNoRemaining, 0, 2});  // a late sale at 10,003.5 ms
+  e.sold_out_by_ms[sold_out_bucket_end(10'000)] = 3;  // the answer may have come at 10,003.9 ms
+  e.sold_out_by_ms[sold_out_bucket_end(9'000)] = 2;   // all of 9,000..9,003 is before it
+  CHECK(weigh_evidence(e, 2, 0).false_sold_out == 2);
+}
+
+TEST_CASE("sold-out buckets: by the ms for 4,096 ms, then doubling with the phase's age",
+          "[coordinator][evidence]") {
+  CHECK(sold_out_bucket_end(-5) == -1);
+  CHECK(sold_out_bucket_end(0) == 0);
+  CHECK(sold_out_bucket_end(4095) == 4095);
+  CHECK(sold_out_bucket_end(4096) == 4097);
+  CHECK(sold_out_bucket_end(8191) == 8191);
+  CHECK(sold_out_bucket_end(8192) == 8195);
+  CHECK(sold_out_bucket_end(600'000) == 600'063);  // 256 ms wide ten minutes in
+  int64_t buckets = 0, previous_end = -1;
+  for (int64_t ms = 0; ms < 600'000; ++ms) {
+    const int64_t end = sold_out_bucket_end(ms);
+    REQUIRE(end >= ms);
+    REQUIRE(sold_out_bucket_end(end) == end);  // a bucket's key is in the bucket
+    if (end != previous_end) ++buckets;
+    previous_end = end;
+  }
+  CHECK(buckets < 4096 + 8 * 2048);  // 600 s / 4.096 s is under 2^8
 }

@@ -2,6 +2,7 @@
 #include <catch2/catch.hpp>
 
 #include "common/order_batch.hpp"
+#include "common/sold_out_buckets.hpp"
 #include "coordinator/merge/phase_merge.hpp"
 
 using namespace stampede;
@@ -352,4 +353,32 @@ TEST_CASE("a job's result replaces its progress bins with its whole series",
   const auto timeline = m.timeline(2.0);
   REQUIRE(timeline.size() == 2);
   CHECK(timeline[1].attempts == 20);
+}
+
+TEST_CASE("an hour of sold-out answers costs the merge a few thousand buckets, not one a ms",
+          "[coordinator][merge][evidence]") {
+  PhaseMerge m;
+  m.add_job(share("j0", "a0", "run.safe.a0"));
+  // As an agent that did not bucket its answers would send them: one pair a millisecond.
+  constexpr int64_t kHourMs = 3'600'000;
+  uint64_t seq = 0;
+  for (int64_t from = 0; from < kHourMs; from += 100'000) {
+    v1::OrderBatch b;
+    b.set_job_id("j0");
+    b.set_batch_seq(++seq);
+    for (int64_t ms = from; ms < from + 100'000; ++ms) {
+      b.add_sold_out_ms(ms);
+      b.add_sold_out_counts(2);
+    }
+    REQUIRE(m.add_batch(b));
+  }
+  const BuyersEvidence e = m.take_evidence();
+  // 4,096 by the millisecond, then 2,048 for each doubling of the phase's age: 3.6e6 / 4,096 is
+  // under 2^10, so under 4,096 + 10 * 2,048.
+  CHECK(e.sold_out_by_ms.size() < 4096 + 10 * 2048);
+  uint64_t answers = 0;
+  for (const auto& [end, n] : e.sold_out_by_ms) answers += n;
+  CHECK(answers == 2 * kHourMs);  // every answer kept, only their times coarser
+  CHECK(e.sold_out_by_ms.begin()->first == 0);
+  CHECK(e.sold_out_by_ms.rbegin()->first == sold_out_bucket_end(kHourMs - 1));
 }
