@@ -46,3 +46,17 @@ stampede_wait_line() {
   echo "no line matching '$regex' in $file after ${seconds}s" >&2
   return 1
 }
+
+# stampede_wait_attempts FILE PID LEAST SECONDS: returns once the live lines a `stampede run`
+# (in the background as PID) writes to FILE count LEAST attempts or more; otherwise prints why
+# on stderr ("never got going: ...", "ended too soon: ...") and returns 1 after SECONDS, or as
+# soon as the run ends.
+stampede_wait_attempts() {
+  local file=$1 pid=$2 least=$3 deadline=$((SECONDS + $4))
+  until grep -oE 'attempts [0-9]+' "$file" 2>/dev/null |
+    awk -v least="$least" '$2 >= least { found = 1 } END { exit !found }'; do
+    [ $SECONDS -lt $deadline ] || { echo "never got going: $(tail -n 3 "$file")" >&2; return 1; }
+    kill -0 "$pid" 2>/dev/null || { echo "ended too soon: $(tail -n 5 "$file")" >&2; return 1; }
+    sleep 0.05
+  done
+}

@@ -88,12 +88,8 @@ expect_exit() {
 # wait_under_way NAME ERR PID LEAST: returns once the live lines in ERR of the run NAME (in the
 # background as PID) count LEAST attempts or more; fails after 60 s, or if the run ends first.
 wait_under_way() {
-  local name=$1 err=$2 pid=$3 least=$4 deadline=$((SECONDS + 60))
-  until grep -oE 'attempts [0-9]+' "$err" 2>/dev/null | awk -v least="$least" '$2 >= least { found = 1 } END { exit !found }'; do
-    [ $SECONDS -lt $deadline ] || fail "the $name run never got going: $(tail -n 3 "$err")"
-    kill -0 "$pid" 2>/dev/null || fail "the $name run ended too soon: $(tail -n 5 "$err")"
-    sleep 0.05
-  done
+  local why
+  why=$(stampede_wait_attempts "$2" "$3" "$4" 60 2>&1) || fail "the $1 run $why"
 }
 
 # start_chaos_run PREFIX [coordinator flags]: target, coordinator and agents PREFIX-1..3, then a
