@@ -289,8 +289,8 @@ switch_store() {
   wait_for 120 "the target on $2" healthy "$target"
   # Debian 12's aardvark-dns (1.4) can leave a network's names unanswered for tens of seconds
   # after a container is recreated on it, longer than the coordinator's 10 s admin call: a user
-  # would see "cannot resolve target", and so did this test, 2 runs in 5. Wait until the
-  # coordinator's container is told the new address.
+  # would see "cannot resolve target", and so did this test (deploy/README.md, "Not yet", has
+  # the runs). Wait until the coordinator's container is told the new address.
   ip=$(podman inspect -f '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}' "$target")
   wait_for 120 "the coordinator's lookup of the recreated target ($ip)" \
     resolves_to "$(service_container coordinator)" target "$ip"
