@@ -42,6 +42,8 @@ VirtualUser::VirtualUser(asio::io_context& io, const UserSettings& settings, Att
 }
 
 VirtualUser::~VirtualUser() {
+  // A swarm torn down mid-attempt (its job abandoned) must not deliver that attempt later.
+  if (deadline_ != std::chrono::steady_clock::time_point::max()) abort_connection();
   if (session_) SSL_SESSION_free(session_);
 }
 
@@ -496,7 +498,15 @@ void VirtualUser::enforce_deadline(std::chrono::steady_clock::time_point now) {
   disarm_deadline();
   timed_out_ = true;
   // The pending connect, write or read completes with an error, and its handler sees why.
+  abort_connection();
+}
+
+void VirtualUser::abort_connection() {
+  // A reset, not a close: a close leaves unsent request bytes in the kernel, which retransmits
+  // them for minutes, so an attempt counted unanswered could still buy, in a later run whose
+  // ledger then holds an order that none of its buyers sent.
   error_code ignored;
+  socket_.set_option(asio::socket_base::linger(true, 0), ignored);
   socket_.close(ignored);
 }
 

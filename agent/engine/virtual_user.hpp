@@ -157,6 +157,7 @@ class VirtualUser {
   void fail_exchange();
   void arm_deadline(std::chrono::steady_clock::time_point deadline);
   void disarm_deadline();
+  void abort_connection();
   // The try's ending is in result_.
   void end_try(unsigned status, bool connect_failed);
   void on_retry_due();

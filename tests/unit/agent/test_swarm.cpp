@@ -2,7 +2,13 @@
 // keys, classification of every ending, order hand-over, start instant, stop and destruction.
 #include <catch2/catch.hpp>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <cmath>
 #include <ctime>
@@ -182,6 +188,56 @@ TEST_CASE("a response slower than the request timeout is info and the connection
   CHECK(r.latency.max_us() >= 100'000);
   CHECK(r.latency.max_us() < 5'000'000);
   CHECK(server.connections() == 2);
+}
+
+namespace {
+// A listener on a loopback port that accepts and never answers: what arrives on the one
+// connection is read only once the test asks, after the agent has given up on it.
+struct SilentListener {
+  int fd = -1;
+  SilentListener() {
+    fd = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    REQUIRE(bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
+    REQUIRE(listen(fd, 4) == 0);
+  }
+  ~SilentListener() { close(fd); }
+  std::string url() const {
+    sockaddr_in a{};
+    socklen_t n = sizeof a;
+    getsockname(fd, reinterpret_cast<sockaddr*>(&a), &n);
+    return "http://127.0.0.1:" + std::to_string(ntohs(a.sin_port));
+  }
+  // Reads the accepted connection to its end: 0 for an orderly close, else the errno.
+  int read_to_end() const {
+    const int c = accept(fd, nullptr, nullptr);
+    REQUIRE(c >= 0);
+    timeval wait{5, 0};
+    setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &wait, sizeof wait);
+    char buf[4096];
+    ssize_t got;
+    while ((got = recv(c, buf, sizeof buf, 0)) > 0) {
+    }
+    const int why = got == 0 ? 0 : errno;
+    close(c);
+    return why;
+  }
+};
+}  // namespace
+
+TEST_CASE("an attempt past its request timeout is reset, so it cannot buy after it was counted",
+          "[agent][swarm]") {
+  // A close would leave the request's unsent bytes to the kernel, which delivers them whenever
+  // the path heals: a sale in a later run's ledger that no buyer of that run sent.
+  SilentListener server;
+  auto job = job_for(server.url(), 1, 1);
+  job.mutable_request()->set_request_timeout_ms(100);
+  auto swarm = make_swarm(job, 1);
+  const auto r = run_to_end(*swarm);
+  CHECK(r.counts.info == 1);
+  CHECK(server.read_to_end() == ECONNRESET);
 }
 
 TEST_CASE("a connection reset after the request was sent is info", "[agent][swarm]") {
