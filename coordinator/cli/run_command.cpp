@@ -4,6 +4,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <csignal>
 #include <iostream>
 #include <thread>
@@ -93,7 +94,11 @@ CommandResult report_run(const v1::RunFinished& fin, const RunSettings& settings
     }
     std::cout << "metrics pushed to " << settings.pushgateway << "\n";
   }
-  return unmet.empty() ? ExitCode::ok : ExitCode::unmet;
+  if (unmet.empty()) return ExitCode::ok;
+  // No answer at all is the target down as the agents saw it, not a verdict on its checkout.
+  const bool untested = std::any_of(report->endpoints.begin(), report->endpoints.end(),
+                                    [](const EndpointReport& e) { return e.untested(); });
+  return untested ? ExitCode::infrastructure : ExitCode::unmet;
 }
 
 CommandResult finish(const Expected<v1::RunFinished>& outcome, const RunSettings& settings,

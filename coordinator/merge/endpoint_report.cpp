@@ -56,6 +56,14 @@ EndpointReport report_phase(PhaseMerge& merge, PhaseEnd end, const PhaseFacts& f
   p.steps = merge.steps();
   p.journeys_abandoned = totals.abandoned();
   p.problems = merge.problems();
+  if (p.untested() && p.verdict.integrity_ok) {
+    // All zeros beside "ok" would read as a clean checkout; no answer came, so none is known.
+    p.verdict.checked = false;
+    p.problems.push_back("the checkout answered none of the " + std::to_string(p.attempts) +
+                         " attempts (" + std::to_string(p.errors) + " errors, " +
+                         std::to_string(p.indeterminate) +
+                         " indeterminate) and sold nothing: nothing was tested");
+  }
   if (in.evidence.remaining_read && !in.plain_load) {
     const auto missing = std::count_if(in.evidence.sales.begin(), in.evidence.sales.end(),
                                        [](const Sale& s) { return s.remaining == kNoRemaining; });

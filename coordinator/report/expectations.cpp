@@ -34,7 +34,10 @@ std::vector<std::string> unmet_expectations(const RunReport& report,
     const std::string& name = e.endpoint;
     seen.insert(name);
     const Verdict& v = e.verdict;
-    if (expectations.expect_violated.count(name)) {
+    if (e.untested()) {
+      out.push_back(name + ": nothing was tested: the checkout answered none of its " +
+                    std::to_string(e.attempts) + " attempts");
+    } else if (expectations.expect_violated.count(name)) {
       if (!v.checked) {
         out.push_back(name +
                       ": expected the oracle to catch a violation, but no check could be "

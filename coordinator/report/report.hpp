@@ -81,6 +81,11 @@ struct EndpointReport {
 
   uint64_t fail() const { return sold_out + errors; }
   bool integrity_ok() const { return verdict.integrity_ok; }
+  // A run with an oracle in which the checkout answered no attempt and sold nothing: every
+  // figure is zero because nothing was tried, which proves nothing either way.
+  bool untested() const {
+    return initial_stock && acknowledged + sold_out == 0 && verdict.ledger_orders == 0;
+  }
 };
 
 struct AgentTotals {

@@ -1,7 +1,7 @@
 # Every bad input a user can type, walked as one table: each is one line naming what is wrong
 # and exit 2 before anything runs (a Pushgateway nobody answers is a run's failure to publish:
 # its report is still written, the line says so, exit 3). Nothing crashes or hangs: every row
-# runs under a 60 s timeout.
+# runs under a 60 s timeout. A checkout that answers nothing is exit 3, as a target down.
 source "$(dirname "$0")/lib.sh"
 
 start_target --stock 100
@@ -75,5 +75,12 @@ row 2 "--tls-cert and --tls-key go together" "$E2E_TARGET_BIN" --listen 127.0.0.
 row 3 "could not reach the Pushgateway at .*Connection refused" "${run[@]}" --requests 5 \
   --pushgateway "http://127.0.0.1:$dead_port" --report "$E2E_TMP/pushed.json"
 [ -s "$E2E_TMP/pushed.json" ] || fail "the run's report was not written when the Pushgateway was down"
+# A checkout nobody answers, its stock read from the lab: all zeros would read as clean, so the
+# endpoint is unchecked, the run says nothing was tested and exits as for a target down.
+row 3 "checkout: nothing was tested: the checkout answered none of its 5 attempts" "$E2E_CLI" run \
+  --embedded 1 --target "http://127.0.0.1:$dead_port" --method POST --path /buy \
+  --stock-url "http://$TARGET/api/v1/products/1" --requests 5 --report "$E2E_TMP/untested.json"
+report_check "$E2E_TMP/untested.json" "ep['checkout']['integrity'] == 'unchecked'" \
+  "any('nothing was tested' in p for p in ep['checkout']['problems'])"
 chmod 755 "$E2E_TMP/a-folder"
 echo "PASS bad inputs: $rows rows"

@@ -3,7 +3,9 @@
 
 #include "common/order_batch.hpp"
 #include "common/sold_out_buckets.hpp"
+#include "coordinator/merge/endpoint_report.hpp"
 #include "coordinator/merge/phase_merge.hpp"
+#include "coordinator/oracle/oracle.hpp"
 
 using namespace stampede;
 using namespace stampede::coordinator;
@@ -381,4 +383,39 @@ TEST_CASE("an hour of sold-out answers costs the merge a few thousand buckets, n
   CHECK(answers == 2 * kHourMs);  // every answer kept, only their times coarser
   CHECK(e.sold_out_by_ms.begin()->first == 0);
   CHECK(e.sold_out_by_ms.rbegin()->first == sold_out_bucket_end(kHourMs - 1));
+}
+
+TEST_CASE("a phase the checkout answered nothing of is unchecked and says so, never ok",
+          "[coordinator][merge]") {
+  PhaseMerge m;
+  m.add_job(share("j0", "a0", "run.safe.a0"));
+  v1::JobResult r;
+  r.set_job_id("j0");
+  r.mutable_counts()->set_attempts(40);
+  r.mutable_counts()->set_fail(40);
+  r.mutable_counts()->set_errors(40);  // connections refused: no answer at all
+  REQUIRE(m.add_result(r));
+  PhaseEnd end;
+  end.final_stock = 100;
+  end.ledger.emplace();
+  PhaseFacts facts;
+  facts.endpoint = "safe";
+  facts.initial_stock = 100;
+  const auto p = report_phase(m, end, facts);
+  CHECK(p.untested());
+  CHECK(integrity_word(p.verdict) == std::string("unchecked"));
+  REQUIRE_FALSE(p.problems.empty());
+  CHECK(p.problems.back().find("answered none of the 40 attempts") != std::string::npos);
+
+  // One sold-out answer is an answer: the checkout was reached, and its verdict stands.
+  PhaseMerge answered;
+  answered.add_job(share("j0", "a0", "run.safe.a0"));
+  r.mutable_counts()->set_sold_out(1);
+  r.mutable_counts()->set_errors(39);
+  REQUIRE(answered.add_result(r));
+  facts.initial_stock = 0;  // sold out from the start, which the answer says
+  end.final_stock = 0;
+  const auto q = report_phase(answered, end, facts);
+  CHECK_FALSE(q.untested());
+  CHECK(integrity_word(q.verdict) == std::string("ok"));
 }

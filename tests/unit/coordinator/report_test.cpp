@@ -107,6 +107,25 @@ TEST_CASE("a violation is a failure unless the endpoint is expected to be caught
   CHECK(wrong.size() == 2);  // buggy violated unexpectedly, safe held when a violation was expected
 }
 
+TEST_CASE("an endpoint the checkout answered nothing of fails the run, caught or not",
+          "[coordinator][report]") {
+  auto r = sample();
+  for (auto& e : r.endpoints) {
+    e.acknowledged = 0;
+    e.errors = e.attempts;
+    e.verdict = Verdict{};
+    e.verdict.checked = false;
+  }
+  for (const auto& expectations : {Expectations{}, caught("buggy")}) {
+    auto unmet = unmet_expectations(r, expectations);
+    REQUIRE(unmet.size() == 2);
+    CHECK(unmet[0] == "buggy: nothing was tested: the checkout answered none of its 10 attempts");
+  }
+  // A plain load test (no stock) that got no answers is still only a load figure.
+  for (auto& e : r.endpoints) e.initial_stock.reset();
+  CHECK(unmet_expectations(r, {}).empty());
+}
+
 TEST_CASE("the table shows each endpoint's verdict", "[coordinator][report]") {
   auto table = render_table(sample());
   CHECK(table.find("buggy") != std::string::npos);
