@@ -21,7 +21,8 @@ command -v npm >/dev/null 2>&1 || STAMPEDE_TEST_PACKAGES+=(nodejs npm)
 # deploy/test/run: podman with runc (crun fails on hybrid cgroups), netavark and aardvark-dns for
 # the compose network's names, debootstrap for the base image, docker-compose over podman's socket.
 STAMPEDE_CONTAINER_PACKAGES=(podman runc conmon netavark aardvark-dns containernetworking-plugins
-  slirp4netns fuse-overlayfs catatonit uidmap debootstrap docker-compose python3-yaml curl)
+  slirp4netns fuse-overlayfs catatonit uidmap debootstrap docker-compose python3-yaml curl
+  iputils-arping)
 
 stampede_install_packages() {
   [ "${STAMPEDE_SKIP_DEPS:-0}" = 1 ] && return 0
