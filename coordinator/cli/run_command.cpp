@@ -47,6 +47,16 @@ Unexpected run_failure(const v1::RunFinished& fin) {
                     code == 1 || code == 2 ? ExitCode(code) : ExitCode::infrastructure};
 }
 
+// 1 for any expectation that failed, but 3 when each failure is an endpoint no answer came
+// from (one line each): that is the target down as the agents saw it, not a verdict.
+ExitCode exit_code_for(const std::vector<std::string>& unmet, const RunReport& report) {
+  if (unmet.empty()) return ExitCode::ok;
+  const auto unanswered = std::count_if(report.endpoints.begin(), report.endpoints.end(),
+                                        [](const EndpointReport& e) { return e.unanswered(); });
+  return static_cast<size_t>(unanswered) == unmet.size() ? ExitCode::infrastructure
+                                                         : ExitCode::unmet;
+}
+
 // What the CLI makes of a finished run: the table and the files asked for, then the exit code
 // from the expectations (and the baseline, when there is one).
 CommandResult report_run(const v1::RunFinished& fin, const RunSettings& settings,
@@ -90,15 +100,12 @@ CommandResult report_run(const v1::RunFinished& fin, const RunSettings& settings
     const std::string verdict = report->integrity_word();
     if (auto problem = push_run_metrics(settings.pushgateway, *report, verdict)) {
       // The metrics asked for are missing: an infrastructure failure unless the run failed.
-      return Unexpected{*problem, unmet.empty() ? ExitCode::infrastructure : ExitCode::unmet};
+      return Unexpected{*problem,
+                        unmet.empty() ? ExitCode::infrastructure : exit_code_for(unmet, *report)};
     }
     std::cout << "metrics pushed to " << settings.pushgateway << "\n";
   }
-  if (unmet.empty()) return ExitCode::ok;
-  // No answer at all is the target down as the agents saw it, not a verdict on its checkout.
-  const bool untested = std::any_of(report->endpoints.begin(), report->endpoints.end(),
-                                    [](const EndpointReport& e) { return e.untested(); });
-  return untested ? ExitCode::infrastructure : ExitCode::unmet;
+  return exit_code_for(unmet, *report);
 }
 
 CommandResult finish(const Expected<v1::RunFinished>& outcome, const RunSettings& settings,

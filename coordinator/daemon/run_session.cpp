@@ -475,8 +475,15 @@ void RunSession::finish(ExitCode exit_code, const std::string& message) {
   if (auto* journal = host_.journal()) journal->clear();
   if (auto* m = host_.metrics()) {
     bool ok = exit_code == ExitCode::ok;
-    for (const auto& p : report_.endpoints) ok = ok && p.verdict.integrity_ok;
-    m->count_run(exit_code == ExitCode::infrastructure ? "error" : ok ? "ok" : "violated");
+    bool untested = false;
+    for (const auto& p : report_.endpoints) {
+      ok = ok && p.verdict.integrity_ok;
+      untested = untested || p.untested();
+    }
+    m->count_run(exit_code == ExitCode::infrastructure ? "error"
+                 : !ok                                 ? "violated"
+                 : untested                            ? "unchecked"
+                                                       : "ok");
     m->set_run_active(false);
   }
 }

@@ -56,13 +56,15 @@ EndpointReport report_phase(PhaseMerge& merge, PhaseEnd end, const PhaseFacts& f
   p.steps = merge.steps();
   p.journeys_abandoned = totals.abandoned();
   p.problems = merge.problems();
-  if (p.untested() && p.verdict.integrity_ok) {
-    // All zeros beside "ok" would read as a clean checkout; no answer came, so none is known.
-    p.verdict.checked = false;
-    p.problems.push_back("the checkout answered none of the " + std::to_string(p.attempts) +
-                         " attempts (" + std::to_string(p.errors) + " errors, " +
-                         std::to_string(p.indeterminate) +
-                         " indeterminate) and sold nothing: nothing was tested");
+  if (p.untested()) {
+    // All zeros beside "ok" would read as a clean checkout, when nothing was tried.
+    p.problems.push_back("none of the " + std::to_string(p.attempts) +
+                         " attempts bought or was told sold out (" + std::to_string(p.errors) +
+                         " errors, " + std::to_string(p.indeterminate) +
+                         " indeterminate), and the stock and the ledger did not move" +
+                         (p.status_codes.empty() ? "; the checkout answered none of them" : "") +
+                         ": nothing was tested");
+    p.verdict = nothing_checked();
   }
   if (in.evidence.remaining_read && !in.plain_load) {
     const auto missing = std::count_if(in.evidence.sales.begin(), in.evidence.sales.end(),

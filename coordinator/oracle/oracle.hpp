@@ -94,4 +94,7 @@ const char* integrity_word(const Verdict& v);
 
 Verdict reconcile(const OracleInput& input);
 
+// The verdict where no check could be made: unchecked, with every check named as skipped.
+Verdict nothing_checked();
+
 }  // namespace stampede::coordinator

@@ -44,9 +44,12 @@ bool RunReport::integrity_ok() const {
 
 const char* RunReport::integrity_word() const {
   if (!integrity_ok()) return "violated";
+  // An endpoint on which nothing was tested keeps the run from reading "ok".
+  const bool any_untested =
+      std::any_of(endpoints.begin(), endpoints.end(), [](const auto& e) { return e.untested(); });
   const bool any_checked = std::any_of(endpoints.begin(), endpoints.end(),
                                        [](const auto& e) { return e.verdict.checked; });
-  return any_checked ? "ok" : "unchecked";
+  return any_checked && !any_untested ? "ok" : "unchecked";
 }
 
 namespace {

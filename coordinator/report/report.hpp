@@ -81,11 +81,15 @@ struct EndpointReport {
 
   uint64_t fail() const { return sold_out + errors; }
   bool integrity_ok() const { return verdict.integrity_ok; }
-  // A run with an oracle in which the checkout answered no attempt and sold nothing: every
-  // figure is zero because nothing was tried, which proves nothing either way.
+  // An endpoint of a run with an oracle where no attempt bought or was told sold out, and the
+  // stock and the ledger did not move: its figures would all be zero because nothing was
+  // tried, which proves nothing either way. Its verdict is unchecked.
   bool untested() const {
-    return initial_stock && acknowledged + sold_out == 0 && verdict.ledger_orders == 0;
+    return initial_stock && verdict.integrity_ok && acknowledged + sold_out == 0 &&
+           verdict.ledger_orders == 0 && (!final_stock || *final_stock == *initial_stock);
   }
+  // Untested, and not one HTTP answer came: the target down, as the agents saw it.
+  bool unanswered() const { return untested() && status_codes.empty(); }
 };
 
 struct AgentTotals {
@@ -105,7 +109,8 @@ struct RunReport {
   const EndpointReport* endpoint(std::string_view name) const;
   // Every endpoint's integrity held (and there was at least one).
   bool integrity_ok() const;
-  // "violated" when any endpoint's was; "unchecked" when no endpoint's could be checked; "ok".
+  // "violated" when any endpoint's was; "unchecked" when no endpoint's could be checked or
+  // one was untested; "ok".
   const char* integrity_word() const;
 };
 

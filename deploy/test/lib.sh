@@ -307,6 +307,7 @@ announce() {
   case $1 in
     target) want=$TEST_NET.203 ;;
     coordinator) want=$TEST_NET.204 ;;
+    *) fail "announce: compose.standins.yml gives $1 no address it would announce" ;;
   esac
   got=$(podman inspect -f '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}' "$container")
   [ "$got" = "$want" ] || fail "the $1 container is at '$got', not compose.standins.yml's $want"

@@ -257,9 +257,15 @@
     v.className = `verdict ${record.verdict}`;
     v.dataset.runId = record.run_id;
     const endpoints = report && Array.isArray(report.endpoints) ? report.endpoints : [];
+    // The report says so under problems (coordinator/merge/endpoint_report.cpp).
+    const untested = endpoints
+      .filter((e) => Array.isArray(e.problems) && e.problems.some((p) => String(p).endsWith('nothing was tested')))
+      .map((e) => e.endpoint);
     const text = {
       ok: `Every invariant holds: ${record.endpoints.join(', ')} sold no more than it had.`,
-      unchecked: 'A plain load test: with no stock source and no ledger, no integrity check could be made.',
+      unchecked: untested.length > 0
+        ? `Nothing was tested on ${untested.join(', ')}: no attempt bought or was told sold out.`
+        : 'A plain load test: with no stock source and no ledger, no integrity check could be made.',
       violated: `The oracle caught ${record.violated.join(', ')} breaking an invariant.`,
       aborted: `${record.message}.`,
       error: `The run failed: ${record.message}`,

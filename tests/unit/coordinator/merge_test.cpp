@@ -405,7 +405,12 @@ TEST_CASE("a phase the checkout answered nothing of is unchecked and says so, ne
   CHECK(p.untested());
   CHECK(integrity_word(p.verdict) == std::string("unchecked"));
   REQUIRE_FALSE(p.problems.empty());
-  CHECK(p.problems.back().find("answered none of the 40 attempts") != std::string::npos);
+  CHECK(p.unanswered());
+  CHECK(p.problems.back().find("none of the 40 attempts bought or was told sold out") !=
+        std::string::npos);
+  CHECK(p.problems.back().find("the checkout answered none of them") != std::string::npos);
+  // Every check named as skipped, as in a plain load test: the table shows "-", not zeros.
+  CHECK(p.verdict.checks_skipped == nothing_checked().checks_skipped);
 
   // One sold-out answer is an answer: the checkout was reached, and its verdict stands.
   PhaseMerge answered;
@@ -418,4 +423,16 @@ TEST_CASE("a phase the checkout answered nothing of is unchecked and says so, ne
   const auto q = report_phase(answered, end, facts);
   CHECK_FALSE(q.untested());
   CHECK(integrity_word(q.verdict) == std::string("ok"));
+
+  // Stock that fell with no order is a violation the zeros must not hide.
+  PhaseMerge lost;
+  lost.add_job(share("j0", "a0", "run.safe.a0"));
+  r.mutable_counts()->set_sold_out(0);
+  r.mutable_counts()->set_errors(40);
+  REQUIRE(lost.add_result(r));
+  facts.initial_stock = 100;
+  end.final_stock = 95;
+  const auto v = report_phase(lost, end, facts);
+  CHECK_FALSE(v.untested());
+  CHECK(integrity_word(v.verdict) == std::string("violated"));
 }

@@ -113,17 +113,36 @@ TEST_CASE("an endpoint the checkout answered nothing of fails the run, caught or
   for (auto& e : r.endpoints) {
     e.acknowledged = 0;
     e.errors = e.attempts;
-    e.verdict = Verdict{};
-    e.verdict.checked = false;
+    e.final_stock = e.initial_stock;
+    e.status_codes.clear();
+    e.verdict = nothing_checked();
   }
+  CHECK(r.integrity_word() == std::string("unchecked"));
   for (const auto& expectations : {Expectations{}, caught("buggy")}) {
     auto unmet = unmet_expectations(r, expectations);
     REQUIRE(unmet.size() == 2);
     CHECK(unmet[0] == "buggy: nothing was tested: the checkout answered none of its 10 attempts");
   }
+  // Answers that sold nothing (a 400 to every body) are a failed run, not a target down.
+  r.endpoints[0].status_codes[400] = 10;
+  CHECK(r.endpoints[0].untested());
+  CHECK_FALSE(r.endpoints[0].unanswered());
+  CHECK(unmet_expectations(r, {})[0] ==
+        "buggy: nothing was tested: none of its 10 attempts bought or was told sold out");
   // A plain load test (no stock) that got no answers is still only a load figure.
   for (auto& e : r.endpoints) e.initial_stock.reset();
   CHECK(unmet_expectations(r, {}).empty());
+}
+
+TEST_CASE("one untested endpoint keeps the run's word from ok", "[coordinator][report]") {
+  auto r = sample();
+  r.endpoints[0] = r.endpoints[1];  // two clean endpoints
+  r.endpoints[0].endpoint = "other";
+  CHECK(r.integrity_word() == std::string("ok"));
+  r.endpoints[0].acknowledged = 0;
+  r.endpoints[0].final_stock = r.endpoints[0].initial_stock;
+  r.endpoints[0].verdict = nothing_checked();
+  CHECK(r.integrity_word() == std::string("unchecked"));
 }
 
 TEST_CASE("the table shows each endpoint's verdict", "[coordinator][report]") {
