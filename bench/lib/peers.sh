@@ -133,9 +133,9 @@ bench_server_cpu() {
 # caller's trap stops it too. Returns the tool's exit status. With BENCH_RSS_OUT set, the peak
 # resident memory (kB) of the tool's process is sampled into that file; with BENCH_SERVER_CPU_PID
 # and BENCH_SERVER_CPU_OUT set, that server's CPU during the run (bench_server_cpu); with
-# BENCH_CPU_CAP_DIR set, the tool runs inside that CPU cgroup (bench/lib/cpu_cap.sh).
+# BENCH_TOOL_CPU_OUT set, the tool's own CPU the same way; with BENCH_CPU_CAP_DIR set, the tool runs inside that CPU cgroup (bench/lib/cpu_cap.sh).
 bench_run_bounded() {
-  local secs=$1 log=$2 pid sampler='' cpu_sampler='' code=0
+  local secs=$1 log=$2 pid sampler='' cpu_sampler='' tool_sampler='' code=0
   shift 2
   [ -z "${BENCH_CPU_CAP_DIR:-}" ] || set -- "${BENCH_CPU_CAP_JOIN[@]}" "$BENCH_CPU_CAP_DIR" "$@"
   timeout "$((secs + 60))" "$@" >"$log" 2>&1 &
@@ -146,7 +146,7 @@ bench_run_bounded() {
     bench_server_cpu "$BENCH_SERVER_CPU_PID" "$secs" "$BENCH_SERVER_CPU_OUT" &
     cpu_sampler=$!
   fi
-  if [ -n "${BENCH_RSS_OUT:-}" ]; then
+  if [ -n "${BENCH_RSS_OUT:-}" ] || [ -n "${BENCH_TOOL_CPU_OUT:-}" ]; then
     # timeout's child is the tool; sample the tool, not timeout.
     local child=''
     for _ in $(seq 50); do
@@ -154,14 +154,20 @@ bench_run_bounded() {
       [ -n "$child" ] && break
       sleep 0.02
     done
-    if [ -n "$child" ]; then
+    if [ -n "$child" ] && [ -n "${BENCH_RSS_OUT:-}" ]; then
       bench_sample_rss "$child" "$BENCH_RSS_OUT" &
       sampler=$!
+    fi
+    if [ -n "$child" ] && [ -n "${BENCH_TOOL_CPU_OUT:-}" ]; then
+      rm -f "$BENCH_TOOL_CPU_OUT"
+      bench_server_cpu "$child" "$secs" "$BENCH_TOOL_CPU_OUT" &
+      tool_sampler=$!
     fi
   fi
   wait "$pid" || code=$?
   [ -z "$sampler" ] || wait "$sampler" 2>/dev/null || true
   [ -z "$cpu_sampler" ] || wait "$cpu_sampler" 2>/dev/null || true
+  [ -z "$tool_sampler" ] || wait "$tool_sampler" 2>/dev/null || true
   local p keep=()
   for p in "${STAMPEDE_PIDS[@]}"; do [ "$p" = "$pid" ] || keep+=("$p"); done
   STAMPEDE_PIDS=("${keep[@]}")
