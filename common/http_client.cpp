@@ -67,11 +67,15 @@ class Call {
       do_connect(tcp::resolver::results_type::create(tcp::endpoint(literal, url_.port), url_.host,
                                                      std::to_string(url_.port)));
     } else {
-      resolver_.async_resolve(url_.host, std::to_string(url_.port),
-                              [this](beast::error_code rec, tcp::resolver::results_type results) {
-                                if (rec) return fail("cannot resolve " + url_.host, rec);
-                                do_connect(results);
-                              });
+      const auto asked = std::chrono::steady_clock::now();
+      resolver_.async_resolve(
+          url_.host, std::to_string(url_.port),
+          [this, asked](beast::error_code rec, tcp::resolver::results_type results) {
+            lookup_ = std::chrono::duration_cast<std::chrono::milliseconds>(
+                std::chrono::steady_clock::now() - asked);
+            if (rec) return fail("cannot resolve " + url_.host, rec);
+            do_connect(results);
+          });
     }
     io_.run_until(deadline + std::chrono::milliseconds(100));
     if (!result_) {
@@ -114,7 +118,7 @@ class Call {
   void fail(const std::string& what, beast::error_code ec) {
     std::string why = ec.message();
     if (ec == beast::error::timeout) {
-      why = "no answer within " + std::to_string(options_.timeout.count()) + " ms";
+      why = timeout_reason(options_.timeout, lookup_);
     } else if (ec == http::error::buffer_overflow || ec == http::error::header_limit) {
       why = "its header, a chunk line or its trailer is over " +
             std::to_string(kHeaderLimit / 1024) + " KiB";
@@ -134,9 +138,18 @@ class Call {
   http::request<http::string_body> request_;
   http::response_parser<http::string_body> parser_;
   std::optional<Expected<HttpReply>> result_;
+  std::chrono::milliseconds lookup_{0};  // what the name lookup took of the deadline
 };
 
 }  // namespace
+
+std::string timeout_reason(std::chrono::milliseconds timeout, std::chrono::milliseconds lookup) {
+  std::string why = "no answer within " + std::to_string(timeout.count()) + " ms";
+  if (lookup.count() > 0 && lookup * 10 >= timeout) {
+    why += " (the name lookup took " + std::to_string(lookup.count()) + " ms of them)";
+  }
+  return why;
+}
 
 Expected<HttpReply> http_call(const std::string& method, const HttpUrl& url,
                               const HttpCallOptions& options) {

@@ -33,4 +33,9 @@ struct HttpReply {
 Expected<HttpReply> http_call(const std::string& method, const HttpUrl& url,
                               const HttpCallOptions& options);
 
+// Why a call ran out of time. The deadline covers the name lookup too, so when the lookup ate a
+// tenth of it or more, the reason says so: a read that failed after a slow DNS answer is not a
+// slow peer. lookup is zero when the host was an address.
+std::string timeout_reason(std::chrono::milliseconds timeout, std::chrono::milliseconds lookup);
+
 }  // namespace stampede

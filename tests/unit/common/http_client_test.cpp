@@ -63,6 +63,14 @@ TEST_CASE("a peer that accepts and never answers costs the call its deadline, no
   CHECK(took < 1200ms);
 }
 
+TEST_CASE("a timeout names the name lookup when it ate a tenth of the deadline or more",
+          "[common][http_client]") {
+  CHECK(timeout_reason(10'000ms, 0ms) == "no answer within 10000 ms");
+  CHECK(timeout_reason(10'000ms, 999ms) == "no answer within 10000 ms");
+  CHECK(timeout_reason(10'000ms, 9'500ms) ==
+        "no answer within 10000 ms (the name lookup took 9500 ms of them)");
+}
+
 TEST_CASE("a peer that stops halfway through its answer costs the call its deadline",
           "[common][http_client]") {
   OneShotPeer peer("HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n{\"stock\":", 1500ms);
