@@ -133,7 +133,8 @@ bench_server_cpu() {
 # caller's trap stops it too. Returns the tool's exit status. With BENCH_RSS_OUT set, the peak
 # resident memory (kB) of the tool's process is sampled into that file; with BENCH_SERVER_CPU_PID
 # and BENCH_SERVER_CPU_OUT set, that server's CPU during the run (bench_server_cpu); with
-# BENCH_TOOL_CPU_OUT set, the tool's own CPU the same way; with BENCH_CPU_CAP_DIR set, the tool runs inside that CPU cgroup (bench/lib/cpu_cap.sh).
+# BENCH_TOOL_CPU_OUT set, the tool's own CPU the same way; with BENCH_CPU_CAP_DIR set, the tool
+# runs inside that CPU cgroup (bench/lib/cpu_cap.sh).
 bench_run_bounded() {
   local secs=$1 log=$2 pid sampler='' cpu_sampler='' tool_sampler='' code=0
   shift 2

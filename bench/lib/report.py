@@ -391,12 +391,7 @@ def build(args):
                 if name.startswith("agent-") and v is not None and peer:
                     ratios[name + "/" + name.replace("agent-", "wrk-", 1)] = v / peer
         elif spec.get("stampede"):
-            mine = medians.get(spec["stampede"])
-            for name, v in medians.items():
-                if name != spec["stampede"] and mine is not None and v:
-                    ratios[spec["stampede"] + "/" + name] = mine / v
-            # Two peers beside each other, where that explains what a ratio can reach.
-            for top, bottom in spec.get("peer_ratios", []):
+            for top, bottom in ratio_pairs(spec, medians):
                 if medians.get(top) is not None and medians.get(bottom):
                     ratios[top + "/" + bottom] = medians[top] / medians[bottom]
             entry["round_ratios"] = round_ratios(spec, entry["sides"], metric)
@@ -524,15 +519,23 @@ def markdown(doc):
     return "\n".join(lines).rstrip() + "\n"
 
 
+def ratio_pairs(spec, side_names):
+    """(numerator, denominator) of each ratio a comparison quotes: Stampede's side over every
+    peer, then the peer_ratios that put two peers beside each other, where that explains what a
+    ratio can reach."""
+    mine = spec["stampede"]
+    return [(mine, name) for name in side_names if name != mine] + \
+        [tuple(p) for p in spec.get("peer_ratios", [])]
+
+
 def round_ratios(spec, sides, metric):
     """Each round's ratio, Stampede's side over each peer, in round order. A round runs its sides
     back to back, so a change in the machine's speed between rounds (these machines have shifted
     by a sixth between rounds) cancels in its ratio, where the ratio of medians can pair one
     side's fast rounds with the other's slow ones. Only where both sides have every round."""
     by = {s["side"]: s["samples"].get(metric, []) for s in sides}
-    pairs = [(spec["stampede"], name) for name in by if name != spec["stampede"]]
     out = {}
-    for top, bottom in pairs + [tuple(p) for p in spec.get("peer_ratios", [])]:
+    for top, bottom in ratio_pairs(spec, by):
         mine, theirs = by.get(top, []), by.get(bottom, [])
         if mine and len(theirs) == len(mine) and all(theirs):
             out[top + "/" + bottom] = [a / b for a, b in zip(mine, theirs)]
