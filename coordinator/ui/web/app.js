@@ -257,9 +257,9 @@
     v.className = `verdict ${record.verdict}`;
     v.dataset.runId = record.run_id;
     const endpoints = report && Array.isArray(report.endpoints) ? report.endpoints : [];
-    // The report says so under problems (coordinator/merge/endpoint_report.cpp).
+    // Unchecked though a stock was read: nothing was tested there (EndpointReport::untested).
     const untested = endpoints
-      .filter((e) => Array.isArray(e.problems) && e.problems.some((p) => String(p).endsWith('nothing was tested')))
+      .filter((e) => e.integrity === 'unchecked' && e.initial_stock !== null && e.initial_stock !== undefined)
       .map((e) => e.endpoint);
     const text = {
       ok: `Every invariant holds: ${record.endpoints.join(', ')} sold no more than it had.`,
